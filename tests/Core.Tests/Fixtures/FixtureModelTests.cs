@@ -208,6 +208,9 @@ public class FixtureModelTests
     [InlineData("sam_decoder_multi.onnx", "image_embeddings,point_coords,point_labels,mask_input,has_mask_input,orig_im_size", "masks,iou_predictions,low_res_masks")]
     [InlineData("decoder_missing_output.onnx", "image_embeddings,point_coords,point_labels,mask_input,has_mask_input,orig_im_size", "masks,iou_predictions")]
     [InlineData("wrong_io.onnx", "foo", "bar")]
+    [InlineData("fastsam_tiny.onnx", "images", "output0,output1")]
+    [InlineData("clip_text_tiny.onnx", "input_ids", "text_embeds")]
+    [InlineData("clip_image_tiny.onnx", "pixel_values", "image_embeds")]
     public void Models_DeclareTheirDocumentedNames(string file, string inputs, string outputs)
     {
         using var s = new InferenceSession(FixturePath("models/" + file));
@@ -227,5 +230,79 @@ public class FixtureModelTests
         using var wrong = new InferenceSession(FixturePath("models/wrong_io.onnx"));
         Assert.Equal([1, 3, 224, 224], wrong.InputMetadata["foo"].Dimensions);
         Assert.Equal([1, 1000], wrong.OutputMetadata["bar"].Dimensions);
+    }
+
+    [Fact]
+    public void FastSam_OutputsAreTheDocumentedConstantsWhateverTheInput()
+    {
+        JsonElement root = Expected("models/expected_fastsam.json");
+        using var s = new InferenceSession(FixturePath(root.GetProperty("model").GetString()!));
+        int size = root.GetProperty("input_size").GetInt32();
+        Assert.Equal([1, 3, size, size], s.InputMetadata["images"].Dimensions);
+        IReadOnlyDictionary<string, string> meta = s.ModelMetadata.CustomMetadataMap;
+        Assert.Equal($"[{size}, {size}]", meta["imgsz"]);
+        Assert.Equal("segment", meta["task"]);
+        Assert.Equal("{0: 'object'}", meta["names"]);
+
+        Npy out0 = Npy.Load(FixturePath(root.GetProperty("output0").GetString()!));
+        Npy out1 = Npy.Load(FixturePath(root.GetProperty("output1").GetString()!));
+        Assert.Equal([1, 37, 84], out0.Shape);
+        Assert.Equal([1, 32, size / 4, size / 4], out1.Shape);
+        var random = new Random(7);
+        foreach (bool zero in new[] { true, false })
+        {
+            var input = new DenseTensor<float>([1, 3, size, size]);
+            if (!zero)
+                for (int i = 0; i < input.Length; i++) input.Buffer.Span[i] = (float)random.NextDouble();
+            var outputs = RunAll(s, NamedOnnxValue.CreateFromTensor("images", input));
+            AssertClose(out0.Data, outputs["output0"], 1e-6f, "output0");
+            AssertClose(out1.Data, outputs["output1"], 1e-6f, "output1");
+        }
+
+        Npy masks = Npy.Load(FixturePath(root.GetProperty("masks").GetString()!));
+        int w = root.GetProperty("source_width").GetInt32(), h = root.GetProperty("source_height").GetInt32();
+        Assert.Equal([root.GetProperty("detections").GetArrayLength(), h, w], masks.Shape);
+        Assert.All(masks.Data, v => Assert.True(v == 0 || v == 1));
+    }
+
+    [Fact]
+    public void Clip_TextAndImageModelsMatchReference()
+    {
+        JsonElement root = Expected("models/expected_clip.json");
+        using var text = new InferenceSession(FixturePath(root.GetProperty("text_model").GetString()!));
+        using var image = new InferenceSession(FixturePath(root.GetProperty("image_model").GetString()!));
+        float[] mean = root.GetProperty("clip_mean").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        float[] std = root.GetProperty("clip_std").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+
+        var imageEmbeds = new List<(string Name, float[] Embed)>();
+        foreach (JsonElement crop in root.GetProperty("crops").EnumerateArray())
+        {
+            int[] rgb = crop.GetProperty("rgb").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+            var t = new DenseTensor<float>([1, 3, 224, 224]);
+            for (int c = 0; c < 3; c++)
+                t.Buffer.Span.Slice(c * 224 * 224, 224 * 224).Fill((rgb[c] / 255f - mean[c]) / std[c]);
+            float[] e = Run(image, "image_embeds", NamedOnnxValue.CreateFromTensor("pixel_values", t));
+            AssertClose(crop.GetProperty("image_embeds").EnumerateArray().Select(v => v.GetSingle()).ToArray(), e, Tolerance, crop.GetProperty("name").GetString()!);
+            imageEmbeds.Add((crop.GetProperty("name").GetString()!, e));
+        }
+
+        foreach (JsonElement tc in root.GetProperty("texts").EnumerateArray())
+        {
+            var ids = new long[77];
+            Array.Fill(ids, tc.GetProperty("pad_id").GetInt64());
+            int i = 0;
+            foreach (JsonElement id in tc.GetProperty("input_ids_prefix").EnumerateArray()) ids[i++] = id.GetInt64();
+            float[] e = Run(text, "text_embeds", NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids, [1, 77])));
+            AssertClose(tc.GetProperty("text_embeds").EnumerateArray().Select(v => v.GetSingle()).ToArray(), e, 1e-6f, tc.GetProperty("name").GetString()!);
+            string best = imageEmbeds.MaxBy(x => Cosine(e, x.Embed)).Name;
+            Assert.Equal(tc.GetProperty("best_crop").GetString(), best);
+        }
+    }
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return dot / Math.Sqrt(na * nb);
     }
 }
