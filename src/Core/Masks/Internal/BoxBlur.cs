@@ -19,8 +19,9 @@ internal static class BoxBlur
     public static unsafe void Blur(byte[] data, int offset, int stride, int width, int height, int channels, int radius, int passes)
     {
         if (radius <= 0 || passes <= 0) return;
-        // Beyond the image size a wider box only re-weights edge pixels; capping keeps ring buffers bounded.
-        int rh = Math.Min(radius, width), rv = Math.Min(radius, height);
+        // Radii beyond twice the image size are treated as that size: the result is then close to the image mean
+        // anyway, and the cap bounds the start-up sums.
+        int rh = Math.Min(radius, 2 * Math.Max(width, height)), rv = rh;
         fixed (byte* p0 = data)
         {
             nint basePtr = (nint)(p0 + offset);
@@ -47,13 +48,14 @@ internal static class BoxBlur
         }
     }
 
-    private static ulong Multiplier(int r) { ulong d = (ulong)(2 * r + 1); return ((1UL << 24) + d / 2) / d; }
+    // 32-bit fixed point: sum·mul stays below 2^40 and the rounding error below half a level for any capped radius.
+    private static ulong Multiplier(int r) { ulong d = (ulong)(2 * r + 1); return ((1UL << 32) + d / 2) / d; }
 
     private static unsafe void HorizontalRow(byte* row, int width, int channels, int r, byte[] tmp)
     {
         new ReadOnlySpan<byte>(row, width * channels).CopyTo(tmp);
         ulong mul = Multiplier(r);
-        const ulong half = 1UL << 23;
+        const ulong half = 1UL << 31;
         int last = width - 1;
         for (int c = 0; c < channels; c++)
         {
@@ -61,7 +63,7 @@ internal static class BoxBlur
             for (int k = -r; k <= r; k++) sum += tmp[Math.Clamp(k, 0, last) * channels + c];
             for (int x = 0; x < width; x++)
             {
-                row[x * channels + c] = (byte)(((ulong)sum * mul + half) >> 24);
+                row[x * channels + c] = (byte)(((ulong)sum * mul + half) >> 32);
                 int add = x + r + 1; if (add > last) add = last;
                 int sub = x - r; if (sub < 0) sub = 0;
                 sum += tmp[add * channels + c] - tmp[sub * channels + c];
@@ -74,7 +76,9 @@ internal static class BoxBlur
         int cw = c1 - c0;
         var sums = new long[cw];
         // Input rows above the current one are already overwritten; keep the last r+1 of them and row 0.
-        var ring = new byte[(r + 1) * cw];
+        // Rows y-r with y-r >= 0 exist only when r < height, so the ring never needs more than height slots.
+        int slots = Math.Min(r + 1, height);
+        var ring = new byte[slots * cw];
         var first = new byte[cw];
         new ReadOnlySpan<byte>(data + c0, cw).CopyTo(first);
         int last = height - 1;
@@ -84,17 +88,17 @@ internal static class BoxBlur
             for (int i = 0; i < cw; i++) sums[i] += src[i];
         }
         ulong mul = Multiplier(r);
-        const ulong half = 1UL << 23;
+        const ulong half = 1UL << 31;
         for (int y = 0; y < height; y++)
         {
             byte* row = data + (long)y * stride + c0;
-            new ReadOnlySpan<byte>(row, cw).CopyTo(ring.AsSpan(y % (r + 1) * cw, cw));
-            for (int i = 0; i < cw; i++) row[i] = (byte)(((ulong)sums[i] * mul + half) >> 24);
+            new ReadOnlySpan<byte>(row, cw).CopyTo(ring.AsSpan(y % slots * cw, cw));
+            for (int i = 0; i < cw; i++) row[i] = (byte)(((ulong)sums[i] * mul + half) >> 32);
             if (y == last) break;
             int addRow = Math.Min(y + 1 + r, last);
             byte* add = data + (long)addRow * stride + c0;
             int subRow = y - r;
-            ReadOnlySpan<byte> sub = subRow < 0 ? first : ring.AsSpan(subRow % (r + 1) * cw, cw);
+            ReadOnlySpan<byte> sub = subRow < 0 ? first : ring.AsSpan(subRow % slots * cw, cw);
             for (int i = 0; i < cw; i++) sums[i] += add[i] - sub[i];
         }
     }
@@ -128,7 +132,8 @@ internal static class BoxBlur
                 int cw = x1 - x0;
                 if (cw <= 0) continue;
                 var sums = new double[cw];
-                var ring = new float[(r + 1) * cw];
+                int slots = Math.Min(r + 1, height);
+                var ring = new float[slots * cw];
                 for (int k = 0; k <= Math.Min(r, height - 1); k++)
                 {
                     var src = plane.AsSpan(k * width + x0, cw);
@@ -137,7 +142,7 @@ internal static class BoxBlur
                 for (int y = 0; y < height; y++)
                 {
                     var row = plane.AsSpan(y * width + x0, cw);
-                    row.CopyTo(ring.AsSpan(y % (r + 1) * cw, cw));
+                    row.CopyTo(ring.AsSpan(y % slots * cw, cw));
                     for (int i = 0; i < cw; i++) row[i] = (float)sums[i];
                     if (y + r + 1 < height)
                     {
@@ -146,7 +151,7 @@ internal static class BoxBlur
                     }
                     if (y - r >= 0)
                     {
-                        var sub = ring.AsSpan((y - r) % (r + 1) * cw, cw);
+                        var sub = ring.AsSpan((y - r) % slots * cw, cw);
                         for (int i = 0; i < cw; i++) sums[i] -= sub[i];
                     }
                 }
