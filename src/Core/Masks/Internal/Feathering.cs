@@ -10,10 +10,11 @@ internal static class Feathering
     {
         var inside = new float[mask.Length];
         var outside = new float[mask.Length];
-        DistanceTransform.SquaredDistance(mask, w, h, targetIsSet: false, borderIsTarget: false, inside);
-        DistanceTransform.SquaredDistance(mask, w, h, targetIsSet: true, borderIsTarget: false, outside);
-        var dst = new byte[mask.Length];
         float half = width / 2f;
+        int bound = (int)Math.Min(w + h, Math.Ceiling(half + 0.5f) + 1);
+        DistanceTransform.SquaredDistance(mask, w, h, targetIsSet: false, borderIsTarget: false, inside, bound);
+        DistanceTransform.SquaredDistance(mask, w, h, targetIsSet: true, borderIsTarget: false, outside, bound);
+        var dst = new byte[mask.Length];
         // Beyond half + 0.5 px the ramp is saturated; skipping the square root there keeps this pass cheap.
         float reach = (half + 0.5f) * (half + 0.5f);
         const int chunk = 1 << 16;
