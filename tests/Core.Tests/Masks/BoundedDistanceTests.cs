@@ -1,3 +1,4 @@
+using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using Xunit;
 
@@ -54,5 +55,21 @@ public class WithinRadiusTests
                 for (int i = 0; i < got.Length; i++) Assert.Equal(dist[i] <= (double)r * r ? 7 : 9, got[i]);
             }
         }
+    }
+}
+
+public class TiledBlurTests
+{
+    [Theory]
+    [InlineData(150, 130, 2, 3)]
+    [InlineData(200, 90, 9, 3)]
+    [InlineData(70, 300, 30, 2)]
+    [InlineData(5, 3, 4, 3)]
+    public void TiledBlurEqualsWholePlaneBlur(int w, int h, int r, int passes)
+    {
+        var m = Ascii.Disk(w, h, w * 0.4, h * 0.6, Math.Min(w, h) * 0.3).Union(Ascii.Random(w, h, 0.002, w));
+        var whole = (byte[])m.Data.Clone();
+        BoxBlur.Blur(whole, 0, w, w, h, 1, r, passes);
+        Assert.Equal(whole, Tiles.BlurPlane(m.Data, w, h, r, passes));
     }
 }

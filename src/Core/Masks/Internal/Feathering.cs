@@ -39,9 +39,6 @@ internal static class Feathering
     /// <summary>Three-box Gaussian approximation with σ = width / 2 (see <see cref="BoxBlur"/>).</summary>
     public static byte[] Gaussian(byte[] mask, int w, int h, float width)
     {
-        var dst = (byte[])mask.Clone();
-        int r = BoxBlur.RadiusForSigma(width / 2.0);
-        BoxBlur.Blur(dst, 0, w, w, h, 1, r, 3);
-        return dst;
+        return Tiles.BlurPlane(mask, w, h, BoxBlur.RadiusForSigma(width / 2.0), 3);
     }
 }
