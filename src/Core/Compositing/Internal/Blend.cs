@@ -35,6 +35,50 @@ internal sealed class BackgroundRows
         return r;
     }
 
+    /// <summary>
+    /// A blurred copy of <paramref name="image"/> for large σ: average f x f blocks (f ≈ σ/2), blur the small image
+    /// with the remaining σ, and sample it back bilinearly row by row. Block averaging and bilinear sampling add
+    /// a variance of about f²/4 px², which is taken off the small blur so the total stays ≈ σ². Costs one read
+    /// of the image instead of six full-resolution passes, and needs no full-size buffer.
+    /// </summary>
+    public static BackgroundRows Blurred(BgraImage image, double sigma)
+    {
+        int f = Math.Max(2, (int)(sigma / 2));
+        int w = image.Width, h = image.Height;
+        int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+        var small = new BgraImage(sw, sh);
+        ParallelRows.For(sh, (long)w * f * 4, (r0, r1) =>
+        {
+            var acc = new int[sw * 4];
+            for (int sy = r0; sy < r1; sy++)
+            {
+                Array.Clear(acc);
+                int ya = sy * f, yb = Math.Min(h, ya + f);
+                for (int y = ya; y < yb; y++)
+                {
+                    var src = image.Row(y);
+                    for (int x = 0; x < w; x++)
+                    {
+                        int a = x / f * 4, p = x * 4;
+                        acc[a] += src[p]; acc[a + 1] += src[p + 1]; acc[a + 2] += src[p + 2]; acc[a + 3] += src[p + 3];
+                    }
+                }
+                var dst = small.Row(sy);
+                for (int sx = 0; sx < sw; sx++)
+                {
+                    int n = (Math.Min(w, sx * f + f) - sx * f) * (yb - ya);
+                    for (int c = 0; c < 4; c++) dst[sx * 4 + c] = (byte)((acc[sx * 4 + c] + n / 2) / n);
+                }
+            }
+        });
+        double rest = Math.Sqrt(Math.Max(0, sigma * sigma - f * f / 4.0)) / f;
+        BoxBlur.Blur(small.Pixels, 0, small.Stride, sw, sh, 4, BoxBlur.RadiusForSigma(rest), 3);
+        var rows = new BackgroundRows { _kind = Kind.Cover, _pic = small };
+        Axis(w, sw, f, 0, out rows._cx0, out rows._cx1, out rows._cfx);
+        Axis(h, sh, f, 0, out rows._cy0, out rows._cy1, out rows._cfy);
+        return rows;
+    }
+
     private static void Axis(int n, int src, double s, double o, out int[] i0, out int[] i1, out int[] f)
     {
         i0 = new int[n]; i1 = new int[n]; f = new int[n];
