@@ -73,3 +73,21 @@ public class TiledBlurTests
         Assert.Equal(whole, Tiles.BlurPlane(m.Data, w, h, r, passes));
     }
 }
+
+public class BandedFeatherTests
+{
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(2.5f)]
+    [InlineData(8f)]
+    [InlineData(21f)]
+    public void BandedRampEqualsTransformRamp(float width)
+    {
+        for (int seed = 0; seed < 6; seed++)
+        {
+            var m = Ascii.Disk(90, 70, 40, 33, 20 + seed).Union(Ascii.Random(90, 70, 0.01 * seed, seed)).Subtract(Ascii.Disk(90, 70, 45, 30, 4));
+            int c = (int)Math.Ceiling(width / 2 + 0.5) + 1;
+            Assert.Equal(Feathering.DistanceViaTransform(m.Data, 90, 70, width), Feathering.DistanceBanded(m.Data, 90, 70, width, c));
+        }
+    }
+}

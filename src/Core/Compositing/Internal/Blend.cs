@@ -57,10 +57,16 @@ internal sealed class BackgroundRows
                 for (int y = ya; y < yb; y++)
                 {
                     var src = image.Row(y);
-                    for (int x = 0; x < w; x++)
+                    for (int sx = 0, x = 0; sx < sw; sx++)
                     {
-                        int a = x / f * 4, p = x * 4;
-                        acc[a] += src[p]; acc[a + 1] += src[p + 1]; acc[a + 2] += src[p + 2]; acc[a + 3] += src[p + 3];
+                        int a = sx * 4;
+                        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                        for (int xe = Math.Min(w, x + f); x < xe; x++)
+                        {
+                            int p = x * 4;
+                            s0 += src[p]; s1 += src[p + 1]; s2 += src[p + 2]; s3 += src[p + 3];
+                        }
+                        acc[a] += s0; acc[a + 1] += s1; acc[a + 2] += s2; acc[a + 3] += s3;
                     }
                 }
                 var dst = small.Row(sy);

@@ -85,7 +85,7 @@ internal static class DistanceTransform
         }
     }
 
-    private const int NoTarget = ushort.MaxValue;
+    internal const int NoTarget = ushort.MaxValue;
 
     /// <summary>
     /// Writes <paramref name="inside"/> where the squared distance to the nearest target is &lt;= radius², else
@@ -152,7 +152,7 @@ internal static class DistanceTransform
         });
     }
 
-    private static void ColumnSweeps(ReadOnlySpan<byte> mask, ushort[] g, int width, int height, int x0, int x1, bool targetIsSet, bool borderIsTarget)
+    internal static void ColumnSweeps(ReadOnlySpan<byte> mask, ushort[] g, int width, int height, int x0, int x1, bool targetIsSet, bool borderIsTarget)
     {
         int w = x1 - x0;
         // The virtual target row above the image sits at distance y+1 from row y.
