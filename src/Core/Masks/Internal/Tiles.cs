@@ -9,44 +9,52 @@ internal static class Tiles
 {
     public const int Size = 64;
 
+    /// <summary>Granularity of the activity map: finer than a tile so that a tile next to an edge tile is only
+    /// woken when the edge really comes within reach of it.</summary>
+    private const int Cell = 16;
+
     /// <summary>Tile indices (ty * tilesAcross + tx) that need filtering; <paramref name="tilesAcross"/> is returned for decoding.</summary>
     public static int[] Active(byte[] data, int w, int h, int reach, out int tilesAcross)
     {
         int tw = (w + Size - 1) / Size, th = (h + Size - 1) / Size;
         tilesAcross = tw;
-        var tmin = new byte[tw * th];
-        var tmax = new byte[tw * th];
-        Array.Fill(tmin, (byte)255);
-        ParallelRows.For(th, (long)Size * w, (ty0, ty1) =>
+        int cw = (w + Cell - 1) / Cell, ch = (h + Cell - 1) / Cell;
+        var cmin = new byte[cw * ch];
+        var cmax = new byte[cw * ch];
+        ParallelRows.For(ch, (long)Cell * w, (cy0, cy1) =>
         {
-            for (int ty = ty0; ty < ty1; ty++)
-                for (int y = ty * Size; y < Math.Min(h, ty * Size + Size); y++)
+            for (int cy = cy0; cy < cy1; cy++)
+            {
+                int yEnd = Math.Min(h, cy * Cell + Cell);
+                for (int cx = 0; cx < cw; cx++)
                 {
-                    var row = new ReadOnlySpan<byte>(data, y * w, w);
-                    for (int tx = 0; tx < tw; tx++)
+                    int x0 = cx * Cell, n = Math.Min(Cell, w - x0);
+                    byte mn = data[cy * Cell * w + x0], mx = mn;
+                    for (int y = cy * Cell; y < yEnd; y++)
                     {
-                        int t = ty * tw + tx;
-                        byte mn = tmin[t], mx = tmax[t];
-                        if (mn == 0 && mx == 255) continue;
-                        var seg = row.Slice(tx * Size, Math.Min(Size, w - tx * Size));
-                        // Common case: the segment is uniform and equal to what the tile has seen so far.
+                        var seg = new ReadOnlySpan<byte>(data, y * w + x0, n);
+                        // Common case: the segment is uniform and equal to what the cell has seen so far.
                         if (mn == mx && seg.IndexOfAnyExcept(mn) < 0) continue;
                         foreach (byte b in seg) { if (b < mn) mn = b; if (b > mx) mx = b; }
-                        tmin[t] = mn; tmax[t] = mx;
+                        if (mn == 0 && mx == 255) break;
                     }
+                    cmin[cy * cw + cx] = mn; cmax[cy * cw + cx] = mx;
                 }
+            }
         });
-        int k = (reach + Size - 1) / Size;
         var active = new List<int>();
         for (int ty = 0; ty < th; ty++)
             for (int tx = 0; tx < tw; tx++)
             {
+                int x0 = tx * Size, y0 = ty * Size, x1 = Math.Min(w, x0 + Size), y1 = Math.Min(h, y0 + Size);
+                int ca = Math.Max(0, x0 - reach) / Cell, cb = Math.Min(w - 1, x1 - 1 + reach) / Cell;
+                int ra = Math.Max(0, y0 - reach) / Cell, rb = Math.Min(h - 1, y1 - 1 + reach) / Cell;
                 byte mn = 255, mx = 0;
-                for (int j = Math.Max(0, ty - k); j <= Math.Min(th - 1, ty + k); j++)
-                    for (int i = Math.Max(0, tx - k); i <= Math.Min(tw - 1, tx + k); i++)
+                for (int j = ra; j <= rb && mn == 255 | mx == 0 | mn == mx; j++)
+                    for (int i = ca; i <= cb; i++)
                     {
-                        if (tmin[j * tw + i] < mn) mn = tmin[j * tw + i];
-                        if (tmax[j * tw + i] > mx) mx = tmax[j * tw + i];
+                        if (cmin[j * cw + i] < mn) mn = cmin[j * cw + i];
+                        if (cmax[j * cw + i] > mx) mx = cmax[j * cw + i];
                     }
                 if (mn != mx) active.Add(ty * tw + tx);
             }
