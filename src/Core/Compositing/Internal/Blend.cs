@@ -165,18 +165,26 @@ internal static class Blend
     /// <summary>Straight-alpha "over" of one row; see <see cref="Compositor"/> for the rounding.</summary>
     internal static void Pixels(ReadOnlySpan<byte> f, ReadOnlySpan<byte> mask, ReadOnlySpan<byte> b, Span<byte> d)
     {
+        var f32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(f);
+        var b32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(b);
+        var d32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(d);
         for (int x = 0; x < mask.Length; x++)
         {
-            int i = x * 4;
-            int a = (mask[x] * f[i + 3] + 127) / 255;
-            int ba = b[i + 3];
-            if (a == 255) { d[i] = f[i]; d[i + 1] = f[i + 1]; d[i + 2] = f[i + 2]; d[i + 3] = 255; continue; }
+            uint fp = f32[x];
+            int m = mask[x];
+            int fa = (int)(fp >> 24);
+            // Whole-pixel shortcuts first: fully selected opaque pixels and unselected ones are most of any frame.
+            if ((m & fa) == 255) { d32[x] = fp; continue; }
+            int a = (m * fa + 127) / 255;
+            uint bp = b32[x];
+            int ba = (int)(bp >> 24);
             if (a == 0)
             {
-                if (ba == 0) { d[i] = f[i]; d[i + 1] = f[i + 1]; d[i + 2] = f[i + 2]; d[i + 3] = 0; } // keep colour: a later alpha change stays fringe-free
-                else { d[i] = b[i]; d[i + 1] = b[i + 1]; d[i + 2] = b[i + 2]; d[i + 3] = (byte)ba; }
+                // Over a transparent background keep the colour: a later alpha change then stays fringe-free.
+                d32[x] = ba == 0 ? fp & 0x00FFFFFFu : bp;
                 continue;
             }
+            int i = x * 4;
             int na = 255 - a;
             if (ba == 255)
             {
