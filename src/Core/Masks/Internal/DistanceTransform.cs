@@ -54,10 +54,11 @@ internal static class DistanceTransform
             ParallelRows.For(height, (long)width * 4, (y0, y1) =>
             {
                 int n = width + 2;
-                var f = new float[n];
+                var f = new long[n];
                 var d = new float[n];
                 var v = new int[n];
-                var z = new double[n + 1];
+                var zn = new long[n + 1];
+                var zd = new long[n + 1];
                 int off = borderIsTarget ? 1 : 0;
                 int len = width + 2 * off;
                 for (int y = y0; y < y1; y++)
@@ -76,12 +77,56 @@ internal static class DistanceTransform
                     for (int x = 0; x < width; x++)
                     {
                         int gv = gr[x];
-                        f[x + off] = gv > cap || gv == NoTarget ? Infinity : (float)gv * gv;
+                        f[x + off] = gv > cap || gv == NoTarget ? NoParabola : (long)gv * gv;
                     }
-                    EnvelopeSkippingRuns(f.AsSpan(0, len), d.AsSpan(0, len), v, z);
+                    EnvelopeInteger(f.AsSpan(0, len), d.AsSpan(0, len), v, zn, zd);
                     d.AsSpan(off, width).CopyTo(row);
                 }
             });
+        }
+    }
+
+    private const long NoParabola = long.MaxValue;
+
+    /// <summary>
+    /// The lower envelope of <see cref="Envelope"/> for integer inputs, with each breakpoint kept as the exact
+    /// fraction num/den (den &gt; 0) so that comparisons are cross-multiplications instead of divisions. Inner
+    /// points of runs of zeros are skipped: for any other position a run end is at least as near, and inside the
+    /// run the answer is 0.
+    /// </summary>
+    internal static void EnvelopeInteger(ReadOnlySpan<long> f, Span<float> d, int[] v, long[] zn, long[] zd)
+    {
+        int n = f.Length;
+        int k = -1;
+        for (int q = 0; q < n; q++)
+        {
+            long fq = f[q];
+            if (fq == NoParabola) continue;
+            if (fq == 0 && q > 0 && q < n - 1 && f[q - 1] == 0 && f[q + 1] == 0) continue;
+            if (k < 0) { k = 0; v[0] = q; continue; }
+            long num, den;
+            while (true)
+            {
+                int p = v[k];
+                // Where the parabolas rooted at p and q cross: num / den.
+                num = fq + (long)q * q - f[p] - (long)p * p;
+                den = 2L * (q - p);
+                // Breakpoint 0 is -infinity, which ends the loop.
+                if (k > 0 && num * zd[k] <= zn[k] * den) k--; else break;
+            }
+            k++;
+            v[k] = q;
+            zn[k] = num;
+            zd[k] = den;
+        }
+        if (k < 0) { d.Fill(Infinity); return; }
+        int j = 0;
+        for (int q = 0; q < n; q++)
+        {
+            if (f[q] == 0) { d[q] = 0; continue; }
+            while (j < k && zn[j + 1] < (long)q * zd[j + 1]) j++;
+            long dq = q - v[j];
+            d[q] = dq * dq + f[v[j]];
         }
     }
 
@@ -226,44 +271,6 @@ internal static class DistanceTransform
                 int c = b == NoTarget ? NoTarget : Math.Min(b + 1, NoTarget - 1);
                 if (c < gr[i]) gr[i] = (ushort)c;
             }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Envelope"/> without the inner points of runs of zeros: for any other position the nearest zero of
-    /// a run is one of its ends, and inside the run the answer is 0 anyway. Inside a selection that skips nearly
-    /// every point.
-    /// </summary>
-    internal static void EnvelopeSkippingRuns(Span<float> f, Span<float> d, int[] v, double[] z)
-    {
-        int n = f.Length;
-        int k = -1;
-        for (int q = 0; q < n; q++)
-        {
-            float fq = f[q];
-            if (fq >= Infinity) continue;
-            if (fq == 0 && q > 0 && q < n - 1 && f[q - 1] == 0 && f[q + 1] == 0) continue;
-            if (k < 0) { k = 0; v[0] = q; z[0] = double.NegativeInfinity; z[1] = double.PositiveInfinity; continue; }
-            double s;
-            while (true)
-            {
-                int p = v[k];
-                s = ((double)fq + (double)q * q - f[p] - (double)p * p) / (2.0 * (q - p));
-                if (s <= z[k]) k--; else break;
-            }
-            k++;
-            v[k] = q;
-            z[k] = s;
-            z[k + 1] = double.PositiveInfinity;
-        }
-        if (k < 0) { d.Fill(Infinity); return; }
-        int j = 0;
-        for (int q = 0; q < n; q++)
-        {
-            if (f[q] == 0) { d[q] = 0; continue; }
-            while (z[j + 1] < q) j++;
-            float dq = q - v[j];
-            d[q] = dq * dq + f[v[j]];
         }
     }
 
