@@ -420,6 +420,34 @@ public class MagicSelectRendererTests
         Assert.Equal(EffectStatusKind.Error, r.Prepare(CupClick(), null!).Kind);
     }
 
+    [Fact]
+    public void ProblemOverlayStripesOnlyTheSelection()
+    {
+        var bounds = new PixelRect(100, 50, 200, 100);
+        var input = new MagicSelectInput(Coffee, bounds);
+        var r = new MagicSelectRenderer(new ThrowingProvider(new SegModelException("mobilesam", "fetch failed"))) { ShowProblemOverlay = true };
+        var s = r.Prepare(CupClick(), input);
+        Assert.Equal(EffectStatusKind.Error, s.Kind);
+        Assert.Equal("model mobilesam: fetch failed", s.Message);
+        var img = r.Output!;
+        Assert.NotSame(Coffee, img);
+        Assert.Equal(img, r.Output);
+        for (int y = 0; y < 400; y++)
+            for (int x = 0; x < 600; x++)
+            {
+                bool inSel = x >= bounds.X && x < bounds.Right && y >= bounds.Y && y < bounds.Bottom;
+                bool stripe = inSel && ((x + y) / 8) % 2 == 0;
+                var src = Px(Coffee, x, y);
+                var expected = stripe ? new byte[] { (byte)(src[0] / 2), (byte)(src[1] / 2), (byte)((src[2] + 256) / 2), 255 } : src;
+                Assert.Equal(expected, Px(img, x, y));
+            }
+        // Cancellation never paints the overlay.
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Equal(EffectStatusKind.Cancelled, r.Prepare(CupClick(), input, cts.Token).Kind);
+        Assert.Same(Coffee, r.Output);
+    }
+
     private sealed class ThrowingProvider(Exception e) : ISamModelProvider
     {
         public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => throw e;

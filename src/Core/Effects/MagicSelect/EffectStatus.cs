@@ -4,9 +4,9 @@ public enum EffectStatusKind
 {
     /// <summary>The output is ready.</summary>
     Ready,
-    /// <summary>No usable prompt: nothing to look for. The output is the source.</summary>
+    /// <summary>No usable prompt: nothing to look for. The output is the source (or the problem overlay).</summary>
     NeedsPrompt,
-    /// <summary>The model could not be loaded or run. The output is the source.</summary>
+    /// <summary>The model could not be loaded or run. The output is the source (or the problem overlay).</summary>
     Error,
     /// <summary>The host cancelled. The output is the source.</summary>
     Cancelled,

@@ -34,6 +34,13 @@ public sealed class MagicSelectRenderer
     public MagicSelectRenderer(ISamModelProvider models) =>
         _models = models ?? throw new SegArgumentException("models", "is null; pass a SamModelProvider");
 
+    /// <summary>
+    /// When true, a prompt or model problem shows as red diagonal stripes over the selection instead of the
+    /// unchanged source, for hosts that have no place to show <see cref="EffectStatus.Message"/>. Cancellation
+    /// always leaves the source.
+    /// </summary>
+    public bool ShowProblemOverlay { get; init; }
+
     /// <summary>The status of the last <see cref="Prepare"/>, or null before the first.</summary>
     public EffectStatus? Status => _prepared?.Status;
 
@@ -133,7 +140,7 @@ public sealed class MagicSelectRenderer
             var msg = settings.UseSelectionBox
                 ? "Nothing to look for: switch on an include point, or select a rectangle around the object."
                 : "Nothing to look for: switch on an include point, or tick 'Use selection bounds as box' and select around the object.";
-            return Publish(input.Source, new EffectStatus(EffectStatusKind.NeedsPrompt, msg));
+            return Publish(ProblemImage(input), new EffectStatus(EffectStatusKind.NeedsPrompt, msg));
         }
 
         var session = _models.Get(settings, ct);
@@ -209,9 +216,21 @@ public sealed class MagicSelectRenderer
     {
         _lastSettings = null;
         _lastInput = null;
-        if (input is not null) _prepared = new Prepared(input.Source, status);
+        if (input is not null)
+        {
+            BgraImage image = input.Source;
+            if (status.Kind == EffectStatusKind.Error)
+            {
+                try { image = ProblemImage(input); }
+                catch (Exception) { image = input.Source; } // the overlay must not turn one problem into two
+            }
+            _prepared = new Prepared(image, status);
+        }
         return status;
     }
+
+    private BgraImage ProblemImage(MagicSelectInput input) => !ShowProblemOverlay ? input.Source
+        : EffectPixels.Hatch(input.Source, EffectPixels.SelectionMask(input.Source.Width, input.Source.Height, input.SelectionBounds, input.Selection));
 
     private static string FirstLine(string s)
     {

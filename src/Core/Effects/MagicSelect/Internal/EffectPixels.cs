@@ -74,4 +74,31 @@ internal static class EffectPixels
         for (int y = 0; y < rect.Height; y++)
             image.Pixels.AsSpan((rect.Y + y) * image.Stride + rect.X * 4, rowBytes).CopyTo(destination.Slice(y * destinationStride, rowBytes));
     }
+
+    /// <summary>Stripe width of the problem overlay in pixels.</summary>
+    public const int StripeWidth = 8;
+
+    /// <summary>
+    /// The source with red diagonal stripes over the selected pixels (stripe where ((x + y) / 8) is even, half
+    /// strength), so a problem is visible on the canvas itself. Pixels outside the selection are the source's.
+    /// </summary>
+    public static BgraImage Hatch(BgraImage source, Mask selection)
+    {
+        var img = source.Clone();
+        for (int y = 0; y < img.Height; y++)
+        {
+            var sel = selection.Row(y);
+            var d = img.Row(y);
+            for (int x = 0; x < sel.Length; x++)
+            {
+                if (sel[x] == 0 || ((x + y) / StripeWidth & 1) != 0) continue;
+                int i = 4 * x;
+                d[i] = (byte)(d[i] >> 1);
+                d[i + 1] = (byte)(d[i + 1] >> 1);
+                d[i + 2] = (byte)((d[i + 2] + 255 + 1) >> 1);
+                d[i + 3] = 255;
+            }
+        }
+        return img;
+    }
 }
