@@ -12,6 +12,8 @@ using SegPlugins.Core.Effects.MagicSelect;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
+using SegColor = SegPlugins.Core.Effects.MagicSelect.Bgra32;
+using SegMask = SegPlugins.Core.Masks.Mask;
 
 namespace SegPlugins.PaintDotNetEffect;
 
@@ -25,7 +27,7 @@ namespace SegPlugins.PaintDotNetEffect;
 public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
 {
     private static readonly string PluginFolder =
-        Path.GetDirectoryName(typeof(MagicSelectEffect).Assembly.Location) ?? AppContext.BaseDirectory;
+        System.IO.Path.GetDirectoryName(typeof(MagicSelectEffect).Assembly.Location) ?? AppContext.BaseDirectory;
 
     static MagicSelectEffect()
     {
@@ -125,7 +127,7 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
 
         // Paint.NET signals cancellation through IsCancelRequested; model runs take a CancellationToken.
         using var cts = new CancellationTokenSource();
-        using var poll = new Timer(_ => { if (IsCancelRequested) cts.Cancel(); }, null, 50, 50);
+        using var poll = new System.Threading.Timer(_ => { if (IsCancelRequested) cts.Cancel(); }, null, 50, 50);
         var status = _renderer.Prepare(settings, ReadInput(), cts.Token);
         if (!status.IsReady) Trace.WriteLine("SegPlugins Magic Select: " + status.Message);
         _prepared = true;
@@ -155,21 +157,21 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
 
         RectInt32 sb = Environment.Selection.RenderBounds;
         var bounds = new PixelRect(sb.X, sb.Y, sb.Width, sb.Height);
-        Mask? selection = null;
+        SegMask? selection = null;
         if (bounds != new PixelRect(0, 0, size.Width, size.Height) || !IsRectangle(bounds))
         {
             // The selection as pixel rectangles; anti-aliased edge pixels count as selected and Paint.NET blends them.
-            selection = new Mask(size.Width, size.Height);
+            selection = new SegMask(size.Width, size.Height);
             foreach (RectInt32 scan in Environment.Selection.RenderScans)
                 for (int y = scan.Top; y < scan.Bottom; y++)
-                    selection.Row(y).Slice(scan.Left, scan.Width).Fill(Mask.On);
+                    selection.Row(y).Slice(scan.Left, scan.Width).Fill(SegMask.On);
         }
 
         ColorBgra32 primary = Environment.PrimaryColor.GetBgra32(source.ColorContext);
         ColorBgra32 secondary = Environment.SecondaryColor.GetBgra32(source.ColorContext);
         return new MagicSelectInput(image, bounds, selection,
-            new Bgra32(primary.B, primary.G, primary.R, primary.A),
-            new Bgra32(secondary.B, secondary.G, secondary.R, secondary.A));
+            new SegColor(primary.B, primary.G, primary.R, primary.A),
+            new SegColor(secondary.B, secondary.G, secondary.R, secondary.A));
     }
 
     private bool IsRectangle(PixelRect bounds)

@@ -24,7 +24,7 @@ internal static class PdnProperties
 
     /// <summary>Read-only unless the source property holds the value (inverse = true turns "read-only when equal" around).</summary>
     public static PropertyCollectionRule Rule(string target, EnabledWhen when) => when.Value is bool b
-        ? new ReadOnlyBoundToBooleanRule(target, when.Source, inverse: b)
+        ? new ReadOnlyBoundToBooleanRule(target, when.Source, b)
         : new ReadOnlyBoundToValueRule<object, StaticListChoiceProperty>(target, when.Source, when.Value, true);
 
     public static void Configure(ControlInfo ui, EffectProperty p)
