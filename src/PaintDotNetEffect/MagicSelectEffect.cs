@@ -13,7 +13,6 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegColor = SegPlugins.Core.Effects.MagicSelect.Bgra32;
-using SegMask = SegPlugins.Core.Masks.Mask;
 
 namespace SegPlugins.PaintDotNetEffect;
 
@@ -37,6 +36,9 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
 
     private readonly MagicSelectRenderer _renderer = new(SamModelProvider.Shared) { ShowProblemOverlay = true };
     private volatile bool _prepared;
+
+    // Source, selection and colours are fixed while the dialog is open, so they are read once per effect instance.
+    private MagicSelectInput? _input;
 
     public MagicSelectEffect()
         : base(MagicSelectPluginInfo.Name, "Object", BitmapEffectOptions.Create() with { IsConfigurable = true })
@@ -128,7 +130,8 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
         // Paint.NET signals cancellation through IsCancelRequested; model runs take a CancellationToken.
         using var cts = new CancellationTokenSource();
         using var poll = new System.Threading.Timer(_ => { if (IsCancelRequested) cts.Cancel(); }, null, 50, 50);
-        var status = _renderer.Prepare(settings, ReadInput(), cts.Token);
+        _input ??= ReadInput();
+        var status = _renderer.Prepare(settings, _input, cts.Token);
         if (!status.IsReady) Trace.WriteLine("SegPlugins Magic Select: " + status.Message);
         _prepared = true;
     }
@@ -155,29 +158,15 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
             }
         }
 
+        // The selection as pixel rectangles; anti-aliased edge pixels count as selected and Paint.NET blends them.
         RectInt32 sb = Environment.Selection.RenderBounds;
-        var bounds = new PixelRect(sb.X, sb.Y, sb.Width, sb.Height);
-        SegMask? selection = null;
-        if (bounds != new PixelRect(0, 0, size.Width, size.Height) || !IsRectangle(bounds))
-        {
-            // The selection as pixel rectangles; anti-aliased edge pixels count as selected and Paint.NET blends them.
-            selection = new SegMask(size.Width, size.Height);
-            foreach (RectInt32 scan in Environment.Selection.RenderScans)
-                for (int y = scan.Top; y < scan.Bottom; y++)
-                    selection.Row(y).Slice(scan.Left, scan.Width).Fill(SegMask.On);
-        }
+        var scans = new List<PixelRect>();
+        foreach (RectInt32 scan in Environment.Selection.RenderScans) scans.Add(new PixelRect(scan.X, scan.Y, scan.Width, scan.Height));
 
         ColorBgra32 primary = Environment.PrimaryColor.GetBgra32(source.ColorContext);
         ColorBgra32 secondary = Environment.SecondaryColor.GetBgra32(source.ColorContext);
-        return new MagicSelectInput(image, bounds, selection,
+        return MagicSelectInput.FromScans(image, new PixelRect(sb.X, sb.Y, sb.Width, sb.Height), scans,
             new SegColor(primary.B, primary.G, primary.R, primary.A),
             new SegColor(secondary.B, secondary.G, secondary.R, secondary.A));
-    }
-
-    private bool IsRectangle(PixelRect bounds)
-    {
-        long area = 0;
-        foreach (RectInt32 scan in Environment.Selection.RenderScans) area += (long)scan.Width * scan.Height;
-        return area == (long)bounds.Width * bounds.Height;
     }
 }

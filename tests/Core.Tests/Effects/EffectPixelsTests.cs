@@ -1,3 +1,4 @@
+using SegPlugins.Core.Effects.MagicSelect;
 using SegPlugins.Core.Effects.MagicSelect.Internal;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
@@ -79,5 +80,48 @@ public class EffectPixelsTests
             for (int x = 0; x < 4; x++)
                 for (int c = 0; c < 4; c++)
                     Assert.Equal(img.Row(2 + y)[(3 + x) * 4 + c], dst[y * stride + x * 4 + c]);
+    }
+}
+
+public class MagicSelectInputTests
+{
+    [Fact]
+    public void ScansBecomeTheSelectionMask()
+    {
+        var img = new BgraImage(8, 6);
+        PixelRect[] scans = [new(1, 1, 3, 1), new(2, 2, 4, 2), new(0, 0, 0, 5)];
+        var input = MagicSelectInput.FromScans(img, new PixelRect(1, 1, 5, 3), scans, new Bgra32(1, 2, 3), null);
+        Assert.NotNull(input.Selection);
+        for (int y = 0; y < 6; y++)
+            for (int x = 0; x < 8; x++)
+            {
+                bool expected = (y == 1 && x is >= 1 and < 4) || (y is 2 or 3 && x is >= 2 and < 6);
+                Assert.Equal(expected, input.Selection![x, y]);
+            }
+        Assert.Equal(new Bgra32(1, 2, 3), input.Primary);
+        Assert.Equal(Bgra32.White, input.Secondary);
+        Assert.False(input.BoundsCoverImage);
+    }
+
+    [Fact]
+    public void WholeImageScansKeepNoMask()
+    {
+        var img = new BgraImage(8, 6);
+        var input = MagicSelectInput.FromScans(img, new PixelRect(0, 0, 8, 6), [new(0, 0, 8, 4), new(0, 4, 8, 2)]);
+        Assert.Null(input.Selection);
+        Assert.True(input.BoundsCoverImage);
+        // Bounds of the whole image with a hole still need the mask.
+        var holed = MagicSelectInput.FromScans(img, new PixelRect(0, 0, 8, 6), [new(0, 0, 8, 4), new(0, 4, 7, 2)]);
+        Assert.NotNull(holed.Selection);
+        Assert.False(holed.Selection![7, 5]);
+    }
+
+    [Fact]
+    public void BadSelectionsAreNamed()
+    {
+        var img = new BgraImage(8, 6);
+        Assert.Equal("selection scan", Assert.Throws<SegArgumentException>(() => MagicSelectInput.FromScans(img, new PixelRect(0, 0, 8, 6), [new(5, 0, 4, 1)])).Parameter);
+        Assert.Equal("selection bounds", Assert.Throws<SegArgumentException>(() => new MagicSelectInput(img, new PixelRect(0, 0, 9, 6))).Parameter);
+        Assert.Equal("selection", Assert.Throws<SegArgumentException>(() => new MagicSelectInput(img, new PixelRect(0, 0, 8, 6), new Mask(8, 5))).Parameter);
     }
 }

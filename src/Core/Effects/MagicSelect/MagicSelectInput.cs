@@ -35,6 +35,25 @@ public sealed class MagicSelectInput
     public static MagicSelectInput WholeImage(BgraImage source, Bgra32? primary = null, Bgra32? secondary = null) =>
         new(source, new PixelRect(0, 0, source.Width, source.Height), null, primary, secondary);
 
+    /// <summary>
+    /// Builds the input from a host selection given as pixel rectangles ("scans", e.g. Paint.NET's RenderScans) with
+    /// their bounding rectangle. When the scans fill the whole image no mask is kept.
+    /// </summary>
+    public static MagicSelectInput FromScans(BgraImage source, PixelRect bounds, IEnumerable<PixelRect> scans, Bgra32? primary = null, Bgra32? secondary = null)
+    {
+        if (source is null) throw new SegArgumentException("source", "is null");
+        ArgumentNullException.ThrowIfNull(scans);
+        var mask = new Mask(source.Width, source.Height);
+        foreach (var scan in scans)
+        {
+            if (scan.IsEmpty) continue;
+            scan.CheckInside(source.Width, source.Height, "selection scan");
+            for (int y = scan.Y; y < scan.Bottom; y++) mask.Row(y).Slice(scan.X, scan.Width).Fill(Mask.On);
+        }
+        bool whole = bounds == new PixelRect(0, 0, source.Width, source.Height) && mask.Data.AsSpan().IndexOf((byte)0) < 0;
+        return new MagicSelectInput(source, bounds, whole ? null : mask, primary, secondary);
+    }
+
     public BgraImage Source { get; }
     public PixelRect SelectionBounds { get; }
     public Mask? Selection { get; }
