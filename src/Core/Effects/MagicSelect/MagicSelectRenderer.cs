@@ -1,0 +1,258 @@
+using SegPlugins.Core.Compositing;
+using SegPlugins.Core.Effects.MagicSelect.Internal;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+
+namespace SegPlugins.Core.Effects.MagicSelect;
+
+/// <summary>
+/// The host-neutral body of the magic-select effect. <see cref="Prepare"/> runs the model once per change of
+/// settings or input and keeps the finished image; <see cref="CopyTile"/> then hands out pieces of it, from any
+/// number of threads at once. The image embedding is kept per source image, so moving points only re-runs the
+/// small decoder, and changing only the look (output mode, grow, feather, refinement) re-runs neither model.
+/// Pixels outside the active selection are always the source's.
+/// </summary>
+public sealed class MagicSelectRenderer
+{
+    private readonly ISamModelProvider _models;
+    private readonly object _prepareLock = new();
+    private volatile Prepared? _prepared;
+
+    // Cached stages, touched only under _prepareLock.
+    private MagicSelectSettings? _lastSettings;
+    private InputKey? _lastInput;
+    private SamSession? _embeddingSession;
+    private SamImageEmbedding? _embedding;
+    private UInt128 _embeddingHash;
+    private (SamSession Session, UInt128 Image, string Prompts)? _predictionKey;
+    private MaskPrediction? _prediction;
+    private int _embeddingRequests;
+    private int _predictions;
+
+    public MagicSelectRenderer(ISamModelProvider models) =>
+        _models = models ?? throw new SegArgumentException("models", "is null; pass a SamModelProvider");
+
+    /// <summary>
+    /// When true, a prompt or model problem shows as red diagonal stripes over the selection instead of the
+    /// unchanged source, for hosts that have no place to show <see cref="EffectStatus.Message"/>. Cancellation
+    /// always leaves the source.
+    /// </summary>
+    public bool ShowProblemOverlay { get; init; }
+
+    /// <summary>The status of the last <see cref="Prepare"/>, or null before the first.</summary>
+    public EffectStatus? Status => _prepared?.Status;
+
+    /// <summary>The prepared full-size output, or null before the first <see cref="Prepare"/>. Never modified after it is published.</summary>
+    public BgraImage? Output => _prepared?.Image;
+
+    /// <summary>Times the renderer asked the model for an image embedding (once per source image and model).</summary>
+    public int EmbeddingRequests => Volatile.Read(ref _embeddingRequests);
+
+    /// <summary>Times the prompt decoder ran.</summary>
+    public int Predictions => Volatile.Read(ref _predictions);
+
+    /// <summary>
+    /// Computes the output for <paramref name="settings"/> on <paramref name="input"/>. Returns at once when neither
+    /// changed since the last ready result. Never throws: problems and cancellation come back as the status, and
+    /// the output is then the source unchanged.
+    /// </summary>
+    public EffectStatus Prepare(MagicSelectSettings settings, MagicSelectInput input, CancellationToken cancellationToken = default)
+    {
+        if (settings is null) return Fail(null, new EffectStatus(EffectStatusKind.Error, "settings: are missing"));
+        if (input is null) return Fail(null, new EffectStatus(EffectStatusKind.Error, "input: the source image is missing"));
+        lock (_prepareLock)
+        {
+            try
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var key = InputKey.Of(input);
+                if (_prepared is { } p && p.Status.Kind is EffectStatusKind.Ready or EffectStatusKind.NeedsPrompt
+                    && settings == _lastSettings && key == _lastInput)
+                    return p.Status;
+
+                var status = Run(settings, input, key, cancellationToken);
+                _lastSettings = settings;
+                _lastInput = key;
+                return status;
+            }
+            catch (OperationCanceledException)
+            {
+                return Fail(input, new EffectStatus(EffectStatusKind.Cancelled, "Cancelled."));
+            }
+            catch (SegException e)
+            {
+                return Fail(input, new EffectStatus(EffectStatusKind.Error, e.Message));
+            }
+            catch (Exception e)
+            {
+                // A resolver or type initialiser may wrap our own error (e.g. the native library search); show that one.
+                for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
+                    if (inner is SegException se) return Fail(input, new EffectStatus(EffectStatusKind.Error, se.Message));
+                // Hosts must never see an exception from here; the message still says what broke.
+                return Fail(input, new EffectStatus(EffectStatusKind.Error, $"Magic select failed: {e.GetType().Name}: {FirstLine(e.Message)}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="rect"/> of the prepared output into <paramref name="destination"/> (BGRA, straight alpha,
+    /// <paramref name="destinationStride"/> bytes per row). Thread-safe and allocation-free. Returns false (and copies
+    /// nothing) before the first <see cref="Prepare"/>.
+    /// </summary>
+    public bool CopyTile(PixelRect rect, Span<byte> destination, int destinationStride)
+    {
+        var p = _prepared;
+        if (p is null) return false;
+        rect.CheckInside(p.Image.Width, p.Image.Height, "tile");
+        if (destinationStride < rect.Width * 4)
+            throw new SegArgumentException("destination stride", $"must be at least {rect.Width * 4} bytes for a {rect.Width} px wide tile, got {destinationStride}");
+        if ((long)destinationStride * (rect.Height - 1) + rect.Width * 4L > destination.Length)
+            throw new SegArgumentException("destination", $"{destination.Length} bytes is too small for a {rect.Width}x{rect.Height} tile with stride {destinationStride}");
+        EffectPixels.CopyRect(p.Image, rect, destination, destinationStride);
+        return true;
+    }
+
+    /// <summary>The SAM prompts the settings give on this input, or null when there is nothing to look for.</summary>
+    public static PromptSet? BuildPrompts(MagicSelectSettings settings, MagicSelectInput input)
+    {
+        int w = input.Source.Width, h = input.Source.Height;
+        var points = new List<PointPrompt>();
+        foreach (var p in settings.Include)
+            if (p.On) { var (x, y) = PanCoordinates.ToPixel(p.At, w, h); points.Add(PointPrompt.Include(x, y)); }
+        bool anyPositive = points.Count > 0;
+        foreach (var p in settings.Exclude)
+            if (p.On) { var (x, y) = PanCoordinates.ToPixel(p.At, w, h); points.Add(PointPrompt.Exclude(x, y)); }
+        // With nothing selected hosts report the whole canvas; a box around everything says nothing about the object.
+        BoxXyxy? box = settings.UseSelectionBox && !input.BoundsCoverImage
+            ? new BoxXyxy(input.SelectionBounds.X, input.SelectionBounds.Y, input.SelectionBounds.Right, input.SelectionBounds.Bottom)
+            : null;
+        if (!anyPositive && box is null) return null;
+        return new PromptSet { Points = points, Box = box };
+    }
+
+    private EffectStatus Run(MagicSelectSettings settings, MagicSelectInput input, InputKey key, CancellationToken ct)
+    {
+        var prompts = BuildPrompts(settings, input);
+        if (prompts is null)
+        {
+            var msg = settings.UseSelectionBox
+                ? "Nothing to look for: switch on an include point, or select a rectangle around the object."
+                : "Nothing to look for: switch on an include point, or tick 'Use selection bounds as box' and select around the object.";
+            return Publish(ProblemImage(input), new EffectStatus(EffectStatusKind.NeedsPrompt, msg));
+        }
+
+        var session = _models.Get(settings, ct);
+        ct.ThrowIfCancellationRequested();
+        if (_embedding is null || _embeddingSession != session || _embeddingHash != key.SourceHash)
+        {
+            _embedding = null;
+            Interlocked.Increment(ref _embeddingRequests);
+            _embedding = session.Embed(input.Source, null, ct);
+            _embeddingSession = session;
+            _embeddingHash = key.SourceHash;
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var predictionKey = (session, key.SourceHash, Describe(prompts));
+        if (_prediction is null || _predictionKey != predictionKey)
+        {
+            _prediction = null;
+            Interlocked.Increment(ref _predictions);
+            _prediction = session.Predict(_embedding, prompts, null, ct);
+            _predictionKey = predictionKey;
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var src = input.Source;
+        var selection = EffectPixels.SelectionMask(src.Width, src.Height, input.SelectionBounds, input.Selection);
+        var mask = _prediction.Mask.Intersect(selection);
+        if (settings.GrowShrink > 0) mask = mask.Grow(settings.GrowShrink);
+        else if (settings.GrowShrink < 0) mask = mask.Shrink(-settings.GrowShrink);
+        ct.ThrowIfCancellationRequested();
+        var alpha = settings.Feather > 0 ? mask.Feather(settings.Feather) : mask.ToSoftMask();
+        if (settings.RefineEdges) alpha = alpha.RefineEdges(src);
+        ct.ThrowIfCancellationRequested();
+
+        var output = settings.Output switch
+        {
+            MagicSelectOutput.KeepObject => Compositor.CutOut(src, alpha),
+            MagicSelectOutput.EraseObject => Compositor.CutOut(src, alpha.Invert()),
+            // Source over the primary colour with the inverted alpha is exactly "fill the object".
+            MagicSelectOutput.FillObjectWithPrimary => Compositor.ReplaceBackground(src, alpha.Invert(), Color(input.Primary)),
+            MagicSelectOutput.ShowMask => EffectPixels.MaskToGrey(alpha),
+            MagicSelectOutput.ReplaceBackgroundWithSecondary => Compositor.ReplaceBackground(src, alpha, Color(input.Secondary)),
+            MagicSelectOutput.BlurBackground => Compositor.ReplaceBackground(src, alpha, Background.Blur(settings.BackgroundBlur)),
+            _ => throw new SegArgumentException(MagicSelectSchema.Output, $"unknown output mode {settings.Output}"),
+        };
+        ct.ThrowIfCancellationRequested();
+        EffectPixels.KeepSourceOutside(output, src, selection);
+
+        long area = mask.Area();
+        var message = area == 0
+            ? "No object found inside the selection; move the include points onto the object."
+            : $"Object: {area:N0} px (model confidence {_prediction.Score:0.00}).";
+        return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = _prediction.Score, ObjectArea = area });
+    }
+
+    private static Background Color(Bgra32 c) => Background.Color(c.R, c.G, c.B, c.A);
+
+    private static string Describe(PromptSet p)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var pt in p.Points) sb.Append(pt.Positive ? '+' : '-').Append(pt.X).Append(',').Append(pt.Y).Append(';');
+        if (p.Box is { } b) sb.Append("box").Append(b.X0).Append(',').Append(b.Y0).Append(',').Append(b.X1).Append(',').Append(b.Y1);
+        return sb.ToString();
+    }
+
+    private EffectStatus Publish(BgraImage image, EffectStatus status)
+    {
+        _prepared = new Prepared(image, status);
+        return status;
+    }
+
+    private EffectStatus Fail(MagicSelectInput? input, EffectStatus status)
+    {
+        _lastSettings = null;
+        _lastInput = null;
+        if (input is not null)
+        {
+            BgraImage image = input.Source;
+            if (status.Kind == EffectStatusKind.Error)
+            {
+                try { image = ProblemImage(input); }
+                catch (Exception) { image = input.Source; } // the overlay must not turn one problem into two
+            }
+            _prepared = new Prepared(image, status);
+        }
+        return status;
+    }
+
+    private BgraImage ProblemImage(MagicSelectInput input) => !ShowProblemOverlay ? input.Source
+        : EffectPixels.Hatch(input.Source, EffectPixels.SelectionMask(input.Source.Width, input.Source.Height, input.SelectionBounds, input.Selection));
+
+    private static string FirstLine(string s)
+    {
+        int i = s.IndexOf('\n');
+        return (i < 0 ? s : s[..i]).Trim();
+    }
+
+    private sealed record Prepared(BgraImage Image, EffectStatus Status);
+
+    /// <summary>Identifies an input by content: pixels, selection and colours.</summary>
+    private sealed record InputKey(UInt128 SourceHash, UInt128 SelectionHash, PixelRect Bounds, Bgra32 Primary, Bgra32 Secondary)
+    {
+        public static InputKey Of(MagicSelectInput input)
+        {
+            UInt128 sel = 0;
+            if (input.Selection is { } m)
+            {
+                var h = new System.IO.Hashing.XxHash128();
+                h.Append(m.Data);
+                sel = h.GetCurrentHashAsUInt128();
+            }
+            return new InputKey(SamImageEmbedding.HashImage(input.Source), sel, input.SelectionBounds, input.Primary, input.Secondary);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Segmentation.Sam;
+
+namespace SegPlugins.Core.Effects.MagicSelect;
+
+/// <summary>Gives the effect an open SAM session for its model setting.</summary>
+public interface ISamModelProvider
+{
+    /// <summary>The session for <paramref name="settings"/>' model; throws <see cref="SegException"/> when it cannot be had.</summary>
+    SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Opens sessions on demand and keeps them for the life of the process, so that every run of the effect (hosts
+/// create a new effect object per use) shares the loaded models and their embedding cache. Thread-safe.
+/// </summary>
+public sealed class SamModelProvider : ISamModelProvider, IDisposable
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<string, SamSession> _sessions = new(StringComparer.Ordinal);
+    private readonly Func<string, CancellationToken, SamSession> _openManaged;
+
+    public SamModelProvider(EngineOptions? options = null)
+        : this(options ?? EngineOptions.Default, null)
+    {
+    }
+
+    /// <summary>With <paramref name="openManaged"/> opening model-store models by id (default: SamSession.OpenAsync).</summary>
+    internal SamModelProvider(EngineOptions options, Func<string, CancellationToken, SamSession>? openManaged)
+    {
+        Options = options;
+        _openManaged = openManaged ?? ((id, ct) => SamSession.OpenAsync(id, options, null, ct).GetAwaiter().GetResult());
+    }
+
+    /// <summary>One provider per process, for hosts that create an effect object per use.</summary>
+    public static SamModelProvider Shared => SharedInstance.Value;
+    private static readonly Lazy<SamModelProvider> SharedInstance = new(() => new SamModelProvider());
+
+    public EngineOptions Options { get; }
+
+    public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        string key;
+        Func<SamSession> open;
+        if (settings.Model == MagicSelectModel.MobileSam)
+        {
+            key = "store:" + ModelIds.MobileSam;
+            open = () => _openManaged(ModelIds.MobileSam, cancellationToken);
+        }
+        else
+        {
+            if (settings.EncoderFile.Length == 0)
+                throw new SegArgumentException(MagicSelectSchema.EncoderFile, "no encoder file chosen; pick the SAM encoder .onnx file or switch the model back to MobileSAM");
+            if (settings.DecoderFile.Length == 0)
+                throw new SegArgumentException(MagicSelectSchema.DecoderFile, "no decoder file chosen; pick the SAM decoder .onnx file or switch the model back to MobileSAM");
+            var enc = Path.GetFullPath(settings.EncoderFile);
+            var dec = Path.GetFullPath(settings.DecoderFile);
+            key = "files:" + enc + "|" + dec;
+            open = () => SamSession.Open(enc, dec, Options);
+        }
+        lock (_lock)
+        {
+            if (_sessions.TryGetValue(key, out var s)) return s;
+            cancellationToken.ThrowIfCancellationRequested();
+            s = open();
+            _sessions[key] = s;
+            return s;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var s in _sessions.Values) s.Dispose();
+            _sessions.Clear();
+        }
+    }
+}
+
+/// <summary>Always the same session, whatever the model setting (tests, and hosts that manage sessions themselves).</summary>
+public sealed class FixedSamModelProvider(SamSession session) : ISamModelProvider
+{
+    public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => session;
+}

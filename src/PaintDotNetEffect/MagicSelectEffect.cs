@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Diagnostics;
+using PaintDotNet;
+using PaintDotNet.Effects;
+using PaintDotNet.Imaging;
+using PaintDotNet.IndirectUI;
+using PaintDotNet.PropertySystem;
+using PaintDotNet.Rendering;
+using SegPlugins.Core;
+using SegPlugins.Core.Effects;
+using SegPlugins.Core.Effects.MagicSelect;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Masks;
+using SegColor = SegPlugins.Core.Effects.MagicSelect.Bgra32;
+
+namespace SegPlugins.PaintDotNetEffect;
+
+/// <summary>
+/// Paint.NET 5.1 effect "Magic Select (SAM)": finds the object under the include points (and inside the selection
+/// bounds) and keeps, erases, fills, shows or frees it. Everything but the mapping to Paint.NET lives in
+/// SegPlugins.Core (<see cref="MagicSelectRenderer"/>), which is tested on every platform; this class only moves
+/// property values and pixels between Paint.NET and Core.
+/// </summary>
+[PluginSupportInfo(typeof(MagicSelectPluginInfo))]
+public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
+{
+    private static readonly string PluginFolder =
+        System.IO.Path.GetDirectoryName(typeof(MagicSelectEffect).Assembly.Location) ?? AppContext.BaseDirectory;
+
+    static MagicSelectEffect()
+    {
+        // Before the first ONNX Runtime call: Paint.NET's own folder is not where our native DLLs are.
+        NativeLibraryResolver.InstallForOnnxRuntime(PluginFolder);
+    }
+
+    private readonly MagicSelectRenderer _renderer = new(SamModelProvider.Shared) { ShowProblemOverlay = true };
+    private volatile bool _prepared;
+
+    // Source, selection and colours are fixed while the dialog is open, so they are read once per effect instance.
+    private MagicSelectInput? _input;
+
+    public MagicSelectEffect()
+        : base(MagicSelectPluginInfo.Name, "Object", BitmapEffectOptions.Create() with { IsConfigurable = true })
+    {
+    }
+
+    protected override PropertyCollection OnCreatePropertyCollection()
+    {
+        var props = new List<Property>();
+        var rules = new List<PropertyCollectionRule>();
+        foreach (var p in MagicSelectSchema.Properties)
+        {
+            props.Add(PdnProperties.Create(p));
+            if (p.EnabledWhen is { } when) rules.Add(PdnProperties.Rule(p.Name, when));
+        }
+        return new PropertyCollection(props, rules);
+    }
+
+    protected override ControlInfo OnCreateConfigUI(PropertyCollection props)
+    {
+        ControlInfo ui = CreateDefaultConfigUI(props);
+        foreach (var p in MagicSelectSchema.Properties) PdnProperties.Configure(ui, p);
+        return ui;
+    }
+
+    /// <summary>Paint.NET calls this once per change of the dialog's values, before rendering: the model runs here.</summary>
+    protected override void OnSetToken(PropertyBasedEffectConfigToken? newToken)
+    {
+        base.OnSetToken(newToken);
+        _prepared = false;
+        if (newToken is null) return;
+        Prepare(newToken);
+    }
+
+    protected override void OnRender(IBitmapEffectOutput output)
+    {
+        RectInt32 bounds = output.Bounds;
+        using IBitmapLock<ColorBgra32> outputLock = output.LockBgra32();
+        RegionPtr<ColorBgra32> dst = outputLock.AsRegionPtr();
+
+        int rowBytes = bounds.Width * 4;
+        byte[] tile = ArrayPool<byte>.Shared.Rent(rowBytes * bounds.Height);
+        try
+        {
+            if (_prepared && _renderer.CopyTile(new PixelRect(bounds.X, bounds.Y, bounds.Width, bounds.Height), tile, rowBytes))
+            {
+                for (int y = 0; y < bounds.Height; y++)
+                {
+                    if (IsCancelRequested) return;
+                    int row = y * rowBytes;
+                    for (int x = 0; x < bounds.Width; x++)
+                    {
+                        int i = row + 4 * x;
+                        dst[x, y] = ColorBgra32.FromBgra(tile[i], tile[i + 1], tile[i + 2], tile[i + 3]);
+                    }
+                }
+                return;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(tile);
+        }
+
+        // Nothing prepared (e.g. unreadable settings): the source, unchanged.
+        using IEffectInputBitmap<ColorBgra32> source = Environment.GetSourceBitmapBgra32();
+        using IBitmapLock<ColorBgra32> sourceLock = source.Lock(bounds);
+        RegionPtr<ColorBgra32> src = sourceLock.AsRegionPtr();
+        for (int y = 0; y < bounds.Height; y++)
+            for (int x = 0; x < bounds.Width; x++)
+                dst[x, y] = src[x, y];
+    }
+
+    private void Prepare(PropertyBasedEffectConfigToken token)
+    {
+        MagicSelectSettings settings;
+        try
+        {
+            var values = new Dictionary<string, object?>();
+            foreach (var p in MagicSelectSchema.Properties) values[p.Name] = PdnProperties.Read(token, p);
+            settings = MagicSelectSettings.FromValues(values);
+        }
+        catch (SegException e)
+        {
+            Trace.WriteLine("SegPlugins Magic Select: " + e.Message);
+            return;
+        }
+
+        // Paint.NET signals cancellation through IsCancelRequested; model runs take a CancellationToken.
+        using var cts = new CancellationTokenSource();
+        using var poll = new System.Threading.Timer(_ => { if (IsCancelRequested) cts.Cancel(); }, null, 50, 50);
+        _input ??= ReadInput();
+        var status = _renderer.Prepare(settings, _input, cts.Token);
+        if (!status.IsReady) Trace.WriteLine("SegPlugins Magic Select: " + status.Message);
+        _prepared = true;
+    }
+
+    private MagicSelectInput ReadInput()
+    {
+        using IEffectInputBitmap<ColorBgra32> source = Environment.GetSourceBitmapBgra32();
+        SizeInt32 size = source.Size;
+        var image = new BgraImage(size.Width, size.Height);
+        using (IBitmapLock<ColorBgra32> sourceLock = source.Lock(new RectInt32(0, 0, size)))
+        {
+            RegionPtr<ColorBgra32> src = sourceLock.AsRegionPtr();
+            for (int y = 0; y < size.Height; y++)
+            {
+                var row = image.Row(y);
+                for (int x = 0; x < size.Width; x++)
+                {
+                    ColorBgra32 c = src[x, y];
+                    row[4 * x] = c.B;
+                    row[4 * x + 1] = c.G;
+                    row[4 * x + 2] = c.R;
+                    row[4 * x + 3] = c.A;
+                }
+            }
+        }
+
+        // The selection as pixel rectangles; anti-aliased edge pixels count as selected and Paint.NET blends them.
+        RectInt32 sb = Environment.Selection.RenderBounds;
+        var scans = new List<PixelRect>();
+        foreach (RectInt32 scan in Environment.Selection.RenderScans) scans.Add(new PixelRect(scan.X, scan.Y, scan.Width, scan.Height));
+
+        ColorBgra32 primary = Environment.PrimaryColor.GetBgra32(source.ColorContext);
+        ColorBgra32 secondary = Environment.SecondaryColor.GetBgra32(source.ColorContext);
+        return MagicSelectInput.FromScans(image, new PixelRect(sb.X, sb.Y, sb.Width, sb.Height), scans,
+            new SegColor(primary.B, primary.G, primary.R, primary.A),
+            new SegColor(secondary.B, secondary.G, secondary.R, secondary.A));
+    }
+}

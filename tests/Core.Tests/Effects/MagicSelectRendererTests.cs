@@ -1,0 +1,455 @@
+using System.Diagnostics;
+using SegPlugins.Core.Effects;
+using SegPlugins.Core.Effects.MagicSelect;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Tests.Support;
+using Xunit;
+using S = SegPlugins.Core.Effects.MagicSelect.MagicSelectSchema;
+
+namespace SegPlugins.Core.Tests.Effects;
+
+/// <summary>The effect body with the real MobileSAM weights on the committed photos and reviewed reference masks.</summary>
+[Collection(MobileSamCollection.Name)]
+public class MagicSelectRendererTests
+{
+    private static readonly Lazy<BgraImage> CoffeeImage = new(() => ImageIO.Load(TestPaths.Sample("coffee.jpg")));
+    private static readonly Lazy<Mask> CoffeeReference = new(() => MaskMath.LoadMask(TestPaths.Fixture("reference", "coffee-cup-saucer.png")));
+    private static readonly Bgra32 Primary = new(10, 200, 30);     // B,G,R: a green no photo pixel is likely to have exactly
+    private static readonly Bgra32 Secondary = new(250, 20, 240);  // magenta
+
+    private readonly MobileSamFixture _f;
+
+    public MagicSelectRendererTests(MobileSamFixture f) => _f = f;
+
+    private static BgraImage Coffee => CoffeeImage.Value;
+
+    private MagicSelectRenderer NewRenderer() => new(new FixedSamModelProvider(_f.Session));
+
+    /// <summary>Settings with include/exclude points in pixels of a w x h image (up to 3 and 2), the rest default.</summary>
+    private static MagicSelectSettings Settings(int w, int h, (float X, float Y)[] include, (float X, float Y)[]? exclude = null,
+        MagicSelectOutput output = MagicSelectOutput.KeepObject, bool useBox = true, int grow = 0, int feather = 0, bool refine = false)
+    {
+        var v = new Dictionary<string, object?>
+        {
+            [S.Output] = output, [S.UseSelectionBox] = useBox, [S.GrowShrink] = grow, [S.Feather] = feather, [S.RefineEdges] = refine,
+        };
+        for (int i = 0; i < S.IncludePointCount; i++) v[S.IncludeOn(i + 1)] = i < include.Length;
+        for (int i = 0; i < include.Length; i++) v[S.IncludePoint(i + 1)] = PanCoordinates.FromPixel(include[i].X, include[i].Y, w, h);
+        exclude ??= [];
+        for (int i = 0; i < S.ExcludePointCount; i++) v[S.ExcludeOn(i + 1)] = i < exclude.Length;
+        for (int i = 0; i < exclude.Length; i++) v[S.ExcludePoint(i + 1)] = PanCoordinates.FromPixel(exclude[i].X, exclude[i].Y, w, h);
+        return MagicSelectSettings.FromValues(v);
+    }
+
+    private static MagicSelectSettings CupClick(MagicSelectOutput output = MagicSelectOutput.KeepObject) =>
+        Settings(600, 400, [(300, 200)], output: output);
+
+    private static MagicSelectInput WholeCoffee => MagicSelectInput.WholeImage(Coffee, Primary, Secondary);
+
+    private static Mask MaskOf(BgraImage shown)
+    {
+        var m = new Mask(shown.Width, shown.Height);
+        for (int y = 0; y < shown.Height; y++)
+            for (int x = 0; x < shown.Width; x++)
+                m.Data[y * shown.Width + x] = shown.Row(y)[4 * x + 2] > 127 ? Mask.On : Mask.Off;
+        return m;
+    }
+
+    /// <summary>The object mask the renderer finds for these settings (via ShowMask), with interior and exterior bands 3 px clear of the edge.</summary>
+    private (Mask Object, Mask Inside, Mask Outside) ObjectOf(MagicSelectRenderer r, MagicSelectSettings s, MagicSelectInput input)
+    {
+        var shown = Ready(r.Prepare(SettingsWithOutput(s, MagicSelectOutput.ShowMask), input), r);
+        // Outside the selection the output is the source, which is no part of the mask.
+        var obj = MaskOf(shown).Intersect(SelectionOf(input));
+        Assert.Equal(obj.Area(), r.Status!.ObjectArea);
+        return (obj, obj.Shrink(3), obj.Grow(3).Invert());
+    }
+
+    private static Mask SelectionOf(MagicSelectInput input)
+    {
+        var m = new Mask(input.Source.Width, input.Source.Height);
+        var b = input.SelectionBounds;
+        for (int y = b.Y; y < b.Bottom; y++)
+            for (int x = b.X; x < b.Right; x++)
+                m.Data[y * m.Width + x] = input.Selection is null || input.Selection[x, y] ? Mask.On : Mask.Off;
+        return m;
+    }
+
+    private static MagicSelectSettings SettingsWithOutput(MagicSelectSettings s, MagicSelectOutput o) => new(
+        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur);
+
+    private static BgraImage Ready(EffectStatus status, MagicSelectRenderer r)
+    {
+        Assert.True(status.IsReady, status.ToString());
+        Assert.Same(status, r.Status);
+        return r.Output!;
+    }
+
+    private static IEnumerable<(int X, int Y)> Pixels(Mask m)
+    {
+        for (int y = 0; y < m.Height; y++)
+            for (int x = 0; x < m.Width; x++)
+                if (m[x, y]) yield return (x, y);
+    }
+
+    private static byte[] Px(BgraImage img, int x, int y) => img.Row(y).Slice(4 * x, 4).ToArray();
+
+    [Fact]
+    public void ShowMaskIsBlackAndWhiteAndMatchesTheReviewedCup()
+    {
+        var r = NewRenderer();
+        var img = Ready(r.Prepare(CupClick(MagicSelectOutput.ShowMask), WholeCoffee), r);
+        for (int y = 0; y < img.Height; y++)
+            for (int x = 0; x < img.Width; x++)
+            {
+                var p = Px(img, x, y);
+                Assert.True(p[0] is 0 or 255 && p[1] == p[0] && p[2] == p[0] && p[3] == 255, $"({x},{y}) = {string.Join(",", p)}");
+            }
+        double iou = MaskMath.IoU(MaskOf(img), CoffeeReference.Value);
+        Assert.True(iou >= 0.9, $"IoU {iou:0.000} < 0.9");
+        Assert.Equal(MaskOf(img).Area(), r.Status!.ObjectArea);
+    }
+
+    [Fact]
+    public void KeepObjectMakesTheRestTransparent()
+    {
+        var r = NewRenderer();
+        var (obj, inside, outside) = ObjectOf(r, CupClick(), WholeCoffee);
+        var img = Ready(r.Prepare(CupClick(MagicSelectOutput.KeepObject), WholeCoffee), r);
+        foreach (var (x, y) in Pixels(inside)) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+        foreach (var (x, y) in Pixels(outside)) Assert.Equal(0, img.Row(y)[4 * x + 3]);
+        Assert.True(Pixels(outside).Count() > 50_000 && Pixels(inside).Count() > 50_000);
+    }
+
+    [Fact]
+    public void EraseObjectMakesTheObjectTransparent()
+    {
+        var r = NewRenderer();
+        var (_, inside, outside) = ObjectOf(r, CupClick(), WholeCoffee);
+        var img = Ready(r.Prepare(CupClick(MagicSelectOutput.EraseObject), WholeCoffee), r);
+        foreach (var (x, y) in Pixels(inside)) Assert.Equal(0, img.Row(y)[4 * x + 3]);
+        foreach (var (x, y) in Pixels(outside)) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+    }
+
+    [Fact]
+    public void FillPaintsTheObjectWithThePrimaryColour()
+    {
+        var r = NewRenderer();
+        var (_, inside, outside) = ObjectOf(r, CupClick(), WholeCoffee);
+        var img = Ready(r.Prepare(CupClick(MagicSelectOutput.FillObjectWithPrimary), WholeCoffee), r);
+        foreach (var (x, y) in Pixels(inside)) Assert.Equal(new byte[] { Primary.B, Primary.G, Primary.R, 255 }, Px(img, x, y));
+        foreach (var (x, y) in Pixels(outside)) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+    }
+
+    [Fact]
+    public void ReplaceBackgroundPutsTheObjectOnTheSecondaryColour()
+    {
+        var r = NewRenderer();
+        var (_, inside, outside) = ObjectOf(r, CupClick(), WholeCoffee);
+        var img = Ready(r.Prepare(CupClick(MagicSelectOutput.ReplaceBackgroundWithSecondary), WholeCoffee), r);
+        foreach (var (x, y) in Pixels(inside)) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+        foreach (var (x, y) in Pixels(outside)) Assert.Equal(new byte[] { Secondary.B, Secondary.G, Secondary.R, 255 }, Px(img, x, y));
+    }
+
+    [Fact]
+    public void BlurBackgroundChangesOnlyTheBackground()
+    {
+        var r = NewRenderer();
+        var (_, inside, outside) = ObjectOf(r, CupClick(), WholeCoffee);
+        var img = Ready(r.Prepare(CupClick(MagicSelectOutput.BlurBackground), WholeCoffee), r);
+        foreach (var (x, y) in Pixels(inside)) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+        long diff = 0, n = 0;
+        foreach (var (x, y) in Pixels(outside))
+        {
+            for (int c = 0; c < 3; c++) diff += Math.Abs(img.Row(y)[4 * x + c] - Coffee.Row(y)[4 * x + c]);
+            Assert.Equal(255, img.Row(y)[4 * x + 3]);
+            n++;
+        }
+        double meanDiff = (double)diff / (3 * n);
+        Assert.True(meanDiff > 2, $"background barely changed: mean |diff| {meanDiff:0.00}");
+    }
+
+    [Fact]
+    public void SelectionBoundsAreTheBoxAndPixelsOutsideTheSelectionStay()
+    {
+        // No include point at all: the rectangle selected around cup and saucer is the only prompt.
+        var bounds = new PixelRect(70, 12, 415, 386);
+        var input = new MagicSelectInput(Coffee, bounds, null, Primary, Secondary);
+        var settings = Settings(600, 400, [], output: MagicSelectOutput.ReplaceBackgroundWithSecondary);
+        var prompts = MagicSelectRenderer.BuildPrompts(settings, input)!;
+        Assert.Equal(new BoxXyxy(70, 12, 485, 398), prompts.Box);
+        Assert.Empty(prompts.Points);
+
+        var r = NewRenderer();
+        var (obj, _, _) = ObjectOf(r, settings, input);
+        double iou = MaskMath.IoU(obj, CoffeeReference.Value);
+        Assert.True(iou >= 0.9, $"box IoU {iou:0.000} < 0.9; area {obj.Area()} vs {CoffeeReference.Value.Area()}");
+        var img = Ready(r.Prepare(settings, input), r);
+        int changed = 0;
+        for (int y = 0; y < 400; y++)
+            for (int x = 0; x < 600; x++)
+            {
+                bool inSel = x >= bounds.X && x < bounds.Right && y >= bounds.Y && y < bounds.Bottom;
+                if (!inSel) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+                else if (!Px(Coffee, x, y).SequenceEqual(Px(img, x, y))) changed++;
+            }
+        Assert.True(changed > 10_000, $"only {changed} pixels changed inside the selection");
+    }
+
+    [Fact]
+    public void FreeFormSelectionLimitsTheObject()
+    {
+        // An elliptical selection over the left half of the cup: the effect may change pixels only inside it.
+        var sel = new Mask(600, 400);
+        for (int y = 0; y < 400; y++)
+            for (int x = 0; x < 600; x++)
+            {
+                double dx = (x - 220) / 160.0, dy = (y - 200) / 150.0;
+                if (dx * dx + dy * dy <= 1) sel.Data[y * 600 + x] = Mask.On;
+            }
+        var input = new MagicSelectInput(Coffee, sel.BoundingBox()!.Value, sel, Primary, Secondary);
+        var r = NewRenderer();
+        var img = Ready(r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.FillObjectWithPrimary, useBox: false), input), r);
+        int filled = 0;
+        for (int y = 0; y < 400; y++)
+            for (int x = 0; x < 600; x++)
+            {
+                if (!sel[x, y]) Assert.Equal(Px(Coffee, x, y), Px(img, x, y));
+                else if (Px(img, x, y).SequenceEqual(new byte[] { Primary.B, Primary.G, Primary.R, 255 })) filled++;
+            }
+        Assert.True(filled > 20_000, $"only {filled} pixels filled inside the selection");
+        Assert.Equal(filled, r.Status!.ObjectArea);
+    }
+
+    [Fact]
+    public void TilesOfAnySizeReassembleTheOutput()
+    {
+        var r = NewRenderer();
+        var full = Ready(r.Prepare(CupClick(MagicSelectOutput.BlurBackground), WholeCoffee), r);
+        foreach (var (tw, th) in new[] { (7, 13), (64, 1), (1, 1), (600, 400), (599, 3) })
+        {
+            int stride = full.Width * 4 + 12; // a host stride wider than the row
+            var buf = new byte[stride * full.Height];
+            var tiles = new List<PixelRect>();
+            for (int y = 0; y < full.Height; y += th)
+                for (int x = 0; x < full.Width; x += tw)
+                    tiles.Add(new PixelRect(x, y, Math.Min(tw, full.Width - x), Math.Min(th, full.Height - y)));
+            // Hosts render tiles on several threads at once.
+            Parallel.ForEach(tiles, t =>
+            {
+                var tileBuf = new byte[t.Width * 4 * t.Height + 4];
+                Assert.True(r.CopyTile(t, tileBuf, t.Width * 4 + 0));
+                for (int row = 0; row < t.Height; row++)
+                    tileBuf.AsSpan(row * t.Width * 4, t.Width * 4).CopyTo(buf.AsSpan((t.Y + row) * stride + t.X * 4));
+            });
+            for (int y = 0; y < full.Height; y++)
+                Assert.True(full.Row(y).SequenceEqual(buf.AsSpan(y * stride, full.Width * 4)), $"{tw}x{th} tiles: row {y} differs");
+        }
+        Assert.Throws<SegArgumentException>(() => r.CopyTile(new PixelRect(595, 0, 10, 1), new byte[40], 40));
+        Assert.Throws<SegArgumentException>(() => r.CopyTile(new PixelRect(0, 0, 10, 2), new byte[60], 40));
+    }
+
+    [Fact]
+    public void CopyTileBeforePrepareCopiesNothing()
+    {
+        var buf = new byte[16];
+        Assert.False(NewRenderer().CopyTile(new PixelRect(0, 0, 2, 2), buf, 8));
+        Assert.All(buf, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public void MovingPointsReusesTheEmbeddingAndLookChangesReuseThePrediction()
+    {
+        // A copy with one pixel changed has a new content hash, so it cannot be in the session cache already.
+        var img = Coffee.Clone();
+        img.Row(0)[0] ^= 0x55;
+        var input = MagicSelectInput.WholeImage(img, Primary, Secondary);
+        var r = NewRenderer();
+        int cached = _f.Session.Cache.Count;
+
+        var spoon = r.Prepare(Settings(600, 400, [(362, 290)], output: MagicSelectOutput.ShowMask), input);
+        Assert.True(spoon.IsReady, spoon.ToString());
+        long spoonArea = spoon.ObjectArea!.Value;
+        Assert.Equal(1, r.EmbeddingRequests);
+        Assert.Equal(cached + 1, _f.Session.Cache.Count);
+
+        var cup = r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.ShowMask), input);
+        Assert.True(cup.IsReady, cup.ToString());
+        Assert.Equal(1, r.EmbeddingRequests);           // the encoder did not run again
+        Assert.Equal(cached + 1, _f.Session.Cache.Count);
+        Assert.Equal(2, r.Predictions);
+        Assert.True(cup.ObjectArea > 5 * spoonArea, $"cup {cup.ObjectArea} px vs spoon {spoonArea} px: the moved point was not used");
+
+        // Only the look changes: neither model runs.
+        var filled = r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.FillObjectWithPrimary, grow: 2), input);
+        Assert.True(filled.IsReady);
+        Assert.Equal(1, r.EmbeddingRequests);
+        Assert.Equal(2, r.Predictions);
+        Assert.True(filled.ObjectArea > cup.ObjectArea);
+
+        // Nothing changes: the same result object comes back.
+        Assert.Same(filled, r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.FillObjectWithPrimary, grow: 2), input));
+        // The same pixels in a new image object still count as the same source.
+        Assert.Same(filled, r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.FillObjectWithPrimary, grow: 2),
+            MagicSelectInput.WholeImage(img.Clone(), Primary, Secondary)));
+        Assert.Equal(1, r.EmbeddingRequests);
+    }
+
+    [Fact]
+    public void ExcludePointTakesThePartOut()
+    {
+        var r = NewRenderer();
+        var input = new MagicSelectInput(Coffee, new PixelRect(70, 12, 415, 386), null, Primary, Secondary);
+        var (with, _, _) = ObjectOf(r, Settings(600, 400, []), input);
+        Assert.True(MaskMath.CoverageAround(with, 362, 290, 8) > 0.9, "spoon not selected to begin with");
+        var (without, _, _) = ObjectOf(r, Settings(600, 400, [], exclude: [(362, 290)]), input);
+        Assert.True(MaskMath.CoverageAround(without, 362, 290, 8) < 0.1, "spoon still selected after the exclude point");
+        Assert.True(MaskMath.CoverageAround(without, 290, 150, 10) > 0.9, "the cup was lost");
+    }
+
+    [Fact]
+    public void ClickOnTheCatMatchesTheReviewedReference()
+    {
+        var cat = _f.Chelsea;
+        var r = NewRenderer();
+        var (obj, _, _) = ObjectOf(r, Settings(cat.Width, cat.Height, [(200, 150)]), MagicSelectInput.WholeImage(cat));
+        double iou = MaskMath.IoU(obj, MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png")));
+        Assert.True(iou >= 0.95, $"IoU {iou:0.000} < 0.95");
+        Assert.Equal(1, r.EmbeddingRequests);
+    }
+
+    [Fact]
+    public void GrowShrinkFeatherAndRefineShapeTheEdge()
+    {
+        var r = NewRenderer();
+        long Area(int grow) => r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.ShowMask, grow: grow), WholeCoffee).ObjectArea!.Value;
+        long baseArea = Area(0);
+        Assert.True(Area(4) > baseArea);
+        Assert.True(Area(-4) < baseArea);
+
+        int Soft(BgraImage img) { int n = 0; for (int y = 0; y < img.Height; y++) for (int x = 0; x < img.Width; x++) { byte a = img.Row(y)[4 * x + 3]; if (a is > 0 and < 255) n++; } return n; }
+        var hard = Ready(r.Prepare(Settings(600, 400, [(300, 200)]), WholeCoffee), r);
+        Assert.Equal(0, Soft(hard));
+        var feathered = Ready(r.Prepare(Settings(600, 400, [(300, 200)], feather: 6), WholeCoffee), r);
+        Assert.True(Soft(feathered) > 1000, $"feathered edge has {Soft(feathered)} soft pixels");
+        var refined = Ready(r.Prepare(Settings(600, 400, [(300, 200)], refine: true), WholeCoffee), r);
+        Assert.True(Soft(refined) > 100, $"refined edge has {Soft(refined)} soft pixels");
+        Assert.Equal(1, r.Predictions);
+    }
+
+    [Fact]
+    public void NoPromptIsAMessageAndTheSourceUnchanged()
+    {
+        var r = NewRenderer();
+        // Nothing selected (bounds = whole image) and no include point: nothing to look for.
+        var status = r.Prepare(Settings(600, 400, [], exclude: [(10, 10)]), WholeCoffee);
+        Assert.Equal(EffectStatusKind.NeedsPrompt, status.Kind);
+        Assert.Contains("include point", status.Message);
+        Assert.Same(Coffee, r.Output);
+        Assert.Equal(0, r.EmbeddingRequests);
+        var off = r.Prepare(Settings(600, 400, [], useBox: false), new MagicSelectInput(Coffee, new PixelRect(10, 10, 100, 100)));
+        Assert.Equal(EffectStatusKind.NeedsPrompt, off.Kind);
+        Assert.Contains("Use selection bounds as box", off.Message);
+    }
+
+    [Fact]
+    public void CancelledBeforeOrDuringPrepareReportsCancelledAndRecovers()
+    {
+        var img = Coffee.Clone();
+        img.Row(1)[4] ^= 0x33; // not in the session cache: Prepare must run the encoder
+        var input = MagicSelectInput.WholeImage(img);
+        var r = NewRenderer();
+
+        using (var before = new CancellationTokenSource())
+        {
+            before.Cancel();
+            var s = r.Prepare(CupClick(), input, before.Token);
+            Assert.Equal(EffectStatusKind.Cancelled, s.Kind);
+            Assert.Same(img, r.Output);
+            Assert.Equal(0, r.EmbeddingRequests);
+        }
+
+        int cached = _f.Session.Cache.Count;
+        using (var during = new CancellationTokenSource())
+        {
+            during.CancelAfter(30);
+            var s = r.Prepare(CupClick(), input, during.Token);
+            Assert.Equal(EffectStatusKind.Cancelled, s.Kind);
+            Assert.Same(img, r.Output);
+            Assert.Equal(cached, _f.Session.Cache.Count); // the interrupted encoder stored nothing
+        }
+
+        var ok = r.Prepare(CupClick(), input);
+        Assert.True(ok.IsReady, ok.ToString());
+    }
+
+    [Fact]
+    public void ModelProblemsBecomeOneMessage()
+    {
+        using var models = new SamModelProvider(new EngineOptions { Device = ExecutionDevice.Cpu });
+        var r = new MagicSelectRenderer(models);
+        var noFiles = new MagicSelectSettings(CupClick().Include, CupClick().Exclude, model: MagicSelectModel.CustomFiles);
+        var s1 = r.Prepare(noFiles, WholeCoffee);
+        Assert.Equal(EffectStatusKind.Error, s1.Kind);
+        Assert.Contains(S.EncoderFile, s1.Message);
+        Assert.Same(Coffee, r.Output);
+
+        using var dir = new TempDir();
+        var missing = new MagicSelectSettings(CupClick().Include, CupClick().Exclude, model: MagicSelectModel.CustomFiles,
+            encoderFile: dir.File("enc.onnx"), decoderFile: dir.File("dec.onnx"));
+        var s2 = r.Prepare(missing, WholeCoffee);
+        Assert.Equal(EffectStatusKind.Error, s2.Kind);
+        Assert.Contains("file not found", s2.Message);
+        Assert.Contains("enc.onnx", s2.Message);
+
+        var broken = new MagicSelectRenderer(new ThrowingProvider(new InvalidOperationException("disk on fire\nstack details")));
+        var s3 = broken.Prepare(CupClick(), WholeCoffee);
+        Assert.Equal(EffectStatusKind.Error, s3.Kind);
+        Assert.Equal("Magic select failed: InvalidOperationException: disk on fire", s3.Message);
+
+        var wrapped = new MagicSelectRenderer(new ThrowingProvider(new TypeInitializationException("X",
+            new NativeLibraryLoadException("onnxruntime", [("/p/libonnxruntime.so", "not found")]))));
+        var s4 = wrapped.Prepare(CupClick(), WholeCoffee);
+        Assert.Contains("/p/libonnxruntime.so: not found", s4.Message);
+
+        Assert.Equal(EffectStatusKind.Error, r.Prepare(null!, WholeCoffee).Kind);
+        Assert.Equal(EffectStatusKind.Error, r.Prepare(CupClick(), null!).Kind);
+    }
+
+    [Fact]
+    public void ProblemOverlayStripesOnlyTheSelection()
+    {
+        var bounds = new PixelRect(100, 50, 200, 100);
+        var input = new MagicSelectInput(Coffee, bounds);
+        var r = new MagicSelectRenderer(new ThrowingProvider(new SegModelException("mobilesam", "fetch failed"))) { ShowProblemOverlay = true };
+        var s = r.Prepare(CupClick(), input);
+        Assert.Equal(EffectStatusKind.Error, s.Kind);
+        Assert.Equal("model mobilesam: fetch failed", s.Message);
+        var img = r.Output!;
+        Assert.NotSame(Coffee, img);
+        Assert.Equal(img, r.Output);
+        for (int y = 0; y < 400; y++)
+            for (int x = 0; x < 600; x++)
+            {
+                bool inSel = x >= bounds.X && x < bounds.Right && y >= bounds.Y && y < bounds.Bottom;
+                bool stripe = inSel && ((x + y) / 8) % 2 == 0;
+                var src = Px(Coffee, x, y);
+                var expected = stripe ? new byte[] { (byte)(src[0] / 2), (byte)(src[1] / 2), (byte)((src[2] + 256) / 2), 255 } : src;
+                Assert.Equal(expected, Px(img, x, y));
+            }
+        // Cancellation never paints the overlay.
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Equal(EffectStatusKind.Cancelled, r.Prepare(CupClick(), input, cts.Token).Kind);
+        Assert.Same(Coffee, r.Output);
+    }
+
+    private sealed class ThrowingProvider(Exception e) : ISamModelProvider
+    {
+        public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => throw e;
+    }
+}
