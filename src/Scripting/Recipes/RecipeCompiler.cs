@@ -78,13 +78,15 @@ internal sealed class RecipeCompiler
             .Select(d => RecipeDiagnostic.FromRoslyn(d, source.MainPath))
             .OrderBy(d => d.Severity == RecipeDiagnosticSeverity.Error ? 0 : 1)
             .ToList();
-        if (diagnostics.Any(d => d.Severity == RecipeDiagnosticSeverity.Error))
-            return new CompileOutcome(null, diagnostics);
         if (restricted)
         {
+            // Also over code with errors: a forbidden use is worth reporting even next to a typo.
             var forbidden = RestrictedChecker.Check(original, source.MainPath);
-            if (forbidden.Count > 0) return new CompileOutcome(null, forbidden);
+            if (forbidden.Count > 0)
+                return new CompileOutcome(null, [.. diagnostics.Where(d => d.Severity == RecipeDiagnosticSeverity.Error), .. forbidden]);
         }
+        if (diagnostics.Any(d => d.Severity == RecipeDiagnosticSeverity.Error))
+            return new CompileOutcome(null, diagnostics);
 
         // Pass 2: the instrumented recipe, emitted.
         var instrumentedMain = CheckpointRewriter.Instrument(source.MainTree);

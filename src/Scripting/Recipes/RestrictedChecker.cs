@@ -77,13 +77,14 @@ internal static class RestrictedChecker
     public static List<RecipeDiagnostic> Check(Compilation compilation, string fallbackFile)
     {
         var found = new List<RecipeDiagnostic>();
-        var seen = new HashSet<(string, int)>();
         foreach (var tree in compilation.SyntaxTrees)
         {
             var model = compilation.GetSemanticModel(tree);
+            var flagged = new List<Microsoft.CodeAnalysis.Text.TextSpan>();
             foreach (var node in tree.GetRoot().DescendantNodesAndSelf(n => !IsNameof(n)))
             {
                 string? reason = CheckSyntax(node);
+                bool structural = reason is not null;
                 if (reason is null)
                 {
                     if (node is ExpressionSyntax or ConstructorInitializerSyntax or AttributeSyntax or PrimaryConstructorBaseTypeSyntax)
@@ -104,8 +105,10 @@ internal static class RestrictedChecker
                     }
                 }
                 if (reason is null) continue;
-                // One message per location: an identifier, its member access and its invocation often share a start.
-                if (!seen.Add((tree.FilePath, node.SpanStart))) continue;
+                // One message per use: nodes come outermost first, so skip names inside an already reported call.
+                // Structural findings (an unsafe block, an extern method) do not hide the specific uses inside them.
+                if (flagged.Exists(f => f.Contains(node.Span))) continue;
+                if (!structural) flagged.Add(node.Span);
                 found.Add(RecipeDiagnostic.At("SEG2001", node.GetLocation(), fallbackFile, $"not allowed with --restricted: {reason}"));
             }
         }
