@@ -136,3 +136,21 @@ public sealed class CompileTests : IDisposable
         }
     }
 }
+
+public sealed class CompilerCrashTests : IDisposable
+{
+    private readonly Workspace _ws = new();
+    public void Dispose() => _ws.Dispose();
+
+    [Fact]
+    public void CompilerCrash_BecomesADiagnostic_NotAnException()
+    {
+        // A top-level declaration under a label makes the script emitter throw; the host must report it.
+        string recipe = _ws.Write("crash.csx", "again: var z = 1; goto again;\n");
+        var outcome = new RecipeCompiler(RecipeCache.Disabled).Compile(RecipeSource.Load(recipe), false);
+        Assert.False(outcome.Succeeded);
+        var d = Assert.Single(outcome.Diagnostics);
+        Assert.Equal("SEG1900", d.Id);
+        Assert.Contains("the C# compiler failed", d.Message);
+    }
+}

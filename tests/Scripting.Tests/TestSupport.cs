@@ -45,9 +45,11 @@ internal sealed class Workspace : IDisposable
         InteractiveProgress = false,
     };
 
-    public async Task<Run> RunAsync(RunServices services, CancellationToken ct, params string[] args)
+    public Task<Run> RunAsync(RunServices services, CancellationToken ct, params string[] args) =>
+        RunAsync(services, new StringWriter(), ct, args);
+
+    public async Task<Run> RunAsync(RunServices services, StringWriter o, CancellationToken ct, params string[] args)
     {
-        var o = new StringWriter();
         var e = new StringWriter();
         var report = await RunCommand.ExecuteAsync(args, o, e, services, ct);
         return new Run(report, o.ToString(), e.ToString());
@@ -61,6 +63,16 @@ internal sealed class Workspace : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>Cancels a token a moment after a given text is written (a recipe's Log line says it is running).</summary>
+internal sealed class CancelOnText(string text, CancellationTokenSource cts, TimeSpan delay) : StringWriter
+{
+    public override void WriteLine(string? value)
+    {
+        base.WriteLine(value);
+        if (value is not null && value.Contains(text, StringComparison.Ordinal)) cts.CancelAfter(delay);
     }
 }
 
@@ -118,7 +130,7 @@ internal sealed class FakeSegmenterFactory
     public int Opens => _opens;
     public int Views => _views;
 
-    public Task<IRecipeSegmenter> OpenAsync(string model, CancellationToken ct)
+    public Task<IRecipeSegmenter> OpenAsync(Cli.ModelArgs model, TextWriter log, CancellationToken ct)
     {
         Interlocked.Increment(ref _opens);
         return Task.FromResult<IRecipeSegmenter>(new Engine(this));

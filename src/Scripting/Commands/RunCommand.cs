@@ -23,7 +23,9 @@ public static class RunCommand
           --out DIR         output directory (default: ./out)
           --jobs N          inputs processed in parallel (default: number of CPU cores)
           --arg KEY=VALUE   argument for the recipe (repeatable); recipes read them with Arg/ArgInt/...
-          --model ID        segmentation model for recipes that segment (default: mobilesam)
+          --model ID        segmentation model for recipes that segment (default: the manifest's default)
+          --encoder E --decoder D   ONNX files instead of --model
+          --device D        auto, cpu, directml or cuda
           --dry-run         compile and list what would run or be skipped; write nothing
           --fail-fast       stop at the first failed input
           --force           run every input even when its outputs are up to date
@@ -49,7 +51,7 @@ public static class RunCommand
         public string Out = "out";
         public int Jobs = Environment.ProcessorCount;
         public Dictionary<string, string> Args = new(StringComparer.OrdinalIgnoreCase);
-        public string Model = "mobilesam";
+        public string? Model, Encoder, Decoder, Device;
         public bool DryRun, FailFast, Force, Restricted;
         public (int K, int N)? Shard;
     }
@@ -100,6 +102,9 @@ public static class RunCommand
                         break;
                     }
                 case "--model": o.Model = Value(); break;
+                case "--encoder": o.Encoder = Value(); break;
+                case "--decoder": o.Decoder = Value(); break;
+                case "--device": o.Device = Value(); break;
                 case "--dry-run": o.DryRun = true; break;
                 case "--fail-fast": o.FailFast = true; break;
                 case "--force": o.Force = true; break;
@@ -128,6 +133,11 @@ public static class RunCommand
             }
         }
         if (positional.Count == 0) throw new SegArgumentException("RECIPE", "missing; expected segplug run RECIPE.csx [INPUTS...]");
+        if ((o.Encoder is null) != (o.Decoder is null))
+            throw new SegArgumentException(o.Encoder is null ? "--encoder" : "--decoder", "--encoder and --decoder must be given together");
+        if (o.Model is not null && o.Encoder is not null)
+            throw new SegArgumentException("--model", "give either --model or --encoder/--decoder, not both");
+        if (o.Device is not null) _ = Core.Inference.EngineOptions.ParseDevice(o.Device);
         o.Recipe = positional[0];
         o.Inputs = positional.Skip(1).ToList();
         return o;
@@ -229,7 +239,9 @@ public static class RunCommand
 
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var progress = new ProgressReporter(stderr, toRun.Count, services.InteractiveProgress ?? IsInteractive(stderr));
-        using var segmenter = new SharedSegmenter(t => services.OpenSegmenter(o.Model, t), runCts.Token);
+        var modelArgs = new Cli.ModelArgs(o.Model, o.Encoder, o.Decoder,
+            o.Device is null ? Core.Inference.ExecutionDevice.Auto : Core.Inference.EngineOptions.ParseDevice(o.Device));
+        using var segmenter = new SharedSegmenter(t => services.OpenSegmenter(modelArgs, stderr, t), runCts.Token);
         var host = new RecipeHost
         {
             OutputDir = outDir,

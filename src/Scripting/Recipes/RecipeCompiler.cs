@@ -92,7 +92,18 @@ internal sealed class RecipeCompiler
         var instrumentedMain = CheckpointRewriter.Instrument(source.MainTree);
         var compilation = CreateCompilation(source, instrumentedMain, key, instrumented: true);
         using var pe = new MemoryStream();
-        var result = compilation.Emit(pe, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.Embedded), cancellationToken: ct);
+        EmitResult result;
+        try
+        {
+            result = compilation.Emit(pe, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.Embedded), cancellationToken: ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The compiler has crashed on rare valid scripts (a declaration under a label at top level); report it as
+            // a recipe error rather than taking the whole run down.
+            return new CompileOutcome(null, [new RecipeDiagnostic("SEG1900", RecipeDiagnosticSeverity.Error, source.MainPath, 1, 1,
+                $"the C# compiler failed on this recipe ({e.GetType().Name}: {e.Message}); rewriting the construct it stopped at usually helps")]);
+        }
         if (!result.Success)
         {
             // Only a host bug gets here: pass 1 compiled, so the instrumentation broke something. Say so.

@@ -42,8 +42,13 @@ internal static class RecipeRunner
         }
     }
 
-    private static bool IsCancellation(Exception e) =>
-        Unwrap(e) is OperationCanceledException;
+    /// <summary>Cancellation, also when it surfaces from several threads the recipe started (Parallel.For).</summary>
+    private static bool IsCancellation(Exception e) => Unwrap(e) switch
+    {
+        OperationCanceledException => true,
+        AggregateException a => a.Flatten().InnerExceptions.All(i => i is OperationCanceledException),
+        _ => false,
+    };
 
     private static Exception Unwrap(Exception e)
     {

@@ -6,8 +6,8 @@ internal sealed record RunServices
     public required IRecipeFileSystem FileSystem { get; init; }
     public required IImageCodec Codec { get; init; }
 
-    /// <summary>Opens the shared segmentation engine for a model id; called at most once per run, and only if a recipe segments.</summary>
-    public required Func<string, CancellationToken, Task<IRecipeSegmenter>> OpenSegmenter { get; init; }
+    /// <summary>Opens the shared segmentation engine (model notices go to the writer); called at most once per run, and only if a recipe segments.</summary>
+    public required Func<Cli.ModelArgs, TextWriter, CancellationToken, Task<IRecipeSegmenter>> OpenSegmenter { get; init; }
 
     public required RecipeCache Cache { get; init; }
     public string CurrentDirectory { get; init; } = Environment.CurrentDirectory;
