@@ -1,0 +1,159 @@
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Tests.Support;
+using Xunit;
+
+namespace SegPlugins.Core.Tests.Segmentation;
+
+/// <summary>The engine with the real MobileSAM weights, on the committed sample photos and reviewed reference masks.</summary>
+[Collection(MobileSamCollection.Name)]
+public class MobileSamTests
+{
+    private readonly MobileSamFixture _f;
+    private static readonly Lazy<BgraImage> Coffee = new(() => ImageIO.Load(TestPaths.Sample("coffee.jpg")));
+
+    public MobileSamTests(MobileSamFixture f) => _f = f;
+
+    private SamImageEmbedding CoffeeEmbedding => _f.Session.Embed(Coffee.Value);
+
+    [Fact]
+    public void BoxOnClearObjectMatchesReviewedReference()
+    {
+        var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "coffee-cup-saucer.png"));
+        var p = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromBox(new BoxXyxy(70, 12, 485, 398)));
+        Assert.Equal(600, p.Mask.Width);
+        Assert.Equal(400, p.Mask.Height);
+        double iou = MaskMath.IoU(p.Mask, reference);
+        Assert.True(iou >= 0.9, $"box IoU {iou:0.000} < 0.9");
+    }
+
+    [Fact]
+    public void ClickOnCatMatchesReviewedReference()
+    {
+        var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png"));
+        var p = _f.Session.Predict(_f.ChelseaEmbedding, PromptSet.FromPoints(PointPrompt.Include(200, 150)));
+        double iou = MaskMath.IoU(p.Mask, reference);
+        Assert.True(iou >= 0.95, $"click IoU {iou:0.000} < 0.95");
+        Assert.InRange(p.Score, 0.5f, 1.5f);
+    }
+
+    [Fact]
+    public void NegativePointRemovesTheRegionItMarks()
+    {
+        // The spoon is part of the cup-and-saucer selection; an exclude click on it must take it out.
+        var box = new BoxXyxy(70, 12, 485, 398);
+        var before = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromBox(box));
+        Assert.True(MaskMath.CoverageAround(before.Mask, 362, 290, 8) > 0.9, "spoon not selected to begin with");
+        var after = _f.Session.Predict(CoffeeEmbedding, new PromptSet { Box = box, Points = [PointPrompt.Exclude(362, 290)] });
+        Assert.True(MaskMath.CoverageAround(after.Mask, 362, 290, 8) < 0.1, "spoon still selected after the exclude click");
+        Assert.True(after.Mask.Area() < before.Mask.Area());
+        // The cup itself stays selected.
+        Assert.True(MaskMath.CoverageAround(after.Mask, 290, 150, 10) > 0.9);
+    }
+
+    [Fact]
+    public void RefinementWithPreviousLogitsGrowsTowardsTheNewPoint()
+    {
+        // First click on the coffee in the cup, then an include click on the saucer, feeding back the logits.
+        var first = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(290, 150)));
+        double saucerBefore = MaskMath.CoverageAround(first.Mask, 130, 250, 10);
+        var refined = _f.Session.Predict(CoffeeEmbedding, new PromptSet
+        {
+            Points = [PointPrompt.Include(290, 150), PointPrompt.Include(130, 250)],
+            MaskInput = first.LowResLogits,
+        });
+        double saucerAfter = MaskMath.CoverageAround(refined.Mask, 130, 250, 10);
+        Assert.True(saucerAfter > 0.9, $"saucer coverage after refinement {saucerAfter:0.00}");
+        Assert.True(saucerAfter > saucerBefore || saucerBefore > 0.9);
+        Assert.True(MaskMath.CoverageAround(refined.Mask, 290, 150, 10) > 0.9, "the first click's region was lost");
+        // Logits fed back change the result compared with the same clicks alone.
+        var noFeedback = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(290, 150), PointPrompt.Include(130, 250)));
+        Assert.NotEqual(noFeedback.LowResLogits.Data, refined.LowResLogits.Data);
+    }
+
+    [Fact]
+    public void ExcludeRefinementShrinksTheMask()
+    {
+        var first = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(300, 200)));
+        var refined = _f.Session.Predict(CoffeeEmbedding, new PromptSet
+        {
+            Points = [PointPrompt.Include(300, 200), PointPrompt.Exclude(362, 290)],
+            MaskInput = first.LowResLogits,
+        });
+        Assert.True(refined.Mask.Area() < first.Mask.Area());
+        Assert.True(MaskMath.CoverageAround(refined.Mask, 362, 290, 6) < MaskMath.CoverageAround(first.Mask, 362, 290, 6));
+    }
+
+    [Fact]
+    public void OutputsHaveTheDocumentedShapesAndAgree()
+    {
+        var p = _f.Session.Predict(_f.ChelseaEmbedding, PromptSet.FromPoints(PointPrompt.Include(200, 150)));
+        Assert.Equal(256, p.LowResLogits.Width);
+        Assert.Equal(256, p.LowResLogits.Height);
+        Assert.Single(p.Proposals); // the npm decoder is a single-mask export
+        var logits = p.Logits;
+        Assert.Equal(451, logits.Width);
+        Assert.Equal(300, logits.Height);
+        // The fast mask path equals thresholding the full logits.
+        Assert.Equal(logits.ToMask(0).Data, p.Mask.Data);
+    }
+
+    [Fact]
+    public void CpuUpscalingMatchesTheDecodersOwnMasksOutput()
+    {
+        var e = _f.ChelseaEmbedding;
+        var prompt = PromptSet.FromPoints(PointPrompt.Include(200, 150));
+        SamSession.BuildPromptTensors(prompt, e.Transform, out var coords, out var labels);
+        var r = _f.Session.Decoder.Run(e.Data, coords, labels, null, 451, 300, inGraphUpscale: true, default);
+        Assert.NotNull(r.FullMasks);
+        var ours = SamSession.UpscaleLogits(new MaskProposal(0, r.Scores[0], new LogitMap(256, 256, r.LowRes[0])), e.Transform);
+        float maxDiff = 0;
+        int signFlips = 0;
+        for (int i = 0; i < ours.Data.Length; i++)
+        {
+            float a = ours.Data[i], b = r.FullMasks![0][i];
+            maxDiff = Math.Max(maxDiff, Math.Abs(a - b));
+            if ((a > 0) != (b > 0) && Math.Abs(a - b) > 0) signFlips++;
+        }
+        Assert.True(maxDiff < 1e-3f, $"max |ours - in-graph| = {maxDiff}");
+        Assert.True(signFlips <= 2, $"{signFlips} pixels differ in the hard mask");
+    }
+
+    [Fact]
+    public void CachedSetImageReusesTheEmbedding()
+    {
+        var a = _f.Session.Embed(_f.Chelsea);
+        var b = _f.Session.Embed(_f.Chelsea.Clone());
+        Assert.Same(a, b);
+        _f.Session.SetImage(_f.Chelsea);
+        Assert.Same(a, _f.Session.CurrentEmbedding);
+    }
+
+    [Fact]
+    public void SidecarEmbeddingIsReusedAndIgnoredForAnotherImage()
+    {
+        using var dir = new TempDir();
+        string sidecar = dir.File("chelsea.png.segemb");
+        var fresh = Core.Segmentation.Sam.EmbeddingFile.TryLoad(sidecar, _f.Session.ModelKey, _f.ChelseaEmbedding.ImageHash);
+        Assert.Null(fresh);
+        Core.Segmentation.Sam.EmbeddingFile.Save(_f.ChelseaEmbedding, sidecar);
+        var loaded = Core.Segmentation.Sam.EmbeddingFile.TryLoad(sidecar, _f.Session.ModelKey, _f.ChelseaEmbedding.ImageHash);
+        Assert.NotNull(loaded);
+        Assert.Equal(_f.ChelseaEmbedding.Data, loaded!.Data);
+        Assert.Equal(_f.ChelseaEmbedding.Transform, loaded.Transform);
+        Assert.Null(Core.Segmentation.Sam.EmbeddingFile.TryLoad(sidecar, _f.Session.ModelKey, _f.ChelseaEmbedding.ImageHash + 1));
+        Assert.Null(Core.Segmentation.Sam.EmbeddingFile.TryLoad(sidecar, "another-encoder", _f.ChelseaEmbedding.ImageHash));
+    }
+
+    [Fact]
+    public void PredictionsAreDeterministicAcrossThreads()
+    {
+        var prompt = PromptSet.FromPoints(PointPrompt.Include(200, 150), PointPrompt.Exclude(420, 60));
+        var serial = _f.Session.Predict(_f.ChelseaEmbedding, prompt).Mask.Data;
+        var results = new byte[8][];
+        Parallel.For(0, 8, i => results[i] = _f.Session.Predict(_f.ChelseaEmbedding, prompt).Mask.Data);
+        foreach (var r in results) Assert.Equal(serial, r);
+    }
+}
