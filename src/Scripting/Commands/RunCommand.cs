@@ -250,6 +250,7 @@ public static class RunCommand
             Codec = services.Codec,
             Segmenter = segmenter,
             ProtectedPaths = protectedPaths,
+            BaseDirectory = services.CurrentDirectory,
             Log = (input, msg) => progress.Line(stdout, $"[{input.RelativePath}] {msg}"),
             Progress = progress.ItemProgress,
         };

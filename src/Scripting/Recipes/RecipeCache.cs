@@ -18,13 +18,16 @@ internal sealed class RecipeCache
     /// <summary>A cache that never hits nor writes (for --no-cache style use and tests that must compile).</summary>
     public static RecipeCache Disabled { get; } = new("");
 
+    /// <summary><c>SEGPLUG_CACHE</c>/recipes, else the per-user cache folder beside the engine's model cache.</summary>
     public static string DefaultDirectory()
     {
         string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        string root = !string.IsNullOrWhiteSpace(env)
-            ? env
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "SegPlugins");
-        return Path.Combine(root, "recipes");
+        if (!string.IsNullOrWhiteSpace(env)) return Path.Combine(env, "recipes");
+        if (OperatingSystem.IsWindows())
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SegPlugins", "recipes");
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".cache") : xdg, "segplugins", "recipes");
     }
 
     private sealed record Entry(string EntryType, string EntryMethod, long Length);

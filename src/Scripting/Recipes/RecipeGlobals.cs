@@ -44,6 +44,9 @@ public sealed class RecipeGlobals
     /// <summary>The input file name without its extension (what <c>{name}</c> expands to in <see cref="Save(BgraImage, string)"/>).</summary>
     public string InputName => _input.Stem;
 
+    /// <summary>The input file name with its extension, e.g. <c>photo.jpg</c>.</summary>
+    public string InputFileName => Path.GetFileName(_input.FullPath);
+
     /// <summary>1-based position of this input in the run's sorted input list (what <c>{index}</c> expands to).</summary>
     public int Index => _input.Index;
 
@@ -64,6 +67,28 @@ public sealed class RecipeGlobals
 
     /// <summary>Cancelled when the run is stopped (Ctrl+C, --fail-fast). Loops in recipes are checked automatically too.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Reads another image (PNG, JPEG or BMP), e.g. a background named by <c>--arg</c>; a relative path is taken from
+    /// the directory the run was started in. Loaded once per run and shared by every input: do not modify it.
+    /// </summary>
+    /// <exception cref="SegInputException">The file is missing, unreadable or not a supported image.</exception>
+    public BgraImage LoadImage(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new SegArgumentException(nameof(path), "is empty; expected an image file path");
+        string full = Path.GetFullPath(path, _host.BaseDirectory);
+        var lazy = _host.SharedImages.GetOrAdd(full, f => new Lazy<BgraImage>(() => _host.Codec.Load(f), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A failed load is not cached: the next input retries and reports the error itself.
+            _host.SharedImages.TryRemove(new KeyValuePair<string, Lazy<BgraImage>>(full, lazy));
+            throw;
+        }
+    }
 
     // ---- arguments ---------------------------------------------------------------------------------------------
 

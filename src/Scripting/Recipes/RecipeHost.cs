@@ -20,6 +20,12 @@ internal sealed class RecipeHost
     public required IImageCodec Codec { get; init; }
     public SharedSegmenter? Segmenter { get; init; }
 
+    /// <summary>Relative paths given to <see cref="RecipeGlobals.LoadImage"/> resolve against this (the run's current directory).</summary>
+    public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
+
+    /// <summary>Images loaded with <see cref="RecipeGlobals.LoadImage"/>, shared by all items (one background for a whole batch).</summary>
+    public ConcurrentDictionary<string, Lazy<Core.Imaging.BgraImage>> SharedImages { get; } = new(RecipeSource.PathComparer);
+
     /// <summary>Inputs and recipe files: never written over.</summary>
     public required IReadOnlySet<string> ProtectedPaths { get; init; }
 

@@ -22,6 +22,10 @@ internal static class RestrictedChecker
         "System.Runtime.InteropServices",
         "System.Runtime.Loader",
         "System.Runtime.Intrinsics.X86", // raw pointer loads
+        // The engine's own file and model plumbing: recipes read and write through the globals instead.
+        "SegPlugins.Core.IO",
+        "SegPlugins.Core.Inference",
+        "SegPlugins.Scripting",
     ];
 
     private static readonly HashSet<string> ForbiddenTypes = new(StringComparer.Ordinal)
@@ -33,6 +37,9 @@ internal static class RestrictedChecker
         "System.Diagnostics.ProcessModule",
         "System.Diagnostics.ProcessThread",
         "System.Runtime.CompilerServices.Unsafe",
+        "SegPlugins.Core.Imaging.ImageIO",
+        "SegPlugins.Core.Masks.IO.MaskPng",
+        "SegPlugins.Core.Segmentation.Sam.SamSession",
     };
 
     private static readonly HashSet<string> ForbiddenMembers = new(StringComparer.Ordinal)
@@ -43,12 +50,20 @@ internal static class RestrictedChecker
         "System.Type.InvokeMember",
         "System.Type.GetTypeFromProgID",
         "System.Type.GetTypeFromCLSID",
+        "SegPlugins.Core.Masks.IO.CocoRle.Save",
+        "SegPlugins.Core.Masks.IO.CocoRle.Load",
+        "SegPlugins.Core.Masks.IO.MaskPolygons.SaveJson",
+        "SegPlugins.Core.Masks.IO.MaskPolygons.SaveSvg",
+        "SegPlugins.Core.Masks.IO.MaskPolygons.LoadJson",
     };
 
-    /// <summary>System.IO types a recipe may name because the globals hand them out (none today; kept in sync by reflection).</summary>
+    /// <summary>
+    /// Types a recipe may name even inside a forbidden namespace because the globals hand them out: the globals
+    /// class itself and the types in its public signatures (kept in sync by reflection).
+    /// </summary>
     private static readonly Lazy<HashSet<string>> s_globalsTypes = new(() =>
     {
-        var set = new HashSet<string>(StringComparer.Ordinal);
+        var set = new HashSet<string>(StringComparer.Ordinal) { typeof(RecipeGlobals).FullName! };
         void Add(Type? t)
         {
             while (t is not null && (t.IsArray || t.IsByRef || t.IsPointer)) t = t.GetElementType();
@@ -196,15 +211,11 @@ internal static class RestrictedChecker
         string ns = outer.ContainingNamespace?.ToDisplayString() ?? "";
         string name = Display(type);
         string outerName = Display(outer);
+        if (s_globalsTypes.Value.Contains(outerName)) return null;
         if (ForbiddenTypes.Contains(outerName)) return $"{name} ({Why(outerName)})";
         foreach (var f in ForbiddenNamespaces)
-        {
             if (ns == f || ns.StartsWith(f + ".", StringComparison.Ordinal))
-            {
-                if (f == "System.IO" && s_globalsTypes.Value.Contains(outerName)) return null;
                 return $"{name} ({Why(f)})";
-            }
-        }
         return null;
     }
 
@@ -221,6 +232,11 @@ internal static class RestrictedChecker
         "System.Environment.Exit" or "System.Environment.FailFast" => "ends the whole process",
         "System.Environment.SetEnvironmentVariable" => "changes process-wide state",
         "System.Type.InvokeMember" or "System.Type.GetTypeFromProgID" or "System.Type.GetTypeFromCLSID" => "reflection",
+        "SegPlugins.Core.IO" or "SegPlugins.Core.Imaging.ImageIO" or "SegPlugins.Core.Masks.IO.MaskPng"
+            => "engine file access; use the recipe globals Input, LoadImage, Save, SaveText",
+        _ when what.StartsWith("SegPlugins.Core.Masks.IO.", StringComparison.Ordinal) => "engine file access; use SaveText with the in-memory form (e.g. CocoRle.ToJson)",
+        "SegPlugins.Core.Inference" or "SegPlugins.Core.Segmentation.Sam.SamSession" => "opens models or fetches them; recipes segment through SelectPoints, SelectBox, SelectSubject",
+        "SegPlugins.Scripting" => "host internals",
         _ when what.StartsWith("System.Diagnostics.Process", StringComparison.Ordinal) => "starts or inspects processes",
         _ => "outside the recipe surface",
     };
