@@ -50,7 +50,7 @@ public static class ImageIO
             stream = ms;
         }
         long start = stream.Position;
-        CheckFormat(stream, name);
+        var format = CheckFormat(stream, name);
         stream.Position = start;
 
         IImageInfo? info;
@@ -62,6 +62,7 @@ public static class ImageIO
         if (info is null)
             throw new SegInputException(name, "unknown image format; expected PNG, JPEG or BMP");
         CheckDimensions(name, info.Width, info.Height, options);
+        CheckComplete(stream, start, format, name);
 
         stream.Position = start;
         try
@@ -160,8 +161,39 @@ public static class ImageIO
             throw new SegInputException(name, $"image is {width}x{height} = {(long)width * height / 1e6:0.#} MP, over the limit of {options.MaxPixels / 1e6:0.#} MP (ImageLoadOptions.MaxPixels)");
     }
 
+    private enum Format { Png, Jpeg, Bmp }
+
+    /// <summary>
+    /// The decoder fills a cut-off file with blank rows without complaint; a selection computed on such an image
+    /// would be silently wrong, so a PNG must end with its IEND chunk and a JPEG must have its end-of-image marker.
+    /// </summary>
+    private static void CheckComplete(Stream stream, long start, Format format, string name)
+    {
+        long length = stream.Length - start;
+        if (format == Format.Png)
+        {
+            Span<byte> tail = stackalloc byte[12];
+            if (length < 8 + 25 + 12) throw new SegInputException(name, "PNG file is truncated (too short to hold an image)");
+            stream.Position = stream.Length - 12;
+            stream.ReadExactly(tail);
+            if (!tail.Slice(4, 4).SequenceEqual("IEND"u8))
+                throw new SegInputException(name, "PNG file is truncated or corrupt (it does not end with an IEND chunk)");
+        }
+        else if (format == Format.Jpeg)
+        {
+            // Entropy-coded data cannot contain FF D9, so its presence near the end means the image was written whole.
+            int n = (int)Math.Min(length, 64 * 1024);
+            var tail = new byte[n];
+            stream.Position = stream.Length - n;
+            stream.ReadExactly(tail);
+            bool eoi = false;
+            for (int i = n - 2; i >= 0 && !eoi; i--) eoi = tail[i] == 0xFF && tail[i + 1] == 0xD9;
+            if (!eoi) throw new SegInputException(name, "JPEG file is truncated (no end-of-image marker)");
+        }
+    }
+
     /// <summary>Names the format from its magic bytes so that refused formats get a precise message.</summary>
-    private static void CheckFormat(Stream stream, string name)
+    private static Format CheckFormat(Stream stream, string name)
     {
         Span<byte> head = stackalloc byte[12];
         int n = 0;
@@ -181,5 +213,6 @@ public static class ImageIO
         bool bmp = n >= 2 && head[0] == 'B' && head[1] == 'M';
         if (!png && !jpeg && !bmp)
             throw new SegInputException(name, "unsupported image format; expected PNG, JPEG or BMP");
+        return png ? Format.Png : jpeg ? Format.Jpeg : Format.Bmp;
     }
 }

@@ -57,6 +57,12 @@ internal static class MaskChecks
             throw new SegArgumentException(what, $"{width}x{height} is too large for one buffer");
     }
 
+    public static void Length(long length, int width, int height, string what)
+    {
+        if (length != (long)width * height)
+            throw new SegArgumentException(what, $"has {length} values, expected {width}x{height} = {(long)width * height}");
+    }
+
     public static void SameSize(int w1, int h1, int w2, int h2, string a, string b)
     {
         if (w1 != w2 || h1 != h2)

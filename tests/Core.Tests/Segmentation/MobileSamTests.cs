@@ -56,20 +56,22 @@ public class MobileSamTests
     [Fact]
     public void RefinementWithPreviousLogitsGrowsTowardsTheNewPoint()
     {
-        // First click on the coffee in the cup, then an include click on the saucer, feeding back the logits.
-        var first = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(290, 150)));
+        // A click on the spoon selects the spoon alone; an include click on the saucer, with the spoon's logits
+        // fed back, must bring the saucer in and keep the spoon.
+        var first = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(362, 290)));
+        Assert.True(first.Mask.Area() < 0.05 * 600 * 400, $"first click selected {first.Mask.Area()} px, expected the spoon alone");
         double saucerBefore = MaskMath.CoverageAround(first.Mask, 130, 250, 10);
+        Assert.True(saucerBefore < 0.1);
         var refined = _f.Session.Predict(CoffeeEmbedding, new PromptSet
         {
-            Points = [PointPrompt.Include(290, 150), PointPrompt.Include(130, 250)],
+            Points = [PointPrompt.Include(362, 290), PointPrompt.Include(130, 250)],
             MaskInput = first.LowResLogits,
         });
-        double saucerAfter = MaskMath.CoverageAround(refined.Mask, 130, 250, 10);
-        Assert.True(saucerAfter > 0.9, $"saucer coverage after refinement {saucerAfter:0.00}");
-        Assert.True(saucerAfter > saucerBefore || saucerBefore > 0.9);
-        Assert.True(MaskMath.CoverageAround(refined.Mask, 290, 150, 10) > 0.9, "the first click's region was lost");
-        // Logits fed back change the result compared with the same clicks alone.
-        var noFeedback = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(290, 150), PointPrompt.Include(130, 250)));
+        Assert.True(MaskMath.CoverageAround(refined.Mask, 130, 250, 10) > 0.9, "saucer not selected after refinement");
+        Assert.True(MaskMath.CoverageAround(refined.Mask, 362, 290, 5) > 0.9, "the first click's region was lost");
+        Assert.True(refined.Mask.Area() > 5 * first.Mask.Area());
+        // The fed-back logits take part: the same clicks without them give different logits.
+        var noFeedback = _f.Session.Predict(CoffeeEmbedding, PromptSet.FromPoints(PointPrompt.Include(362, 290), PointPrompt.Include(130, 250)));
         Assert.NotEqual(noFeedback.LowResLogits.Data, refined.LowResLogits.Data);
     }
 

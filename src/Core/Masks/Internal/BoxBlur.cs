@@ -1,0 +1,161 @@
+namespace SegPlugins.Core.Masks.Internal;
+
+/// <summary>
+/// In-place box blurs on interleaved 8-bit planes (1 channel for masks, 4 for BGRA), clamp-to-edge.
+/// Three equal boxes of radius r approximate a Gaussian with variance 3 * ((2r+1)² - 1) / 12 = r(r+1)
+/// (central limit theorem), so r is chosen with r(r+1) ≈ σ². Running sums make the cost independent of r.
+/// Each pass rounds to the nearest byte; constant areas stay exactly constant.
+/// </summary>
+internal static class BoxBlur
+{
+    /// <summary>Box radius per pass so that three passes have variance ≈ sigma².</summary>
+    public static int RadiusForSigma(double sigma)
+    {
+        if (!(sigma > 0)) return 0;
+        return Math.Max(1, (int)Math.Round((Math.Sqrt(1 + 4 * sigma * sigma) - 1) / 2));
+    }
+
+    /// <summary>Blurs rows [0,height) of <paramref name="width"/> pixels, <paramref name="channels"/> bytes each, at <paramref name="stride"/>.</summary>
+    public static unsafe void Blur(byte[] data, int offset, int stride, int width, int height, int channels, int radius, int passes)
+    {
+        if (radius <= 0 || passes <= 0) return;
+        // Radii beyond twice the image size are treated as that size: the result is then close to the image mean
+        // anyway, and the cap bounds the start-up sums.
+        int rh = Math.Min(radius, 2 * Math.Max(width, height)), rv = rh;
+        fixed (byte* p0 = data)
+        {
+            nint basePtr = (nint)(p0 + offset);
+            for (int pass = 0; pass < passes; pass++)
+            {
+                ParallelRows.For(height, (long)width * channels * 2, (y0, y1) =>
+                {
+                    var tmp = new byte[width * channels];
+                    for (int y = y0; y < y1; y++)
+                        HorizontalRow((byte*)basePtr + (long)y * stride, width, channels, rh, tmp);
+                });
+                int rowBytes = width * channels;
+                int strips = Math.Max(1, Math.Min(width / 32, Environment.ProcessorCount * 2));
+                ParallelRows.For(strips, (long)rowBytes * height / strips * 2, (s0, s1) =>
+                {
+                    for (int s = s0; s < s1; s++)
+                    {
+                        int c0 = (int)((long)width * s / strips) * channels;
+                        int c1 = (int)((long)width * (s + 1) / strips) * channels;
+                        if (c1 > c0) VerticalStrip((byte*)basePtr, stride, height, c0, c1, rv);
+                    }
+                });
+            }
+        }
+    }
+
+    // 32-bit fixed point: sum·mul stays below 2^40 and the rounding error below half a level for any capped radius.
+    private static ulong Multiplier(int r) { ulong d = (ulong)(2 * r + 1); return ((1UL << 32) + d / 2) / d; }
+
+    private static unsafe void HorizontalRow(byte* row, int width, int channels, int r, byte[] tmp)
+    {
+        new ReadOnlySpan<byte>(row, width * channels).CopyTo(tmp);
+        ulong mul = Multiplier(r);
+        const ulong half = 1UL << 31;
+        int last = width - 1;
+        for (int c = 0; c < channels; c++)
+        {
+            long sum = 0;
+            for (int k = -r; k <= r; k++) sum += tmp[Math.Clamp(k, 0, last) * channels + c];
+            for (int x = 0; x < width; x++)
+            {
+                row[x * channels + c] = (byte)(((ulong)sum * mul + half) >> 32);
+                int add = x + r + 1; if (add > last) add = last;
+                int sub = x - r; if (sub < 0) sub = 0;
+                sum += tmp[add * channels + c] - tmp[sub * channels + c];
+            }
+        }
+    }
+
+    private static unsafe void VerticalStrip(byte* data, int stride, int height, int c0, int c1, int r)
+    {
+        int cw = c1 - c0;
+        var sums = new long[cw];
+        // Input rows above the current one are already overwritten; keep the last r+1 of them and row 0.
+        // Rows y-r with y-r >= 0 exist only when r < height, so the ring never needs more than height slots.
+        int slots = Math.Min(r + 1, height);
+        var ring = new byte[slots * cw];
+        var first = new byte[cw];
+        new ReadOnlySpan<byte>(data + c0, cw).CopyTo(first);
+        int last = height - 1;
+        for (int k = -r; k <= r; k++)
+        {
+            byte* src = data + (long)Math.Clamp(k, 0, last) * stride + c0;
+            for (int i = 0; i < cw; i++) sums[i] += src[i];
+        }
+        ulong mul = Multiplier(r);
+        const ulong half = 1UL << 31;
+        for (int y = 0; y < height; y++)
+        {
+            byte* row = data + (long)y * stride + c0;
+            new ReadOnlySpan<byte>(row, cw).CopyTo(ring.AsSpan(y % slots * cw, cw));
+            for (int i = 0; i < cw; i++) row[i] = (byte)(((ulong)sums[i] * mul + half) >> 32);
+            if (y == last) break;
+            int addRow = Math.Min(y + 1 + r, last);
+            byte* add = data + (long)addRow * stride + c0;
+            int subRow = y - r;
+            ReadOnlySpan<byte> sub = subRow < 0 ? first : ring.AsSpan(subRow % slots * cw, cw);
+            for (int i = 0; i < cw; i++) sums[i] += add[i] - sub[i];
+        }
+    }
+
+    /// <summary>In place: each value becomes the sum over the window [x-r,x+r]x[y-r,y+r] clipped to the plane.</summary>
+    public static void BoxSum(float[] plane, int width, int height, int r)
+    {
+        ParallelRows.For(height, (long)width * 2, (y0, y1) =>
+        {
+            var tmp = new float[width];
+            for (int y = y0; y < y1; y++)
+            {
+                var row = plane.AsSpan(y * width, width);
+                row.CopyTo(tmp);
+                double sum = 0;
+                for (int k = 0; k <= Math.Min(r, width - 1); k++) sum += tmp[k];
+                for (int x = 0; x < width; x++)
+                {
+                    row[x] = (float)sum;
+                    if (x + r + 1 < width) sum += tmp[x + r + 1];
+                    if (x - r >= 0) sum -= tmp[x - r];
+                }
+            }
+        });
+        int strips = Math.Max(1, Math.Min(width / 32, Environment.ProcessorCount * 2));
+        ParallelRows.For(strips, (long)width * height / strips * 2, (s0, s1) =>
+        {
+            for (int s = s0; s < s1; s++)
+            {
+                int x0 = (int)((long)width * s / strips), x1 = (int)((long)width * (s + 1) / strips);
+                int cw = x1 - x0;
+                if (cw <= 0) continue;
+                var sums = new double[cw];
+                int slots = Math.Min(r + 1, height);
+                var ring = new float[slots * cw];
+                for (int k = 0; k <= Math.Min(r, height - 1); k++)
+                {
+                    var src = plane.AsSpan(k * width + x0, cw);
+                    for (int i = 0; i < cw; i++) sums[i] += src[i];
+                }
+                for (int y = 0; y < height; y++)
+                {
+                    var row = plane.AsSpan(y * width + x0, cw);
+                    row.CopyTo(ring.AsSpan(y % slots * cw, cw));
+                    for (int i = 0; i < cw; i++) row[i] = (float)sums[i];
+                    if (y + r + 1 < height)
+                    {
+                        var add = plane.AsSpan((y + r + 1) * width + x0, cw);
+                        for (int i = 0; i < cw; i++) sums[i] += add[i];
+                    }
+                    if (y - r >= 0)
+                    {
+                        var sub = ring.AsSpan((y - r) % slots * cw, cw);
+                        for (int i = 0; i < cw; i++) sums[i] -= sub[i];
+                    }
+                }
+            }
+        });
+    }
+}
