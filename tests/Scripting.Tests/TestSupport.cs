@@ -109,6 +109,15 @@ internal sealed class TextImageCodec : IImageCodec
         w.Write(image.Pixels);
     }
 
+    public void WritePng(SoftMask mask, Stream destination)
+    {
+        using var w = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write("SOFT");
+        w.Write(mask.Width);
+        w.Write(mask.Height);
+        w.Write(mask.Data);
+    }
+
     public void WritePng(Mask mask, Stream destination)
     {
         using var w = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);

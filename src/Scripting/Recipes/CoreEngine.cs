@@ -26,7 +26,11 @@ internal static class CoreEngine
 
         public void WritePng(BgraImage image, Stream destination) => ImageIO.EncodePng(image, destination);
 
-        public void WritePng(Mask mask, Stream destination)
+        public void WritePng(Mask mask, Stream destination) => WriteGray(mask.Data, mask.Width, mask.Height, destination);
+
+        public void WritePng(SoftMask mask, Stream destination) => WriteGray(mask.Data, mask.Width, mask.Height, destination);
+
+        private static void WriteGray(byte[] pixels, int width, int height, Stream destination)
         {
             // The engine encodes greyscale PNGs to a path only; encode into a private temp folder and copy the bytes
             // into the staged output stream, so failures still go through the host's cleanup.
@@ -35,7 +39,7 @@ internal static class CoreEngine
             try
             {
                 string file = Path.Combine(dir, "mask.png");
-                ImageIO.SaveGrayPng(mask.Data, mask.Width, mask.Height, file);
+                ImageIO.SaveGrayPng(pixels, width, height, file);
                 using var src = File.OpenRead(file);
                 src.CopyTo(destination);
             }

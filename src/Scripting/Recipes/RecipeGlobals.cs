@@ -222,6 +222,13 @@ public sealed class RecipeGlobals
         return _outputs.Stage(nameTemplate, s => _host.Codec.WritePng(mask, s));
     }
 
+    /// <summary>Saves a soft mask (e.g. from <c>mask.Feather(3)</c>) as a greyscale PNG, 0 to 255; naming as for <see cref="Save(BgraImage, string)"/>.</summary>
+    public string Save(SoftMask mask, string nameTemplate)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        return _outputs.Stage(nameTemplate, s => _host.Codec.WritePng(mask, s));
+    }
+
     /// <summary>Saves text (UTF-8, e.g. JSON); naming as for <see cref="Save(BgraImage, string)"/>.</summary>
     public string SaveText(string text, string nameTemplate)
     {

@@ -12,6 +12,8 @@ internal interface IImageCodec
     void WritePng(BgraImage image, Stream destination);
 
     void WritePng(Mask mask, Stream destination);
+
+    void WritePng(SoftMask mask, Stream destination);
 }
 
 /// <summary>The shared segmentation engine of a run: one model, any number of per-image views.</summary>
