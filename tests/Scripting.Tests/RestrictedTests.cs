@@ -42,6 +42,13 @@ public sealed class RestrictedTests : IDisposable
     [InlineData("function pointer", "unsafe { delegate*<void> f = null; }", "function pointer")]
     [InlineData("dynamic", "dynamic d = \"x\";\nvar n = d.Length;", "dynamic")]
     [InlineData("Unsafe class", "var r = System.Runtime.CompilerServices.Unsafe.SizeOf<int>();", "System.Runtime.CompilerServices.Unsafe")]
+    [InlineData("engine image writer", "SegPlugins.Core.Imaging.ImageIO.SavePng(Input, \"/tmp/x.png\");", "SegPlugins.Core.Imaging.ImageIO.SavePng")]
+    [InlineData("engine atomic file", "SegPlugins.Core.IO.AtomicFile.WriteAllText(\"/tmp/x\", \"y\");", "SegPlugins.Core.IO.AtomicFile")]
+    [InlineData("engine mask file", "MaskPng.Save(new Mask(2, 2), \"/tmp/x.png\");", "SegPlugins.Core.Masks.IO.MaskPng")]
+    [InlineData("engine RLE file", "CocoRle.Save(new Mask(2, 2), \"/tmp/x.json\");", "SegPlugins.Core.Masks.IO.CocoRle.Save")]
+    [InlineData("model store", "var s = SegPlugins.Core.Inference.ModelStore.CreateDefault();", "SegPlugins.Core.Inference.ModelStore")]
+    [InlineData("opening a session", "var s = await SegPlugins.Core.Segmentation.Sam.SamSession.OpenAsync();", "SegPlugins.Core.Segmentation.Sam.SamSession")]
+    [InlineData("host internals", "SegPlugins.Scripting.Recipes.RecipeRuntime.__seg_checkpoint();", "SegPlugins.Scripting.Recipes.RecipeRuntime")]
     public void ForbiddenRoute_IsRejectedWithLocationAndSymbol(string route, string code, string expected)
     {
         var outcome = Compile("// recipe\n" + code + "\n");
@@ -74,6 +81,7 @@ public sealed class RestrictedTests : IDisposable
     [InlineData("engine types", "var mask = new Mask(4, 4); var area = mask.Area(); var img = new BgraImage(2, 2); var ps = PromptSet.FromBox(new BoxXyxy(0, 0, 1, 1));")]
     [InlineData("classes and lambdas", "class Acc { public int N; public void Add(int x) { N += x; } }\nvar acc = new Acc(); Enumerable.Range(0, 5).ToList().ForEach(acc.Add);")]
     [InlineData("Stopwatch", "var sw = System.Diagnostics.Stopwatch.StartNew();")]
+    [InlineData("engine in-memory APIs", "var m = new Mask(8, 8).Grow(2); var json = CocoRle.ToJson(m); var cut = Compositor.CutOut(new BgraImage(8, 8), m); var soft = m.Feather(2f); var bg = LoadImage(\"x.png\");")]
     public void AllowedRecipe_Passes(string what, string code)
     {
         var outcome = Compile(code + "\n");
