@@ -17,7 +17,7 @@ public static class RunCommand
     public const int ExitUsage = 2;
     public const int ExitCancelled = 130;
 
-    internal const string Usage = """
+    public const string Usage = """
         usage: segplug run RECIPE.csx [INPUTS...] [options]
           INPUTS            image files, folders (searched recursively) or globs (*, ?, **); PNG, JPEG, BMP
           --out DIR         output directory (default: ./out)

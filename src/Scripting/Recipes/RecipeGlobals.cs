@@ -27,6 +27,7 @@ public sealed class RecipeGlobals
     private readonly RecipeInput _input;
     private readonly StagedOutputs _outputs;
     private readonly ConditionalWeakTable<MaskPrediction, PromptSet> _prompts = new();
+    private readonly object _gate = new();
     private BgraImage? _image;
     private ISegmentationSession? _session;
 
@@ -54,7 +55,14 @@ public sealed class RecipeGlobals
     /// The current input image (BGRA, 8 bits per channel, straight alpha), read on first use. Reading an
     /// unreadable or corrupt file throws a <see cref="SegInputException"/> naming it, which fails this input only.
     /// </summary>
-    public BgraImage Input => _image ??= _host.Codec.Load(_input.FullPath);
+    public BgraImage Input
+    {
+        get
+        {
+            // Locked: a recipe may touch Input from several threads (Parallel.For); the file is read once.
+            lock (_gate) return _image ??= _host.Codec.Load(_input.FullPath);
+        }
+    }
 
     /// <summary>
     /// The <c>--arg key=value</c> pairs of the run (keys compare case-insensitively). Use the typed getters
@@ -181,7 +189,8 @@ public sealed class RecipeGlobals
         RecipeRuntime.__seg_checkpoint();
         var img = Input;
         prompts.Validate(img.Width, img.Height);
-        var session = _session ??= OpenSession(img);
+        ISegmentationSession session;
+        lock (_gate) session = _session ??= OpenSession(img);
         var prediction = session.Predict(prompts, options, CancellationToken);
         _prompts.AddOrUpdate(prediction, prompts);
         return prediction;
@@ -274,7 +283,10 @@ public sealed class RecipeGlobals
 
     internal void ReleaseSession()
     {
-        _session?.Dispose();
-        _session = null;
+        lock (_gate)
+        {
+            _session?.Dispose();
+            _session = null;
+        }
     }
 }
