@@ -139,7 +139,7 @@ internal sealed class FakeSegmenterFactory
     public int Opens => _opens;
     public int Views => _views;
 
-    public Task<IRecipeSegmenter> OpenAsync(Cli.ModelArgs model, TextWriter log, CancellationToken ct)
+    public Task<IRecipeSegmenter> OpenAsync(SegPlugins.Scripting.Cli.ModelArgs model, TextWriter log, CancellationToken ct)
     {
         Interlocked.Increment(ref _opens);
         return Task.FromResult<IRecipeSegmenter>(new Engine(this));
@@ -151,6 +151,16 @@ internal sealed class FakeSegmenterFactory
         {
             Interlocked.Increment(ref owner._views);
             return new View(image);
+        }
+
+        /// <summary>The middle of the image: everything at least 1/25 of a side away from the border.</summary>
+        public Mask SubjectSaliency(BgraImage image, CancellationToken ct)
+        {
+            var m = new Mask(image.Width, image.Height);
+            int mx = image.Width / 25, my = image.Height / 25;
+            for (int y = my; y < image.Height - my; y++)
+                for (int x = mx; x < image.Width - mx; x++) m.Data[y * m.Width + x] = Mask.On;
+            return m;
         }
 
         public void Dispose() { }

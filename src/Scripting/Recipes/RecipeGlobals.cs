@@ -4,6 +4,7 @@ using SegPlugins.Core;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Scripting.Recipes;
 
@@ -147,20 +148,19 @@ public sealed class RecipeGlobals
         Select(PromptSet.FromBox(new BoxXyxy(x0, y0, x1, y1)));
 
     /// <summary>
-    /// Segments the main subject: a box inset by 4% of each side plus an include click at the centre, keeping the
-    /// best-scoring proposal. Works for product shots and portraits where the subject fills the middle of the frame;
-    /// for other layouts use <see cref="SelectBox"/> or <see cref="SelectPoints(PointPrompt[])"/>.
+    /// Segments the main subject without prompts: the engine's salient-object model finds it, and the segmentation
+    /// model is prompted with the box around it plus (when <paramref name="withPoint"/>) a click on its most interior
+    /// point. Both models are opened once per run, on first use.
     /// </summary>
-    public MaskPrediction SelectSubject()
+    /// <exception cref="SegInputException">The saliency model found no subject in this image.</exception>
+    public MaskPrediction SelectSubject(bool withPoint = true)
     {
+        RecipeRuntime.__seg_checkpoint();
         var img = Input;
-        float mx = img.Width * 0.04f, my = img.Height * 0.04f;
-        var prompts = new PromptSet
-        {
-            Box = new BoxXyxy(mx, my, img.Width - mx, img.Height - my),
-            Points = [PointPrompt.Include(img.Width / 2f, img.Height / 2f)],
-        };
-        return Select(prompts, new PredictOptions { Choice = MaskChoice.BestProposal });
+        var saliency = Engine().SubjectSaliency(img, CancellationToken);
+        var prompt = SubjectSelector.SamPrompt(saliency, withPoint ? SubjectMode.SamBoxAndPoint : SubjectMode.SamBox)
+            ?? throw new SegInputException(_input.FullPath, "no salient subject found; select it with SelectBox or SelectPoints instead");
+        return Select(prompt);
     }
 
     /// <summary>Refines an earlier prediction of this recipe run with more clicks (its prompts and low-res mask are fed back).</summary>
@@ -196,11 +196,10 @@ public sealed class RecipeGlobals
         return prediction;
     }
 
-    private ISegmentationSession OpenSession(BgraImage img)
-    {
-        var shared = _host.Segmenter ?? throw new SegException("this run has no segmentation engine");
-        return shared.Get(CancellationToken).ForImage(img, CancellationToken);
-    }
+    private IRecipeSegmenter Engine() =>
+        (_host.Segmenter ?? throw new SegException("this run has no segmentation engine")).Get(CancellationToken);
+
+    private ISegmentationSession OpenSession(BgraImage img) => Engine().ForImage(img, CancellationToken);
 
     private static PointPrompt[] ToPrompts((float x, float y, bool positive)[] points)
     {

@@ -21,6 +21,9 @@ internal interface IRecipeSegmenter : IDisposable
 {
     /// <summary>A session for one image sharing the engine (its ONNX sessions and embedding cache).</summary>
     ISegmentationSession ForImage(BgraImage image, CancellationToken cancellationToken);
+
+    /// <summary>The salient-object mask of an image (the engine's subject model, opened on first use).</summary>
+    Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -40,6 +40,7 @@ internal static class RestrictedChecker
         "SegPlugins.Core.Imaging.ImageIO",
         "SegPlugins.Core.Masks.IO.MaskPng",
         "SegPlugins.Core.Segmentation.Sam.SamSession",
+        "SegPlugins.Core.Segmentation.Subject.SubjectSelector",
     };
 
     private static readonly HashSet<string> ForbiddenMembers = new(StringComparer.Ordinal)
@@ -235,7 +236,7 @@ internal static class RestrictedChecker
         "SegPlugins.Core.IO" or "SegPlugins.Core.Imaging.ImageIO" or "SegPlugins.Core.Masks.IO.MaskPng"
             => "engine file access; use the recipe globals Input, LoadImage, Save, SaveText",
         _ when what.StartsWith("SegPlugins.Core.Masks.IO.", StringComparison.Ordinal) => "engine file access; use SaveText with the in-memory form (e.g. CocoRle.ToJson)",
-        "SegPlugins.Core.Inference" or "SegPlugins.Core.Segmentation.Sam.SamSession" => "opens models or fetches them; recipes segment through SelectPoints, SelectBox, SelectSubject",
+        "SegPlugins.Core.Inference" or "SegPlugins.Core.Segmentation.Sam.SamSession" or "SegPlugins.Core.Segmentation.Subject.SubjectSelector" => "opens models or fetches them; recipes segment through SelectPoints, SelectBox, SelectSubject",
         "SegPlugins.Scripting" => "host internals",
         _ when what.StartsWith("System.Diagnostics.Process", StringComparison.Ordinal) => "starts or inspects processes",
         _ => "outside the recipe surface",
