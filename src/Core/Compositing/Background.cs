@@ -14,8 +14,9 @@ public abstract record Background
     public sealed record Picture(BgraImage Source) : Background;
 
     /// <summary>
-    /// A blurred copy of the original: three box passes approximating a Gaussian of standard deviation
-    /// <see cref="Sigma"/> px (variance r(r+1) per the box radius r; see the box-blur notes).
+    /// A blurred copy of the original approximating a Gaussian of standard deviation <see cref="Sigma"/> px: three
+    /// box passes at full resolution below σ = 4, above that three box passes on a copy reduced by f ≈ σ/2 and
+    /// sampled back bilinearly (the reduction's own smoothing is accounted for in the remaining σ).
     /// </summary>
     public sealed record Blurred(float Sigma) : Background;
 

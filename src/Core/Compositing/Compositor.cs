@@ -43,8 +43,11 @@ public static class Compositor
             case Background.Picture p:
                 rows = BackgroundRows.Cover(p.Source, image.Width, image.Height);
                 break;
+            case Background.Blurred b when b.Sigma >= 4:
+                rows = BackgroundRows.Blurred(image, b.Sigma);
+                break;
             case Background.Blurred b:
-                // The blurred copy is built in the destination itself, so the source must survive separately.
+                // Small blurs run at full resolution, built in the destination itself, so the source must survive separately.
                 if (ReferenceEquals(dst, image) || ReferenceEquals(dst.Pixels, image.Pixels)) src = image.Clone();
                 for (int y = 0; y < image.Height; y++) src.Row(y).CopyTo(dst.Row(y));
                 BoxBlur.Blur(dst.Pixels, 0, dst.Stride, dst.Width, dst.Height, 4, BoxBlur.RadiusForSigma(b.Sigma), 3);

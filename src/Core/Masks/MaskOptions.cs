@@ -77,8 +77,7 @@ public sealed class SmoothOptions
 
     internal Mask Apply(Mask m)
     {
-        var data = (byte[])m.Data.Clone();
-        BoxBlur.Blur(data, 0, m.Width, m.Width, m.Height, 1, BoxBlur.RadiusForSigma(Sigma), 3);
+        var data = Tiles.BlurPlane(m.Data, m.Width, m.Height, BoxBlur.RadiusForSigma(Sigma), 3);
         ByteOps.Threshold(data, 128, data);
         return new Mask(m.Width, m.Height, data);
     }

@@ -187,3 +187,34 @@ public class CompositorTests
         for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) <= 1, $"{i}: {got[i]} vs {want[i]}");
     }
 }
+
+public class LargeBlurBackgroundTests
+{
+    [Fact]
+    public void ReducedResolutionBlurApproximatesTheFullBlur()
+    {
+        int w = 160, h = 120;
+        var img = new BgraImage(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                var p = img.Row(y).Slice(x * 4, 4);
+                p[0] = (byte)((x / 20 + y / 20) % 2 * 200 + 20); p[1] = (byte)(x + y); p[2] = (byte)(3 * x % 256); p[3] = 255;
+            }
+        var empty = new SoftMask(w, h);
+        var fast = Compositor.ReplaceBackground(img, empty, Background.Blur(8));
+        var full = img.Clone();
+        SegPlugins.Core.Masks.Internal.BoxBlur.Blur(full.Pixels, 0, full.Stride, w, h, 4, SegPlugins.Core.Masks.Internal.BoxBlur.RadiusForSigma(8), 3);
+        double err = 0;
+        int n = 0;
+        for (int y = 20; y < h - 20; y++)
+            for (int x = 20; x < w - 20; x++)
+                for (int c = 0; c < 3; c++) { err += Math.Abs(fast.Row(y)[x * 4 + c] - full.Row(y)[x * 4 + c]); n++; }
+        Assert.True(err / n < 6, $"mean abs difference {err / n:0.00}");
+        Assert.Equal(255, fast.Row(60)[60 * 4 + 3]);
+        // A constant image stays constant.
+        var flat = new BgraImage(w, h);
+        flat.Pixels.AsSpan().Fill(90);
+        Assert.All(Compositor.ReplaceBackground(flat, empty, Background.Blur(12)).Pixels, v => Assert.Equal(90, v));
+    }
+}

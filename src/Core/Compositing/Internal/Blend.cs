@@ -35,6 +35,56 @@ internal sealed class BackgroundRows
         return r;
     }
 
+    /// <summary>
+    /// A blurred copy of <paramref name="image"/> for large σ: average f x f blocks (f ≈ σ/2), blur the small image
+    /// with the remaining σ, and sample it back bilinearly row by row. Block averaging and bilinear sampling add
+    /// a variance of about f²/4 px², which is taken off the small blur so the total stays ≈ σ². Costs one read
+    /// of the image instead of six full-resolution passes, and needs no full-size buffer.
+    /// </summary>
+    public static BackgroundRows Blurred(BgraImage image, double sigma)
+    {
+        int f = Math.Max(2, (int)(sigma / 2));
+        int w = image.Width, h = image.Height;
+        int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+        var small = new BgraImage(sw, sh);
+        ParallelRows.For(sh, (long)w * f * 4, (r0, r1) =>
+        {
+            var acc = new int[sw * 4];
+            for (int sy = r0; sy < r1; sy++)
+            {
+                Array.Clear(acc);
+                int ya = sy * f, yb = Math.Min(h, ya + f);
+                for (int y = ya; y < yb; y++)
+                {
+                    var src = image.Row(y);
+                    for (int sx = 0, x = 0; sx < sw; sx++)
+                    {
+                        int a = sx * 4;
+                        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                        for (int xe = Math.Min(w, x + f); x < xe; x++)
+                        {
+                            int p = x * 4;
+                            s0 += src[p]; s1 += src[p + 1]; s2 += src[p + 2]; s3 += src[p + 3];
+                        }
+                        acc[a] += s0; acc[a + 1] += s1; acc[a + 2] += s2; acc[a + 3] += s3;
+                    }
+                }
+                var dst = small.Row(sy);
+                for (int sx = 0; sx < sw; sx++)
+                {
+                    int n = (Math.Min(w, sx * f + f) - sx * f) * (yb - ya);
+                    for (int c = 0; c < 4; c++) dst[sx * 4 + c] = (byte)((acc[sx * 4 + c] + n / 2) / n);
+                }
+            }
+        });
+        double rest = Math.Sqrt(Math.Max(0, sigma * sigma - f * f / 4.0)) / f;
+        BoxBlur.Blur(small.Pixels, 0, small.Stride, sw, sh, 4, BoxBlur.RadiusForSigma(rest), 3);
+        var rows = new BackgroundRows { _kind = Kind.Cover, _pic = small };
+        Axis(w, sw, f, 0, out rows._cx0, out rows._cx1, out rows._cfx);
+        Axis(h, sh, f, 0, out rows._cy0, out rows._cy1, out rows._cfy);
+        return rows;
+    }
+
     private static void Axis(int n, int src, double s, double o, out int[] i0, out int[] i1, out int[] f)
     {
         i0 = new int[n]; i1 = new int[n]; f = new int[n];
@@ -51,8 +101,11 @@ internal sealed class BackgroundRows
 
     public bool IsInPlace => _kind == Kind.InPlace;
 
-    /// <summary>Fills <paramref name="row"/> (width*4 bytes) with background row y.</summary>
-    public void Fill(int y, Span<byte> row)
+    /// <summary>Per-thread scratch length for <see cref="Fill"/>.</summary>
+    public int ScratchLength => _pic is null ? 0 : _pic.Width * 4;
+
+    /// <summary>Fills <paramref name="row"/> (width*4 bytes) with background row y; <paramref name="scratch"/> holds <see cref="ScratchLength"/> ints.</summary>
+    public void Fill(int y, Span<byte> row, int[] scratch)
     {
         switch (_kind)
         {
@@ -60,19 +113,22 @@ internal sealed class BackgroundRows
             case Kind.Solid: System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(row).Fill(_solid); break;
             case Kind.Cover:
                 {
+                    // Vertical blend once per source pixel of the two rows, then horizontal per output pixel.
                     var r0 = _pic!.Row(_cy0[y]);
                     var r1 = _pic.Row(_cy1[y]);
                     int fy = _cfy[y], gy = 256 - fy;
+                    var v = scratch;
+                    int lo = _cx0[0] * 4, hi = _cx1[^1] * 4 + 4;
+                    for (int i = lo; i < hi; i++) v[i] = r0[i] * gy + r1[i] * fy;
                     int n = row.Length / 4;
                     for (int x = 0; x < n; x++)
                     {
                         int a = _cx0[x] * 4, b = _cx1[x] * 4, fx = _cfx[x], gx = 256 - fx;
-                        for (int c = 0; c < 4; c++)
-                        {
-                            int top = r0[a + c] * gx + r0[b + c] * fx;
-                            int bot = r1[a + c] * gx + r1[b + c] * fx;
-                            row[x * 4 + c] = (byte)((top * gy + bot * fy + 32768) >> 16);
-                        }
+                        int o = x * 4;
+                        row[o] = (byte)((v[a] * gx + v[b] * fx + 32768) >> 16);
+                        row[o + 1] = (byte)((v[a + 1] * gx + v[b + 1] * fx + 32768) >> 16);
+                        row[o + 2] = (byte)((v[a + 2] * gx + v[b + 2] * fx + 32768) >> 16);
+                        row[o + 3] = (byte)((v[a + 3] * gx + v[b + 3] * fx + 32768) >> 16);
                     }
                     break;
                 }
@@ -89,6 +145,7 @@ internal static class Blend
         ParallelRows.For(src.Height, (long)w * 4, (y0, y1) =>
         {
             var bgRow = bg.IsInPlace ? null : new byte[w * 4];
+            var scratch = new int[bg.ScratchLength];
             var fg = new byte[w * 4];
             for (int y = y0; y < y1; y++)
             {
@@ -99,7 +156,7 @@ internal static class Blend
                 if (est is not null && est.CoversRow(y)) { s.CopyTo(fg); est.Decontaminate(y, m, fg); f = fg; }
                 ReadOnlySpan<byte> b;
                 if (bgRow is null) b = d; // background already in dst; each pixel is read before it is written
-                else { bg.Fill(y, bgRow); b = bgRow; }
+                else { bg.Fill(y, bgRow, scratch); b = bgRow; }
                 Pixels(f, m, b, d);
             }
         });
@@ -108,18 +165,26 @@ internal static class Blend
     /// <summary>Straight-alpha "over" of one row; see <see cref="Compositor"/> for the rounding.</summary>
     internal static void Pixels(ReadOnlySpan<byte> f, ReadOnlySpan<byte> mask, ReadOnlySpan<byte> b, Span<byte> d)
     {
+        var f32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(f);
+        var b32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(b);
+        var d32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(d);
         for (int x = 0; x < mask.Length; x++)
         {
-            int i = x * 4;
-            int a = (mask[x] * f[i + 3] + 127) / 255;
-            int ba = b[i + 3];
-            if (a == 255) { d[i] = f[i]; d[i + 1] = f[i + 1]; d[i + 2] = f[i + 2]; d[i + 3] = 255; continue; }
+            uint fp = f32[x];
+            int m = mask[x];
+            int fa = (int)(fp >> 24);
+            // Whole-pixel shortcuts first: fully selected opaque pixels and unselected ones are most of any frame.
+            if ((m & fa) == 255) { d32[x] = fp; continue; }
+            int a = (m * fa + 127) / 255;
+            uint bp = b32[x];
+            int ba = (int)(bp >> 24);
             if (a == 0)
             {
-                if (ba == 0) { d[i] = f[i]; d[i + 1] = f[i + 1]; d[i + 2] = f[i + 2]; d[i + 3] = 0; } // keep colour: a later alpha change stays fringe-free
-                else { d[i] = b[i]; d[i + 1] = b[i + 1]; d[i + 2] = b[i + 2]; d[i + 3] = (byte)ba; }
+                // Over a transparent background keep the colour: a later alpha change then stays fringe-free.
+                d32[x] = ba == 0 ? fp & 0x00FFFFFFu : bp;
                 continue;
             }
+            int i = x * 4;
             int na = 255 - a;
             if (ba == 255)
             {
@@ -142,71 +207,101 @@ internal static class Blend
 
 /// <summary>
 /// Local background colour for edge decontamination: the mean colour of fully unselected pixels (alpha 0) in a
-/// (2r+1)² window, as box sums of colour·w and w. Built only over the bounding box of partly selected pixels.
+/// (2r+1)² window, as box sums of colour·w and w. Only 64x64 tiles holding partly selected pixels are computed,
+/// each from its own window padded by r, so memory and time follow the length of the soft edge.
 /// </summary>
 internal sealed class BackgroundEstimate
 {
-    private PixelRect _rect;
-    private float[] _b = Array.Empty<float>(), _g = Array.Empty<float>(), _r = Array.Empty<float>(), _w = Array.Empty<float>();
+    private const int T = Tiles.Size;
+    private int _tw;
+    private byte[]?[] _tiles = Array.Empty<byte[]?>();
 
     public static BackgroundEstimate? Build(BgraImage image, SoftMask alpha, int radius)
     {
         int w = alpha.Width, h = alpha.Height;
-        int top = -1, bottom = -1, left = w, right = -1;
+        int tw = (w + T - 1) / T, th = (h + T - 1) / T;
+        var soft = new bool[tw * th];
         for (int y = 0; y < h; y++)
         {
             var row = alpha.Row(y);
-            int first = row.IndexOfAnyExcept((byte)0, (byte)255);
-            if (first < 0) continue;
-            if (top < 0) top = y;
-            bottom = y;
-            left = Math.Min(left, first);
-            right = Math.Max(right, row.LastIndexOfAnyExcept((byte)0, (byte)255));
+            if (row.IndexOfAnyExcept((byte)0, (byte)255) < 0) continue;
+            for (int tx = 0; tx < tw; tx++)
+                if (!soft[y / T * tw + tx] && row.Slice(tx * T, Math.Min(T, w - tx * T)).IndexOfAnyExcept((byte)0, (byte)255) >= 0)
+                    soft[y / T * tw + tx] = true;
         }
-        if (top < 0) return null; // hard mask: nothing to decontaminate
-        int x0 = Math.Max(0, left - radius), y0 = Math.Max(0, top - radius);
-        int x1 = Math.Min(w, right + 1 + radius), y1 = Math.Min(h, bottom + 1 + radius);
-        var e = new BackgroundEstimate { _rect = new PixelRect(x0, y0, x1 - x0, y1 - y0) };
-        int cw = x1 - x0, ch = y1 - y0;
-        int n = cw * ch;
-        e._b = new float[n]; e._g = new float[n]; e._r = new float[n]; e._w = new float[n];
-        for (int y = 0; y < ch; y++)
+        var list = new List<int>();
+        for (int i = 0; i < soft.Length; i++) if (soft[i]) list.Add(i);
+        if (list.Count == 0) return null; // hard mask: nothing to decontaminate
+        var active = list.ToArray();
+        var e = new BackgroundEstimate { _tw = tw, _tiles = new byte[]?[tw * th] };
+        ParallelRows.For(active.Length, (long)(T + 2 * radius) * (T + 2 * radius) * 16, (a0, a1) =>
         {
-            var a = alpha.Row(y0 + y);
-            var s = image.Row(y0 + y);
-            for (int x = 0; x < cw; x++)
+            for (int k = a0; k < a1; k++)
             {
-                if (a[x0 + x] != 0) continue;
-                int i = y * cw + x, p = (x0 + x) * 4;
-                e._b[i] = s[p]; e._g[i] = s[p + 1]; e._r[i] = s[p + 2]; e._w[i] = 1;
+                int t = active[k];
+                int x0 = t % tw * T, y0 = t / tw * T, x1 = Math.Min(w, x0 + T), y1 = Math.Min(h, y0 + T);
+                int wx0 = Math.Max(0, x0 - radius), wy0 = Math.Max(0, y0 - radius);
+                int ww = Math.Min(w, x1 + radius) - wx0, wh = Math.Min(h, y1 + radius) - wy0;
+                var pb = new float[ww * wh]; var pg = new float[ww * wh]; var pr = new float[ww * wh]; var pw = new float[ww * wh];
+                for (int y = 0; y < wh; y++)
+                {
+                    var a = alpha.Row(wy0 + y);
+                    var s = image.Row(wy0 + y);
+                    for (int x = 0; x < ww; x++)
+                    {
+                        if (a[wx0 + x] != 0) continue;
+                        int i = y * ww + x, p = (wx0 + x) * 4;
+                        pb[i] = s[p]; pg[i] = s[p + 1]; pr[i] = s[p + 2]; pw[i] = 1;
+                    }
+                }
+                BoxBlur.BoxSum(pb, ww, wh, radius); BoxBlur.BoxSum(pg, ww, wh, radius);
+                BoxBlur.BoxSum(pr, ww, wh, radius); BoxBlur.BoxSum(pw, ww, wh, radius);
+                var tile = new byte[T * T * 4];
+                for (int y = y0; y < y1; y++)
+                    for (int x = x0; x < x1; x++)
+                    {
+                        int i = (y - wy0) * ww + (x - wx0);
+                        float ws = pw[i];
+                        if (ws < 0.5f) continue; // no background in reach: leave the colour alone
+                        int o = ((y - y0) * T + (x - x0)) * 4;
+                        float inv = 1f / ws;
+                        tile[o] = (byte)(pb[i] * inv + 0.5f); tile[o + 1] = (byte)(pg[i] * inv + 0.5f); tile[o + 2] = (byte)(pr[i] * inv + 0.5f);
+                        tile[o + 3] = 1;
+                    }
+                e._tiles[t] = tile;
             }
-        }
-        BoxBlur.BoxSum(e._b, cw, ch, radius);
-        BoxBlur.BoxSum(e._g, cw, ch, radius);
-        BoxBlur.BoxSum(e._r, cw, ch, radius);
-        BoxBlur.BoxSum(e._w, cw, ch, radius);
+        });
         return e;
     }
 
-    public bool CoversRow(int y) => y >= _rect.Y && y < _rect.Bottom;
+    public bool CoversRow(int y)
+    {
+        int ty = y / T;
+        for (int tx = 0; tx < _tw; tx++) if (_tiles[ty * _tw + tx] is not null) return true;
+        return false;
+    }
 
     /// <summary>F = (I - (1-a)·B) / a for partly selected pixels with background in reach, clamped to 0..255.</summary>
     public void Decontaminate(int y, ReadOnlySpan<byte> mask, Span<byte> row)
     {
-        int cw = _rect.Width;
-        int off = (y - _rect.Y) * cw;
-        for (int x = _rect.X; x < _rect.Right; x++)
+        int ty = y / T, oy = y % T * T;
+        for (int tx = 0; tx < _tw; tx++)
         {
-            byte m = mask[x];
-            if (m == 0 || m == 255) continue;
-            int i = off + x - _rect.X;
-            float wsum = _w[i];
-            if (wsum < 0.5f) continue;
-            float a = m / 255f, inv = 1f / a, k = (1f - a) / wsum;
-            int p = x * 4;
-            row[p] = Clamp((row[p] - k * _b[i]) * inv);
-            row[p + 1] = Clamp((row[p + 1] - k * _g[i]) * inv);
-            row[p + 2] = Clamp((row[p + 2] - k * _r[i]) * inv);
+            var tile = _tiles[ty * _tw + tx];
+            if (tile is null) continue;
+            int x1 = Math.Min(mask.Length, tx * T + T);
+            for (int x = tx * T; x < x1; x++)
+            {
+                byte m = mask[x];
+                if (m == 0 || m == 255) continue;
+                int o = (oy + x - tx * T) * 4;
+                if (tile[o + 3] == 0) continue;
+                float a = m / 255f, inv = 1f / a, k = 1f - a;
+                int p = x * 4;
+                row[p] = Clamp((row[p] - k * tile[o]) * inv);
+                row[p + 1] = Clamp((row[p + 1] - k * tile[o + 1]) * inv);
+                row[p + 2] = Clamp((row[p + 2] - k * tile[o + 2]) * inv);
+            }
         }
     }
 

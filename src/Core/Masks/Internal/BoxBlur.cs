@@ -49,6 +49,20 @@ internal static class BoxBlur
     }
 
     // 32-bit fixed point: sum·mul stays below 2^40 and the rounding error below half a level for any capped radius.
+    /// <summary>One-channel blur of a small buffer with a radius that is not capped to the buffer size, single-threaded.</summary>
+    public static unsafe void BlurExact(byte[] data, int width, int height, int radius, int passes)
+    {
+        var tmp = new byte[width];
+        fixed (byte* p = data)
+        {
+            for (int pass = 0; pass < passes; pass++)
+            {
+                for (int y = 0; y < height; y++) HorizontalRow(p + (long)y * width, width, 1, radius, tmp);
+                VerticalStrip(p, width, height, 0, width, radius);
+            }
+        }
+    }
+
     private static ulong Multiplier(int r) { ulong d = (ulong)(2 * r + 1); return ((1UL << 32) + d / 2) / d; }
 
     private static unsafe void HorizontalRow(byte* row, int width, int channels, int r, byte[] tmp)

@@ -18,83 +18,288 @@ internal static class DistanceTransform
     /// the ring just outside the image counts as target (as if the mask were padded by one pixel).
     /// Where no target exists at all, the result is <see cref="Infinity"/>.
     /// </summary>
-    public static unsafe void SquaredDistance(ReadOnlySpan<byte> mask, int width, int height, bool targetIsSet, bool borderIsTarget, Span<float> result)
+    public static void SquaredDistance(ReadOnlySpan<byte> mask, int width, int height, bool targetIsSet, bool borderIsTarget, Span<float> result) =>
+        SquaredDistance(mask, width, height, targetIsSet, borderIsTarget, result, int.MaxValue);
+
+    /// <summary>
+    /// As above, but exact only up to <paramref name="maxDistance"/>: where the true distance exceeds it the result
+    /// is some value &gt; maxDistance² (often <see cref="Infinity"/>). Columns farther than that from any target
+    /// then drop out of the per-row envelope, which is what keeps thresholding (grow, shrink, feather) cheap.
+    /// </summary>
+    public static unsafe void SquaredDistance(ReadOnlySpan<byte> mask, int width, int height, bool targetIsSet, bool borderIsTarget, Span<float> result, int maxDistance)
     {
         if (mask.Length < width * height || result.Length < width * height)
             throw new ArgumentException("buffers are smaller than width*height");
+        if (height >= NoTarget - 1)
+        {
+            SquaredDistanceTall(mask, width, height, targetIsSet, borderIsTarget, result);
+            return;
+        }
+        // Vertical distances fit 16 bits here, which halves the traffic of the column sweeps and lets them vectorise.
+        var g = new ushort[width * height];
+        int cap = maxDistance >= NoTarget ? NoTarget : maxDistance;
         fixed (byte* mp = mask)
         fixed (float* rp = result)
         {
             nint m = (nint)mp, r = (nint)rp;
-            // Pass 1, column strips: vertical distance to the nearest target in the same column, kept linear in result.
             int strips = Math.Max(1, Math.Min(width / 64, Environment.ProcessorCount * 2));
             ParallelRows.For(strips, (long)width * height / strips * 2, (s0, s1) =>
             {
                 for (int s = s0; s < s1; s++)
                 {
                     int x0 = (int)((long)width * s / strips), x1 = (int)((long)width * (s + 1) / strips);
-                    ColumnSweeps((byte*)m, (float*)r, width, height, x0, x1, targetIsSet, borderIsTarget);
+                    ColumnSweeps(new ReadOnlySpan<byte>((byte*)m, width * height), g, width, height, x0, x1, targetIsSet, borderIsTarget);
                 }
             });
-            // Pass 2, per row: lower envelope of parabolas rooted at the squared column distances.
-            ParallelRows.For(height, (long)width * 8, (y0, y1) =>
+            ParallelRows.For(height, (long)width * 4, (y0, y1) =>
             {
                 int n = width + 2;
-                var f = new float[n];
+                var f = new long[n];
                 var d = new float[n];
                 var v = new int[n];
-                var z = new double[n + 1];
+                var zn = new long[n + 1];
+                var zd = new long[n + 1];
                 int off = borderIsTarget ? 1 : 0;
                 int len = width + 2 * off;
                 for (int y = y0; y < y1; y++)
                 {
                     var row = new Span<float>((float*)r + (long)y * width, width);
+                    var gr = new ReadOnlySpan<ushort>(g, y * width, width);
+                    if (!borderIsTarget)
+                    {
+                        // Whole-row shortcuts: all target, or nothing within reach.
+                        if (gr.IndexOfAnyExcept((ushort)0) < 0) { row.Clear(); continue; }
+                        bool any = false;
+                        for (int x = 0; x < width; x++) if (gr[x] <= cap) { any = true; break; }
+                        if (!any) { row.Fill(Infinity); continue; }
+                    }
                     if (borderIsTarget) { f[0] = 0; f[width + 1] = 0; }
                     for (int x = 0; x < width; x++)
                     {
-                        float g = row[x];
-                        f[x + off] = g >= Infinity ? Infinity : g * g;
+                        int gv = gr[x];
+                        f[x + off] = gv > cap || gv == NoTarget ? NoParabola : (long)gv * gv;
                     }
-                    Envelope(f.AsSpan(0, len), d.AsSpan(0, len), v, z);
+                    EnvelopeInteger(f.AsSpan(0, len), d.AsSpan(0, len), v, zn, zd);
                     d.AsSpan(off, width).CopyTo(row);
                 }
             });
         }
     }
 
-    private static unsafe void ColumnSweeps(byte* mask, float* result, int width, int height, int x0, int x1, bool targetIsSet, bool borderIsTarget)
+    private const long NoParabola = long.MaxValue;
+
+    /// <summary>
+    /// The lower envelope of <see cref="Envelope"/> for integer inputs, with each breakpoint kept as the exact
+    /// fraction num/den (den &gt; 0) so that comparisons are cross-multiplications instead of divisions. Inner
+    /// points of runs of zeros are skipped: for any other position a run end is at least as near, and inside the
+    /// run the answer is 0.
+    /// </summary>
+    internal static void EnvelopeInteger(ReadOnlySpan<long> f, Span<float> d, int[] v, long[] zn, long[] zd)
+    {
+        int n = f.Length;
+        int k = -1;
+        for (int q = 0; q < n; q++)
+        {
+            long fq = f[q];
+            if (fq == NoParabola) continue;
+            if (fq == 0 && q > 0 && q < n - 1 && f[q - 1] == 0 && f[q + 1] == 0) continue;
+            if (k < 0) { k = 0; v[0] = q; continue; }
+            long num, den;
+            while (true)
+            {
+                int p = v[k];
+                // Where the parabolas rooted at p and q cross: num / den.
+                num = fq + (long)q * q - f[p] - (long)p * p;
+                den = 2L * (q - p);
+                // Breakpoint 0 is -infinity, which ends the loop.
+                if (k > 0 && num * zd[k] <= zn[k] * den) k--; else break;
+            }
+            k++;
+            v[k] = q;
+            zn[k] = num;
+            zd[k] = den;
+        }
+        if (k < 0) { d.Fill(Infinity); return; }
+        int j = 0;
+        for (int q = 0; q < n; q++)
+        {
+            if (f[q] == 0) { d[q] = 0; continue; }
+            while (j < k && zn[j + 1] < (long)q * zd[j + 1]) j++;
+            long dq = q - v[j];
+            d[q] = dq * dq + f[v[j]];
+        }
+    }
+
+    internal const int NoTarget = ushort.MaxValue;
+
+    /// <summary>
+    /// Writes <paramref name="inside"/> where the squared distance to the nearest target is &lt;= radius², else
+    /// <paramref name="outside"/>. Same separable exact transform as <see cref="SquaredDistance(ReadOnlySpan{byte}, int, int, bool, bool, Span{float})"/>
+    /// (border not a target), but the row phase answers the threshold directly: column x' with vertical distance
+    /// g reaches every x with |x - x'| &lt;= floor(sqrt(r² - g²)), so a left-to-right running maximum of x' + reach
+    /// and a right-to-left running minimum of x' - reach decide each pixel in integers, with no float image at all.
+    /// </summary>
+    public static void WithinRadius(byte[] mask, int width, int height, bool targetIsSet, long radius, byte inside, byte outside, byte[] dst)
+    {
+        int r = (int)Math.Min(radius, (long)width + height);
+        if (height >= NoTarget - 1 || r >= NoTarget - 1)
+        {
+            // Rare shapes: fall back to thresholding the float transform.
+            var dist = new float[width * height];
+            SquaredDistance(mask, width, height, targetIsSet, false, dist);
+            float lim = (float)((double)r * r);
+            for (int i = 0; i < dst.Length; i++) dst[i] = dist[i] <= lim ? inside : outside;
+            return;
+        }
+        var g = new ushort[width * height];
+        int strips = Math.Max(1, Math.Min(width / 64, Environment.ProcessorCount * 2));
+        ParallelRows.For(strips, (long)width * height / strips * 2, (s0, s1) =>
+        {
+            for (int s = s0; s < s1; s++)
+            {
+                int x0 = (int)((long)width * s / strips), x1 = (int)((long)width * (s + 1) / strips);
+                ColumnSweeps(mask, g, width, height, x0, x1, targetIsSet, false);
+            }
+        });
+        // reach[g] = floor(sqrt(r² - g²)) for g <= r, computed exactly in integers.
+        var reach = new int[r + 1];
+        long r2 = (long)r * r;
+        for (int gv = 0; gv <= r; gv++)
+        {
+            long rem = r2 - (long)gv * gv;
+            long q = (long)Math.Sqrt(rem);
+            while (q * q > rem) q--;
+            while ((q + 1) * (q + 1) <= rem) q++;
+            reach[gv] = (int)q;
+        }
+        ParallelRows.For(height, (long)width * 3, (y0, y1) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                var gr = new ReadOnlySpan<ushort>(g, y * width, width);
+                var dr = dst.AsSpan(y * width, width);
+                if (gr.IndexOfAnyExcept((ushort)0) < 0) { dr.Fill(inside); continue; }
+                long right = long.MinValue;
+                for (int x = 0; x < width; x++)
+                {
+                    int gv = gr[x];
+                    if (gv <= r) { long e = (long)x + reach[gv]; if (e > right) right = e; }
+                    dr[x] = right >= x ? inside : outside;
+                }
+                long left = long.MaxValue;
+                for (int x = width - 1; x >= 0; x--)
+                {
+                    int gv = gr[x];
+                    if (gv <= r) { long e = (long)x - reach[gv]; if (e < left) left = e; }
+                    if (left <= x) dr[x] = inside;
+                }
+            }
+        });
+    }
+
+    internal static void ColumnSweeps(ReadOnlySpan<byte> mask, ushort[] g, int width, int height, int x0, int x1, bool targetIsSet, bool borderIsTarget)
     {
         int w = x1 - x0;
-        // Virtual target row above the image sits at distance y+1 from row y.
-        float start = borderIsTarget ? 1f : Infinity;
-        byte hit = targetIsSet ? (byte)1 : (byte)0;
+        // The virtual target row above the image sits at distance y+1 from row y.
+        ushort start = borderIsTarget ? (ushort)1 : (ushort)NoTarget;
+        int vn = System.Numerics.Vector<ushort>.Count;
+        var one = new System.Numerics.Vector<ushort>(1);
+        var limit = new System.Numerics.Vector<ushort>(NoTarget - 1);
+        var noTarget = new System.Numerics.Vector<ushort>(NoTarget);
+        var tmp = new ushort[w];
         for (int y = 0; y < height; y++)
         {
-            byte* mr = mask + (long)y * width + x0;
-            float* rr = result + (long)y * width + x0;
-            float* prev = y > 0 ? rr - width : null;
-            for (int i = 0; i < w; i++)
+            var mr = mask.Slice(y * width + x0, w);
+            var gr = g.AsSpan(y * width + x0, w);
+            // Target flags widened to 16 bits: 0 where target, else 1 (then scaled into the select below).
+            int i0 = 0;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
             {
-                bool target = (mr[i] != 0 ? (byte)1 : (byte)0) == hit;
-                float above = prev != null ? prev[i] + 1f : start;
-                rr[i] = target ? 0f : (above >= Infinity ? Infinity : above);
+                int bn = System.Numerics.Vector<byte>.Count;
+                for (; i0 <= w - bn; i0 += bn)
+                {
+                    var isZero = System.Numerics.Vector.Equals(new System.Numerics.Vector<byte>(mr.Slice(i0)), System.Numerics.Vector<byte>.Zero);
+                    var nonTarget = targetIsSet ? isZero : ~isZero;
+                    System.Numerics.Vector.Widen(nonTarget, out var lo, out var hi);
+                    lo.CopyTo(tmp, i0);
+                    hi.CopyTo(tmp, i0 + vn);
+                }
+            }
+            for (; i0 < w; i0++) tmp[i0] = ((mr[i0] != 0) == targetIsSet) ? (ushort)0 : (ushort)1;
+            if (y == 0)
+            {
+                for (int i = 0; i < w; i++) gr[i] = tmp[i] == 0 ? (ushort)0 : start;
+                continue;
+            }
+            var prev = g.AsSpan((y - 1) * width + x0, w);
+            int i2 = 0;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
+                for (; i2 <= w - vn; i2 += vn)
+                {
+                    var p = new System.Numerics.Vector<ushort>(prev.Slice(i2));
+                    var inc = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(p, noTarget), noTarget, System.Numerics.Vector.Min(p, limit) + one);
+                    var t = new System.Numerics.Vector<ushort>(tmp, i2);
+                    System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(t, System.Numerics.Vector<ushort>.Zero), System.Numerics.Vector<ushort>.Zero, inc).CopyTo(gr.Slice(i2));
+                }
+            for (; i2 < w; i2++)
+            {
+                int p = prev[i2];
+                gr[i2] = tmp[i2] == 0 ? (ushort)0 : p == NoTarget ? (ushort)NoTarget : (ushort)Math.Min(p + 1, NoTarget - 1);
             }
         }
         // Upward sweep: the nearest target may be below; the bottom border is one row beyond the last.
+        if (borderIsTarget)
         {
-            float* rr = result + (long)(height - 1) * width + x0;
-            if (borderIsTarget)
-                for (int i = 0; i < w; i++) rr[i] = Math.Min(rr[i], 1f);
+            var last = g.AsSpan((height - 1) * width + x0, w);
+            for (int i = 0; i < w; i++) if (last[i] > 1) last[i] = 1;
         }
         for (int y = height - 2; y >= 0; y--)
         {
-            float* rr = result + (long)y * width + x0;
-            float* below = rr + width;
-            for (int i = 0; i < w; i++)
+            var gr = g.AsSpan(y * width + x0, w);
+            var below = g.AsSpan((y + 1) * width + x0, w);
+            int i = 0;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
+                for (; i <= w - vn; i += vn)
+                {
+                    var b = new System.Numerics.Vector<ushort>(below.Slice(i));
+                    var cand = System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.Equals(b, noTarget), noTarget, System.Numerics.Vector.Min(b, limit) + one);
+                    System.Numerics.Vector.Min(new System.Numerics.Vector<ushort>(gr.Slice(i)), cand).CopyTo(gr.Slice(i));
+                }
+            for (; i < w; i++)
             {
-                float b = below[i] + 1f;
-                if (b < rr[i]) rr[i] = b;
+                int b = below[i];
+                int c = b == NoTarget ? NoTarget : Math.Min(b + 1, NoTarget - 1);
+                if (c < gr[i]) gr[i] = (ushort)c;
             }
+        }
+    }
+
+    /// <summary>The plain two-pass form for images taller than 16-bit column distances allow.</summary>
+    private static void SquaredDistanceTall(ReadOnlySpan<byte> mask, int width, int height, bool targetIsSet, bool borderIsTarget, Span<float> result)
+    {
+        int n = Math.Max(width, height) + 2;
+        var f = new float[n];
+        var d = new float[n];
+        var v = new int[n];
+        var z = new double[n + 1];
+        int off = borderIsTarget ? 1 : 0;
+        for (int x = 0; x < width; x++)
+        {
+            int len = height + 2 * off;
+            if (borderIsTarget) { f[0] = 0; f[height + 1] = 0; }
+            for (int y = 0; y < height; y++)
+                f[y + off] = ((mask[y * width + x] != 0) == targetIsSet) ? 0f : Infinity;
+            Envelope(f.AsSpan(0, len), d.AsSpan(0, len), v, z);
+            for (int y = 0; y < height; y++) result[y * width + x] = d[y + off];
+        }
+        for (int y = 0; y < height; y++)
+        {
+            var row = result.Slice(y * width, width);
+            int len = width + 2 * off;
+            if (borderIsTarget) { f[0] = 0; f[width + 1] = 0; }
+            row.CopyTo(f.AsSpan(off, width));
+            Envelope(f.AsSpan(0, len), d.AsSpan(0, len), v, z);
+            d.AsSpan(off, width).CopyTo(row);
         }
     }
 

@@ -12,44 +12,12 @@ namespace SegPlugins.Core.Masks.Internal;
 /// </summary>
 internal static class GuidedFilter
 {
-    private const int Tile = 64;
+    private const int Tile = Tiles.Size;
 
     public static byte[] Refine(byte[] alpha, int w, int h, BgraImage guide, int r, float eps)
     {
         var dst = (byte[])alpha.Clone();
-        int tw = (w + Tile - 1) / Tile, th = (h + Tile - 1) / Tile;
-        var tmin = new byte[tw * th];
-        var tmax = new byte[tw * th];
-        Array.Fill(tmin, (byte)255);
-        for (int y = 0; y < h; y++)
-        {
-            var row = alpha.AsSpan(y * w, w);
-            int ty = y / Tile;
-            for (int tx = 0; tx < tw; tx++)
-            {
-                var seg = row.Slice(tx * Tile, Math.Min(Tile, w - tx * Tile));
-                int t = ty * tw + tx;
-                byte mn = tmin[t], mx = tmax[t];
-                if (mn == 0 && mx == 255) continue;
-                foreach (byte b in seg) { if (b < mn) mn = b; if (b > mx) mx = b; }
-                tmin[t] = mn; tmax[t] = mx;
-            }
-        }
-        int reach = (2 * r + Tile - 1) / Tile;
-        var active = new List<int>();
-        for (int ty = 0; ty < th; ty++)
-            for (int tx = 0; tx < tw; tx++)
-            {
-                byte mn = 255, mx = 0;
-                for (int j = Math.Max(0, ty - reach); j <= Math.Min(th - 1, ty + reach); j++)
-                    for (int i = Math.Max(0, tx - reach); i <= Math.Min(tw - 1, tx + reach); i++)
-                    {
-                        mn = Math.Min(mn, tmin[j * tw + i]);
-                        mx = Math.Max(mx, tmax[j * tw + i]);
-                    }
-                if (mn != mx) active.Add(ty * tw + tx);
-            }
-        var tiles = active.ToArray();
+        var tiles = Tiles.Active(alpha, w, h, 2 * r, out int tw);
         ParallelRows.For(tiles.Length, (long)(Tile + 4 * r) * (Tile + 4 * r) * 30, (t0, t1) =>
         {
             var ws = new Workspace(Tile + 4 * r);

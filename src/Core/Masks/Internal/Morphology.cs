@@ -8,9 +8,7 @@ internal static class Morphology
     {
         var dst = new byte[mask.Length];
         if (radius == 0) { mask.AsSpan().CopyTo(dst); return dst; }
-        var dist = new float[mask.Length];
-        DistanceTransform.SquaredDistance(mask, width, height, targetIsSet: true, borderIsTarget: false, dist);
-        ThresholdAtMost(dist, RadiusSquared(radius, width, height), dst, (byte)255, (byte)0);
+        DistanceTransform.WithinRadius(mask, width, height, targetIsSet: true, radius, 255, 0, dst);
         return dst;
     }
 
@@ -22,27 +20,7 @@ internal static class Morphology
     {
         var dst = new byte[mask.Length];
         if (radius == 0) { mask.AsSpan().CopyTo(dst); return dst; }
-        var dist = new float[mask.Length];
-        DistanceTransform.SquaredDistance(mask, width, height, targetIsSet: false, borderIsTarget: false, dist);
-        ThresholdAtMost(dist, RadiusSquared(radius, width, height), dst, (byte)0, (byte)255);
+        DistanceTransform.WithinRadius(mask, width, height, targetIsSet: false, radius, 0, 255, dst);
         return dst;
-    }
-
-    /// <summary>r² as float, capped where every pixel is already in reach so huge radii cannot overflow.</summary>
-    private static float RadiusSquared(int radius, int width, int height)
-    {
-        long r = Math.Min(radius, (long)width + height);
-        return (float)(r * r);
-    }
-
-    private static void ThresholdAtMost(float[] dist, float limit, byte[] dst, byte near, byte far)
-    {
-        const int chunk = 1 << 16;
-        int chunks = (dst.Length + chunk - 1) / chunk;
-        ParallelRows.For(chunks, chunk, (c0, c1) =>
-        {
-            int e = Math.Min(dst.Length, c1 * chunk);
-            for (int i = c0 * chunk; i < e; i++) dst[i] = dist[i] <= limit ? near : far;
-        });
     }
 }

@@ -1,0 +1,13 @@
+using BenchmarkDotNet.Running;
+
+namespace SegPlugins.Benchmarks;
+
+/// <summary>Run: dotnet run -c Release -- --job short --filter '*MaskBenchmarks*'</summary>
+public static class Program
+{
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "quick") { Quick.Run(args[1..]); return; }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+}
