@@ -23,8 +23,6 @@ if (minIsland > 0) mask = mask.RemoveIslands(minIsland);
 if (grow > 0) mask = mask.Grow(grow);
 else if (grow < 0) mask = mask.Shrink(-grow);
 
-BgraImage result = feather > 0
-    ? Compositor.CutOut(Input, mask.Feather((float)feather), options)
-    : Compositor.CutOut(Input, mask, options);
+BgraImage result = feather > 0 ? CutOut(mask.Feather((float)feather), options) : CutOut(mask, options);
 Save(result, "{name}-cutout.png");
 Log($"subject {mask.Area()} px, score {subject.Score:0.00}");

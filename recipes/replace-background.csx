@@ -45,6 +45,6 @@ if (grow > 0) mask = mask.Grow(grow);
 else if (grow < 0) mask = mask.Shrink(-grow);
 
 BgraImage result = feather > 0
-    ? Compositor.ReplaceBackground(Input, mask.Feather((float)feather), background)
-    : Compositor.ReplaceBackground(Input, mask, background);
+    ? ReplaceBackground(mask.Feather((float)feather), background)
+    : ReplaceBackground(mask, background);
 Save(result, "{name}-bg.png");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using SegPlugins.Core;
+using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
@@ -208,6 +209,22 @@ public sealed class RecipeGlobals
         for (int i = 0; i < points.Length; i++) r[i] = new PointPrompt(points[i].x, points[i].y, points[i].positive);
         return r;
     }
+
+    // ---- compositing (the engine's Compositor, applied to Input) ------------------------------------------------
+
+    /// <summary>The input with everything outside <paramref name="mask"/> made transparent (the engine's <see cref="Compositor.CutOut(BgraImage, Mask, CutOutOptions?, BgraImage?)"/>).</summary>
+    public BgraImage CutOut(Mask mask, CutOutOptions? options = null) => Compositor.CutOut(Input, mask, options);
+
+    /// <summary>The input with a soft-edged alpha from <paramref name="alpha"/> (e.g. <c>mask.Feather(3f)</c>).</summary>
+    public BgraImage CutOut(SoftMask alpha, CutOutOptions? options = null) => Compositor.CutOut(Input, alpha, options);
+
+    /// <summary>The input's subject (<paramref name="mask"/>) over a new background: <c>Background.Color(...)</c>, <c>Background.Image(LoadImage(...))</c> or <c>Background.Blur(sigma)</c>.</summary>
+    public BgraImage ReplaceBackground(Mask mask, Background background, CutOutOptions? options = null) =>
+        Compositor.ReplaceBackground(Input, mask, background, options);
+
+    /// <summary>As <see cref="ReplaceBackground(Mask, Background, CutOutOptions?)"/> with a soft-edged subject.</summary>
+    public BgraImage ReplaceBackground(SoftMask alpha, Background background, CutOutOptions? options = null) =>
+        Compositor.ReplaceBackground(Input, alpha, background, options);
 
     // ---- output ------------------------------------------------------------------------------------------------
 
