@@ -150,7 +150,7 @@ public static class CocoRle
         catch (SegArgumentException e) { throw new SegInputException(source, e.Message, e); }
     }
 
-    public static void Save(Mask mask, string path, bool compressed = true) => AtomicFile.WriteText(path, ToJson(mask, compressed));
+    public static void Save(Mask mask, string path, bool compressed = true) => Core.IO.AtomicFile.WriteAllText(path, ToJson(mask, compressed));
 
-    public static Mask Load(string path) => FromJson(AtomicFile.ReadText(path), path);
+    public static Mask Load(string path) => FromJson(Core.IO.TextFile.Read(path), path);
 }

@@ -114,13 +114,13 @@ public static class MaskPng
             }
         });
         var enc = new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit8 };
-        AtomicFile.Write(path, s => img.SaveAsPng(s, enc));
+        Core.IO.AtomicFile.Write(path, s => img.SaveAsPng(s, enc));
     }
 
     private static void SaveGray(byte[] data, int w, int h, string path)
     {
         using var img = Image.LoadPixelData<L8>(data, w, h);
         var enc = new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 };
-        AtomicFile.Write(path, s => img.SaveAsPng(s, enc));
+        Core.IO.AtomicFile.Write(path, s => img.SaveAsPng(s, enc));
     }
 }

@@ -236,9 +236,9 @@ public static class MaskPolygons
         return r;
     }
 
-    public static void SaveJson(PolygonSet set, string path) => AtomicFile.WriteText(path, ToJson(set));
-    public static void SaveSvg(PolygonSet set, string path) => AtomicFile.WriteText(path, ToSvg(set));
+    public static void SaveJson(PolygonSet set, string path) => Core.IO.AtomicFile.WriteAllText(path, ToJson(set));
+    public static void SaveSvg(PolygonSet set, string path) => Core.IO.AtomicFile.WriteAllText(path, ToSvg(set));
 
     /// <summary>Loads a polygon JSON file and rasterises it.</summary>
-    public static Mask LoadJson(string path) => Rasterize(FromJson(AtomicFile.ReadText(path), path));
+    public static Mask LoadJson(string path) => Rasterize(FromJson(Core.IO.TextFile.Read(path), path));
 }
