@@ -1,0 +1,85 @@
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Masks.IO;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Scripting.Recipes;
+
+namespace SegPlugins.Scripting.Tests;
+
+/// <summary>The host over the real engine: the fixture SAM models (closed-form, tiny) and, once, real MobileSAM.</summary>
+public sealed class EngineTests : IDisposable
+{
+    private readonly Workspace _ws = new();
+    public void Dispose() => _ws.Dispose();
+
+    private static string Fixture(string rel) => Path.Combine(AppContext.BaseDirectory, "fixtures", rel);
+
+    private RunServices EngineServices() =>
+        _ws.Services(codec: CoreEngine.Codec) with { OpenSegmenter = CoreEngine.OpenSegmenterAsync };
+
+    [Fact]
+    public async Task FixtureModels_RecipeMaskEqualsTheEngineCalledDirectly()
+    {
+        File.Copy(Fixture("images/grad_97x61.png"), Path.Combine(_ws.Root, "g1.png"));
+        File.Copy(Fixture("images/grad_61x97.png"), Path.Combine(_ws.Root, "g2.png"));
+        string recipe = _ws.Write("box.csx", """
+            var p = SelectBox(10, 8, 50, 40);
+            var r = Refine(p, (20, 20, true), (45, 12, false));
+            Save(p.Mask, "{name}-box.png");
+            Save(r.Mask, "{name}-refined.png");
+            """);
+        string enc = Fixture("models/sam_encoder_input_output.onnx"), dec = Fixture("models/sam_decoder_multi.onnx");
+        var run = await _ws.RunAsync(EngineServices(), CancellationToken.None,
+            recipe, "*.png", "--out", _ws.Out, "--encoder", enc, "--decoder", dec, "--device", "cpu", "--jobs", "2");
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        using var session = SamSession.Open(enc, dec, new EngineOptions { Device = ExecutionDevice.Cpu });
+        foreach (var name in new[] { "g1", "g2" })
+        {
+            session.SetImage(ImageIO.Load(Path.Combine(_ws.Root, name + ".png")));
+            var box = session.Predict(PromptSet.FromBox(new BoxXyxy(10, 8, 50, 40)));
+            var refined = session.Predict(new PromptSet
+            {
+                Box = new BoxXyxy(10, 8, 50, 40),
+                Points = [new PointPrompt(20, 20), new PointPrompt(45, 12, false)],
+                MaskInput = box.LowResLogits,
+            });
+            Assert.Equal(box.Mask.Data, MaskPng.LoadMask(Path.Combine(_ws.Out, name + "-box.png")).Data);
+            Assert.Equal(refined.Mask.Data, MaskPng.LoadMask(Path.Combine(_ws.Out, name + "-refined.png")).Data);
+        }
+    }
+
+    [Fact]
+    public async Task MissingModelFile_FailsEachInputWithTheEngineMessage()
+    {
+        File.Copy(Fixture("images/grad_97x61.png"), Path.Combine(_ws.Root, "g1.png"));
+        string recipe = _ws.Write("box.csx", "SelectBox(1, 1, 5, 5);\n");
+        var run = await _ws.RunAsync(EngineServices(), CancellationToken.None,
+            recipe, "g1.png", "--out", _ws.Out, "--encoder", Path.Combine(_ws.Root, "none.onnx"), "--decoder", Fixture("models/sam_decoder_single.onnx"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("none.onnx", run.Report.Results[0].Error);
+        Assert.Contains("file not found", run.Report.Results[0].Error);
+    }
+
+    [Fact]
+    public async Task RealMobileSam_CutoutRecipe_SeparatesTheSubject()
+    {
+        File.Copy(Repo.Sample("chelsea.png"), Path.Combine(_ws.Root, "chelsea.png"));
+        File.Copy(Repo.Sample("coffee.jpg"), Path.Combine(_ws.Root, "coffee.jpg"));
+        var run = await _ws.RunAsync(EngineServices(), CancellationToken.None,
+            Repo.Recipe("cutout.csx"), "chelsea.png", "coffee.jpg", "--out", _ws.Out, "--jobs", "2", "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        foreach (var (name, w, h) in new[] { ("chelsea", 451, 300), ("coffee", 600, 400) })
+        {
+            var img = ImageIO.Load(Path.Combine(_ws.Out, name + "-cutout.png"));
+            Assert.Equal((w, h), (img.Width, img.Height));
+            Assert.Equal(255, img.Row(h / 2)[w / 2 * 4 + 3]);  // the prompt's centre click is on the subject
+            Assert.Equal(0, img.Row(2)[2 * 4 + 3]);            // outside the subject box
+            long opaque = 0;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) if (img.Row(y)[x * 4 + 3] == 255) opaque++;
+            Assert.InRange(opaque, w * h / 10, w * h * 9 / 10);
+        }
+    }
+}
