@@ -61,7 +61,6 @@ public class RunnerTests
         Assert.Equal(20, result.Images[0].Strategies[0].Noc90);
         Assert.Equal(20, result.Images[1].Strategies[0].Noc90);
         Assert.True(result.Images[1].Strategies[0].IoUs.Max() > result.Images[1].Strategies[0].IoUs[0]); // clicks help on the way
-        Assert.InRange(result.Images[1].Strategies[0].Noc90, 2, 19);
 
         var report = EvaluationReport.FromResult(result);
         Assert.Equal(4, report.Strategies.Count);
