@@ -16,11 +16,6 @@ public enum ClickStrategyKind
     FirstClickMultimask,
     /// <summary>Like <see cref="FeedbackLogits"/>, but from a given click on the model looks at a crop around the object.</summary>
     ZoomIn,
-    /// <summary>
-    /// Like <see cref="FeedbackLogits"/>, but each click also tries the clicks without the fed-back mask and keeps
-    /// the candidate that honours more clicks (positive clicks inside, negative outside), then the higher predicted IoU.
-    /// </summary>
-    Guarded,
 }
 
 /// <summary>What a strategy gets for one image: a session with the image set and a way to open views of crops.</summary>
@@ -84,7 +79,7 @@ public sealed record ZoomInOptions
 public static class ClickStrategies
 {
     /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "guarded"];
+    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in"];
 
     public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null) => kind switch
     {
@@ -92,13 +87,12 @@ public static class ClickStrategies
         ClickStrategyKind.FeedbackLogits => new FeedbackStrategy(Names[1], feedback: true, firstMultimask: false),
         ClickStrategyKind.FirstClickMultimask => new FeedbackStrategy(Names[2], feedback: true, firstMultimask: true),
         ClickStrategyKind.ZoomIn => new ZoomInStrategy(zoom ?? new ZoomInOptions()),
-        ClickStrategyKind.Guarded => new GuardedStrategy(Names[4]),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
     /// <summary>Every built-in strategy.</summary>
     public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null) =>
-        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.Guarded)];
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom)];
 
     /// <summary>Parses a strategy name (see <see cref="Names"/>; case and '-'/'_' are not significant).</summary>
     public static ClickStrategyKind Parse(string name)
@@ -141,50 +135,5 @@ public static class ClickStrategies
 
             public void Dispose() { }
         }
-    }
-
-    private sealed class GuardedStrategy(string name) : IClickStrategy
-    {
-        public string Name => name;
-        public IClickEpisode Begin(ClickEpisodeContext context) => new Episode(context.Session);
-
-        private sealed class Episode(ISegmentationSession session) : IClickEpisode
-        {
-            private LogitMap? _previous;
-
-            public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
-            {
-                var points = clicks.ToArray();
-                var best = session.Predict(new PromptSet { Points = points, MaskInput = _previous }, null, cancellationToken);
-                if (_previous is not null)
-                {
-                    // A fed-back mask can pull the decoder into a state that ignores the newest click (it then
-                    // drops the whole object); a fresh prediction from the clicks alone is the fallback.
-                    int violations = ClickViolations(best.Mask, clicks);
-                    if (violations > 0)
-                    {
-                        var fresh = session.Predict(new PromptSet { Points = points }, null, cancellationToken);
-                        int v = ClickViolations(fresh.Mask, clicks);
-                        if (v < violations || (v == violations && fresh.Score > best.Score)) best = fresh;
-                    }
-                }
-                _previous = best.LowResLogits;
-                return best.Mask;
-            }
-
-            public void Dispose() { }
-        }
-    }
-
-    /// <summary>Clicks the mask contradicts: positive clicks outside it, negative clicks inside.</summary>
-    internal static int ClickViolations(Mask mask, IReadOnlyList<PointPrompt> clicks)
-    {
-        int n = 0;
-        foreach (var c in clicks)
-        {
-            int x = Math.Clamp((int)c.X, 0, mask.Width - 1), y = Math.Clamp((int)c.Y, 0, mask.Height - 1);
-            if (mask[x, y] != c.Positive) n++;
-        }
-        return n;
     }
 }
