@@ -1,0 +1,139 @@
+using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+
+namespace SegPlugins.Core.Evaluation;
+
+/// <summary>The built-in ways of turning a user's clicks into decoder prompts.</summary>
+public enum ClickStrategyKind
+{
+    /// <summary>Every click so far, nothing else: each prediction starts from scratch.</summary>
+    AllClicks,
+    /// <summary>Every click so far plus the previous prediction's low-res logits as mask input (the default).</summary>
+    FeedbackLogits,
+    /// <summary>Like <see cref="FeedbackLogits"/>, but the first click takes the best-scoring of the decoder's proposals 1-3.</summary>
+    FirstClickMultimask,
+    /// <summary>Like <see cref="FeedbackLogits"/>, but from a given click on the model looks at a crop around the object.</summary>
+    ZoomIn,
+}
+
+/// <summary>What a strategy gets for one image: a session with the image set and a way to open views of crops.</summary>
+/// <param name="Session">A session whose current image is <paramref name="Image"/>.</param>
+/// <param name="Image">The full image.</param>
+/// <param name="OpenView">Opens a session on another image (a crop), sharing the model; null when not available.</param>
+public sealed record ClickEpisodeContext(ISegmentationSession Session, BgraImage Image, Func<BgraImage, ISegmentationSession>? OpenView);
+
+/// <summary>Decides which prompts go to the model at each click of an interactive session.</summary>
+public interface IClickStrategy
+{
+    string Name { get; }
+
+    /// <summary>Starts the clicks on one image.</summary>
+    IClickEpisode Begin(ClickEpisodeContext context);
+}
+
+/// <summary>The clicks on one image; state (previous logits, crops) lives here.</summary>
+public interface IClickEpisode : IDisposable
+{
+    /// <summary>Predicts the selection after the user's clicks so far (in image pixels), the newest last.</summary>
+    Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Settings of <see cref="ClickStrategyKind.ZoomIn"/>. Validated on construction of the strategy.</summary>
+public sealed record ZoomInOptions
+{
+    /// <summary>
+    /// The first click predicted inside a crop. 1 zooms already on the first click (the full-image prediction
+    /// then only serves to place the crop); 2 follows the interactive benchmarks' zoom-in, which skips one click.
+    /// </summary>
+    public int FromClick { get; init; } = 2;
+
+    /// <summary>
+    /// Crop side relative to the box around the mask and the clicks: 1.4 adds 20 % on each side, the context
+    /// margin of the zoom-in of RITM (Sofiiuk et al., 2022), "expansion_ratio".
+    /// </summary>
+    public double Expansion { get; init; } = 1.4;
+
+    /// <summary>Smallest crop side in pixels, so that a tiny object keeps some context.</summary>
+    public int MinCropSize { get; init; } = 160;
+
+    /// <summary>Below this gain in model resolution the full image is used instead of a crop.</summary>
+    public double MinZoomGain { get; init; } = 1.15;
+
+    /// <summary>Carry the previous prediction's logits into a new crop's frame as mask input.</summary>
+    public bool CarryLogits { get; init; } = true;
+
+    /// <summary>When the crop's mask touches a crop edge inside the image, enlarge the crop once and predict again.</summary>
+    public bool GrowOnEdge { get; init; } = true;
+
+    internal void Validate()
+    {
+        if (FromClick < 1) throw new SegArgumentException("zoom from click", $"must be at least 1, got {FromClick}");
+        if (!(Expansion >= 1.0 && Expansion <= 4.0)) throw new SegArgumentException("zoom expansion", $"must be between 1 and 4, got {Expansion}");
+        if (MinCropSize < 16) throw new SegArgumentException("zoom min crop size", $"must be at least 16 pixels, got {MinCropSize}");
+        if (!(MinZoomGain >= 1.0)) throw new SegArgumentException("zoom min gain", $"must be at least 1, got {MinZoomGain}");
+    }
+}
+
+public static class ClickStrategies
+{
+    /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in"];
+
+    public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null) => kind switch
+    {
+        ClickStrategyKind.AllClicks => new FeedbackStrategy(Names[0], feedback: false, firstMultimask: false),
+        ClickStrategyKind.FeedbackLogits => new FeedbackStrategy(Names[1], feedback: true, firstMultimask: false),
+        ClickStrategyKind.FirstClickMultimask => new FeedbackStrategy(Names[2], feedback: true, firstMultimask: true),
+        ClickStrategyKind.ZoomIn => new ZoomInStrategy(zoom ?? new ZoomInOptions()),
+        _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
+    };
+
+    /// <summary>Every built-in strategy.</summary>
+    public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null) =>
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom)];
+
+    /// <summary>Parses a strategy name (see <see cref="Names"/>; case and '-'/'_' are not significant).</summary>
+    public static ClickStrategyKind Parse(string name)
+    {
+        var key = (name ?? "").Trim().Replace("_", "-").ToLowerInvariant();
+        for (int i = 0; i < Names.Count; i++)
+            if (Names[i] == key || Names[i].Replace("-", "") == key.Replace("-", ""))
+                return (ClickStrategyKind)i;
+        throw new SegArgumentException("strategy", $"unknown strategy '{name}'; expected one of {string.Join(", ", Names)} or all");
+    }
+
+    private sealed class FeedbackStrategy(string name, bool feedback, bool firstMultimask) : IClickStrategy
+    {
+        public string Name => name;
+        public IClickEpisode Begin(ClickEpisodeContext context) => new Episode(context.Session, feedback, firstMultimask);
+
+        private sealed class Episode(ISegmentationSession session, bool feedback, bool firstMultimask) : IClickEpisode
+        {
+            private LogitMap? _previous;
+
+            public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
+            {
+                var prompts = new PromptSet { Points = clicks.ToArray(), MaskInput = feedback ? _previous : null };
+                var prediction = session.Predict(prompts, null, cancellationToken);
+                if (firstMultimask && clicks.Count == 1 && prediction.Proposals.Count > 1)
+                {
+                    // A single click is ambiguous (part, object, group); the proposals 1-3 cover those readings.
+                    MaskProposal best = prediction.Proposals[1];
+                    for (int i = 2; i < prediction.Proposals.Count && i <= 3; i++)
+                        if (prediction.Proposals[i].Score > best.Score) best = prediction.Proposals[i];
+                    if (best.Index != prediction.Chosen.Index)
+                    {
+                        _previous = best.LowResLogits;
+                        return prediction.UpscaleLogits(best).ToMask(PredictOptions.Default.Threshold);
+                    }
+                }
+                _previous = prediction.LowResLogits;
+                return prediction.Mask;
+            }
+
+            public void Dispose() { }
+        }
+    }
+}

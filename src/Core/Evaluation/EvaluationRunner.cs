@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+
+namespace SegPlugins.Core.Evaluation;
+
+[Flags]
+public enum EvaluationMode
+{
+    /// <summary>One prediction per prompt box (the dataset's box and the tight box of the object).</summary>
+    Box = 1,
+    /// <summary>Simulated clicks, IoU after each.</summary>
+    Clicks = 2,
+    All = Box | Clicks,
+}
+
+/// <summary>How box prompts are given to the model.</summary>
+public sealed record BoxPromptOptions
+{
+    /// <summary>When above 1: predict inside a crop around the box whose sides are this many times the box's (1 = off).</summary>
+    public double ZoomExpansion { get; init; } = 1.0;
+
+    /// <summary>Extra passes that feed the previous logits back together with the box.</summary>
+    public int RefineSteps { get; init; }
+
+    /// <summary>Smallest crop side in pixels when zooming.</summary>
+    public int MinCropSize { get; init; } = 160;
+
+    internal void Validate()
+    {
+        if (!(ZoomExpansion >= 1.0 && ZoomExpansion <= 4.0)) throw new SegArgumentException("box zoom", $"must be between 1 (off) and 4, got {ZoomExpansion}");
+        if (RefineSteps is < 0 or > 10) throw new SegArgumentException("box refine steps", $"must be 0..10, got {RefineSteps}");
+        if (MinCropSize < 16) throw new SegArgumentException("box min crop size", $"must be at least 16, got {MinCropSize}");
+    }
+}
+
+/// <summary>What to evaluate. Validated by <see cref="EvaluationRunner"/>'s constructor.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>The benchmarks' click budget (NoC is capped at it).</summary>
+    public const int DefaultMaxClicks = 20;
+
+    public EvaluationMode Mode { get; init; } = EvaluationMode.All;
+    public IReadOnlyList<IClickStrategy> Strategies { get; init; } = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits)];
+    public int MaxClicks { get; init; } = DefaultMaxClicks;
+
+    /// <summary>Evaluate only the first N samples (null = all).</summary>
+    public int? Limit { get; init; }
+
+    public BoxPromptOptions Box { get; init; } = new();
+
+    internal void Validate()
+    {
+        if ((Mode & EvaluationMode.All) == 0) throw new SegArgumentException("mode", "must include box, clicks or both");
+        if (MaxClicks is < 1 or > 100) throw new SegArgumentException("max clicks", $"must be 1..100, got {MaxClicks}");
+        if (Limit is < 1) throw new SegArgumentException("limit", $"must be at least 1, got {Limit}");
+        if ((Mode & EvaluationMode.Clicks) != 0 && (Strategies is null || Strategies.Count == 0))
+            throw new SegArgumentException("strategy", "click mode needs at least one strategy");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var s in Strategies!)
+            if (!names.Add(s.Name)) throw new SegArgumentException("strategy", $"'{s.Name}' is listed twice");
+        Box.Validate();
+    }
+}
+
+/// <summary>
+/// The clicks of one strategy on one image. IoUs: after click 1..MaxClicks (when no error is left to click, the last
+/// IoU carries over). ClickMs: wall time of each prediction in milliseconds, crops encoded on the way included.
+/// </summary>
+public sealed record StrategyImageResult(string Strategy, double[] IoUs, int Noc85, int Noc90, double[] ClickMs, IReadOnlyList<SimulatedClick> Clicks);
+
+/// <summary>Everything measured on one image.</summary>
+public sealed record ImageResult(string Name, int Width, int Height, double? BoxIoU, double? TightBoxIoU, double EncoderMs, IReadOnlyList<StrategyImageResult> Strategies);
+
+public sealed record EvaluationResult(string ModelName, string Dataset, EvaluationMode Mode, int MaxClicks, IReadOnlyList<string> StrategyNames, IReadOnlyList<ImageResult> Images, double TotalSeconds);
+
+/// <summary>Progress of a run: <c>Done</c> of <c>Total</c> images finished, the last one <c>Name</c>.</summary>
+public sealed record EvaluationProgress(int Done, int Total, string Name, double ElapsedSeconds);
+
+/// <summary>
+/// Runs a dataset through a session: box prompts and simulated clicks per strategy, one image at a time in
+/// dataset order, so that results do not depend on scheduling.
+/// </summary>
+public sealed class EvaluationRunner
+{
+    public const double Threshold85 = 0.85;
+    public const double Threshold90 = 0.90;
+
+    private readonly ISegmentationSession _session;
+    private readonly Func<BgraImage, ISegmentationSession>? _openView;
+    private readonly EvaluationOptions _options;
+
+    /// <param name="session">The model; its current image is replaced for each sample.</param>
+    /// <param name="openView">Opens a session on a crop sharing the model (zoom-in); null disables zooming.</param>
+    /// <param name="options">What to evaluate.</param>
+    public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options)
+    {
+        _session = session ?? throw new SegArgumentException(nameof(session), "is null");
+        _options = options ?? throw new SegArgumentException(nameof(options), "is null");
+        options.Validate();
+        if (options.Box.ZoomExpansion > 1.0 && (options.Mode & EvaluationMode.Box) != 0 && openView is null)
+            throw new SegArgumentException("box zoom", "needs a way to open a session on a crop; none was given");
+        _openView = openView;
+    }
+
+    public EvaluationResult Run(SegmentationDataset dataset, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var total = Stopwatch.StartNew();
+        int count = Math.Min(dataset.Count, _options.Limit ?? int.MaxValue);
+        var images = new List<ImageResult>(count);
+        for (int i = 0; i < count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var sample = dataset.Load(i);
+            images.Add(RunImage(sample, cancellationToken));
+            progress?.Report(new EvaluationProgress(i + 1, count, sample.Name, total.Elapsed.TotalSeconds));
+        }
+        var names = (_options.Mode & EvaluationMode.Clicks) != 0 ? _options.Strategies.Select(s => s.Name).ToArray() : [];
+        return new EvaluationResult(_session.ModelName, dataset.Directory, _options.Mode, _options.MaxClicks, names, images, total.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Evaluates one loaded sample.</summary>
+    public ImageResult RunImage(DatasetSample sample, CancellationToken cancellationToken = default)
+    {
+        var sw = Stopwatch.StartNew();
+        _session.SetImage(sample.Image, cancellationToken);
+        double encoderMs = sw.Elapsed.TotalMilliseconds;
+
+        double? boxIoU = null, tightIoU = null;
+        if ((_options.Mode & EvaluationMode.Box) != 0)
+        {
+            boxIoU = SegmentationMetrics.IoU(sample.GroundTruth, PredictBox(sample.Image, sample.DatasetBox, cancellationToken));
+            tightIoU = SegmentationMetrics.IoU(sample.GroundTruth, PredictBox(sample.Image, sample.TightBox, cancellationToken));
+        }
+
+        var perStrategy = new List<StrategyImageResult>();
+        if ((_options.Mode & EvaluationMode.Clicks) != 0)
+            foreach (var strategy in _options.Strategies)
+                perStrategy.Add(RunClicks(sample, strategy, cancellationToken));
+        return new ImageResult(sample.Name, sample.Image.Width, sample.Image.Height, boxIoU, tightIoU, encoderMs, perStrategy);
+    }
+
+    private StrategyImageResult RunClicks(DatasetSample sample, IClickStrategy strategy, CancellationToken ct)
+    {
+        int max = _options.MaxClicks;
+        var ious = new double[max];
+        var times = new List<double>(max);
+        var simulator = new ClickSimulator(sample.GroundTruth);
+        var prompts = new List<PointPrompt>(max);
+        Mask? prediction = null;
+        double last = 0;
+        using var episode = strategy.Begin(new ClickEpisodeContext(_session, sample.Image, _openView));
+        for (int k = 0; k < max; k++)
+        {
+            var click = simulator.Next(prediction);
+            if (click is null)
+            {
+                // Nothing left to correct: the selection stays as it is for the remaining clicks.
+                for (; k < max; k++) ious[k] = last;
+                break;
+            }
+            prompts.Add(click.Value.ToPrompt());
+            var sw = Stopwatch.StartNew();
+            prediction = episode.Predict(prompts, ct);
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            last = ious[k] = SegmentationMetrics.IoU(sample.GroundTruth, prediction);
+        }
+        return new StrategyImageResult(strategy.Name, ious,
+            SegmentationMetrics.NumberOfClicks(ious, Threshold85, max),
+            SegmentationMetrics.NumberOfClicks(ious, Threshold90, max),
+            times.ToArray(), simulator.Clicks.ToArray());
+    }
+
+    private Mask PredictBox(BgraImage image, BoxXyxy box, CancellationToken ct)
+    {
+        var opts = _options.Box;
+        var frame = CropFrame.Whole(image);
+        ISegmentationSession session = _session;
+        ISegmentationSession? view = null;
+        try
+        {
+            if (opts.ZoomExpansion > 1.0)
+            {
+                var crop = CropFrame.Around((int)box.X0, (int)box.Y0, (int)box.X1, (int)box.Y1, opts.ZoomExpansion, opts.MinCropSize, image.Width, image.Height);
+                if (crop != frame)
+                {
+                    frame = crop;
+                    var pixels = crop.Cut(image);
+                    view = _openView!(pixels);
+                    if (!view.HasImage) view.SetImage(pixels, ct);
+                    session = view;
+                }
+            }
+            var local = new BoxXyxy(box.X0 - frame.X0, box.Y0 - frame.Y0, box.X1 - frame.X0, box.Y1 - frame.Y0);
+            var prediction = session.Predict(PromptSet.FromBox(local), null, ct);
+            for (int i = 0; i < opts.RefineSteps; i++)
+                prediction = session.Predict(new PromptSet { Box = local, MaskInput = prediction.LowResLogits }, null, ct);
+            return frame == CropFrame.Whole(image) ? prediction.Mask : frame.PasteInto(prediction.Mask, image.Width, image.Height);
+        }
+        finally
+        {
+            view?.Dispose();
+        }
+    }
+}

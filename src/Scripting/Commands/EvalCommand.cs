@@ -1,0 +1,130 @@
+using System.Globalization;
+using SegPlugins.Core;
+using SegPlugins.Core.Evaluation;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Scripting.Cli;
+
+namespace SegPlugins.Scripting.Commands;
+
+/// <summary><c>segplug eval</c>: box and click benchmarks of a model on a dataset folder.</summary>
+public static class EvalCommand
+{
+    public const string Usage = """
+        segplug eval --dataset DIR [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
+                     [--mode box|clicks|all] [--strategy NAME|all] [--max-clicks 20] [--limit N]
+                     [--report OUT.json] [--per-image OUT.csv] [--plot OUT.svg]
+                     [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0]
+          DIR holds images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored) and optionally
+          boxes.csv. Strategies: all-clicks, feedback-logits (default), first-click-multimask, zoom-in; several
+          may be given comma-separated. Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most
+          --max-clicks), NoF (images that never reach it), mIoU after each click.
+        """;
+
+    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var args = new ArgReader(argv, new HashSet<string>());
+        string datasetDir = args.Require("--dataset", "the dataset folder with images/ and gt/");
+        var model = ModelArgs.Read(args);
+        var mode = ParseMode(args.Get("--mode") ?? "all");
+        var strategyText = args.Get("--strategy") ?? ClickStrategies.Names[(int)ClickStrategyKind.FeedbackLogits];
+        int maxClicks = args.GetInt("--max-clicks", EvaluationOptions.DefaultMaxClicks, 1, 100);
+        int? limit = args.Get("--limit") is null ? null : args.GetInt("--limit", 0, 1);
+        string? reportPath = args.Get("--report");
+        string? csvPath = args.Get("--per-image");
+        string? plotPath = args.Get("--plot");
+        var zoom = new ZoomInOptions();
+        zoom = zoom with
+        {
+            FromClick = args.GetInt("--zoom-from", zoom.FromClick, 1, 100),
+            Expansion = ReadDouble(args, "--zoom-expansion", zoom.Expansion),
+        };
+        var box = new BoxPromptOptions
+        {
+            ZoomExpansion = ReadDouble(args, "--box-zoom", 1.0),
+            RefineSteps = args.GetInt("--box-refine", 0, 0, 10),
+        };
+        args.RejectUnknown();
+        if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
+
+        var strategies = ParseStrategies(strategyText, zoom);
+        var dataset = SegmentationDataset.Open(datasetDir);
+        foreach (var (option, path) in new[] { ("--report", reportPath), ("--per-image", csvPath), ("--plot", plotPath) })
+            if (path is not null && IsInside(path, dataset.Directory))
+                throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
+
+        var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Box = box };
+        using var session = await model.OpenSamAsync(stderr, ct);
+        var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options);
+        int total = Math.Min(dataset.Count, limit ?? int.MaxValue);
+        stderr.WriteLine($"eval: {total} images of {dataset.Directory}, model {session.ModelName}, mode {Describe(mode)}" +
+                         ((mode & EvaluationMode.Clicks) != 0 ? $", strategies {string.Join(",", strategies.Select(s => s.Name))}" : ""));
+        var progress = new LineProgress(stderr);
+        var result = runner.Run(dataset, progress, ct);
+        var report = EvaluationReport.FromResult(result);
+
+        if (reportPath is not null) report.WriteJson(reportPath);
+        if (csvPath is not null) report.WritePerImageCsv(csvPath);
+        if (plotPath is not null)
+        {
+            if ((mode & EvaluationMode.Clicks) == 0) stderr.WriteLine("eval: --plot needs click mode; no plot written");
+            else report.WriteSvgPlot(plotPath);
+        }
+        stdout.Write(report.ToTable());
+        return 0;
+    }
+
+    internal static EvaluationMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "box" => EvaluationMode.Box,
+        "clicks" or "click" => EvaluationMode.Clicks,
+        "all" => EvaluationMode.All,
+        _ => throw new SegArgumentException("--mode", $"'{text}' is not a mode; expected box, clicks or all"),
+    };
+
+    internal static IReadOnlyList<IClickStrategy> ParseStrategies(string text, ZoomInOptions zoom)
+    {
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return ClickStrategies.All(zoom);
+        var list = new List<IClickStrategy>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kind = ClickStrategies.Parse(part);
+            if (list.Any(s => s.Name == ClickStrategies.Names[(int)kind]))
+                throw new SegArgumentException("--strategy", $"'{part}' is listed twice");
+            list.Add(ClickStrategies.Create(kind, zoom));
+        }
+        if (list.Count == 0) throw new SegArgumentException("--strategy", "no strategy given");
+        return list;
+    }
+
+    private static double ReadDouble(ArgReader args, string name, double fallback)
+    {
+        var s = args.Get(name);
+        if (s is null) return fallback;
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+            throw new SegArgumentException(name, $"'{s}' is not a number");
+        return v;
+    }
+
+    private static string Describe(EvaluationMode mode) => mode switch
+    {
+        EvaluationMode.Box => "box",
+        EvaluationMode.Clicks => "clicks",
+        _ => "box+clicks",
+    };
+
+    private static bool IsInside(string path, string directory)
+    {
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var full = Path.GetFullPath(path);
+        var dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + Path.DirectorySeparatorChar;
+        return full.StartsWith(dir, comparison);
+    }
+
+    /// <summary>One line per image on stderr (synchronous: Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
+    private sealed class LineProgress(TextWriter stderr) : IProgress<EvaluationProgress>
+    {
+        public void Report(EvaluationProgress p) =>
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{p.Done}/{p.Total}] {p.Name}  {p.ElapsedSeconds:0.0} s"));
+    }
+}

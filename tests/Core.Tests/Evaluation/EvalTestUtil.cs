@@ -1,0 +1,116 @@
+using SegPlugins.Core.Evaluation;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+
+namespace SegPlugins.Core.Tests.Evaluation;
+
+internal static class EvalTestUtil
+{
+    /// <summary>Builds labels from rows of characters: '#' object, '.' background, '?' ignore.</summary>
+    public static GroundTruth Truth(params string[] rows)
+    {
+        int w = rows[0].Length, h = rows.Length;
+        var labels = new byte[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                labels[y * w + x] = rows[y][x] switch { '#' => GroundTruth.Object, '?' => GroundTruth.Ignore, _ => GroundTruth.Background };
+        return new GroundTruth(w, h, labels);
+    }
+
+    /// <summary>Builds a mask from rows of characters: '#' set.</summary>
+    public static Mask MaskOf(params string[] rows)
+    {
+        int w = rows[0].Length, h = rows.Length;
+        var m = new Mask(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                m.Data[y * w + x] = rows[y][x] == '#' ? Mask.On : Mask.Off;
+        return m;
+    }
+
+    public static GroundTruth Rect(int w, int h, int x0, int y0, int x1, int y1)
+    {
+        var labels = new byte[w * h];
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++) labels[y * w + x] = GroundTruth.Object;
+        return new GroundTruth(w, h, labels);
+    }
+
+    public static Mask Disk(int w, int h, double cx, double cy, double r)
+    {
+        var m = new Mask(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r) m.Data[y * w + x] = Mask.On;
+        return m;
+    }
+}
+
+/// <summary>
+/// A deterministic stand-in for a model: the prediction is the union of disks around positive clicks minus disks
+/// around negative clicks; a box predicts the box. Records what it was asked.
+/// </summary>
+internal sealed class DiskSession : ISegmentationSession
+{
+    private readonly double _radius;
+    private BgraImage? _image;
+
+    public DiskSession(double radius, string name = "disk-fake")
+    {
+        _radius = radius;
+        ModelName = name;
+    }
+
+    public string ModelName { get; }
+    public bool HasImage => _image is not null;
+    public int ImageWidth => _image?.Width ?? 0;
+    public int ImageHeight => _image?.Height ?? 0;
+    public int SetImageCalls { get; private set; }
+    public List<PromptSet> Requests { get; } = new();
+    public List<DiskSession> Views { get; } = new();
+    public bool Disposed { get; private set; }
+
+    public void SetImage(BgraImage image, CancellationToken cancellationToken = default)
+    {
+        _image = image;
+        SetImageCalls++;
+    }
+
+    /// <summary>A view on another image, like the engine's ForImage.</summary>
+    public DiskSession ForImage(BgraImage image)
+    {
+        var v = new DiskSession(_radius, ModelName);
+        v.SetImage(image);
+        Views.Add(v);
+        return v;
+    }
+
+    public MaskPrediction Predict(PromptSet prompts, PredictOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (_image is null) throw new InvalidOperationException("no image");
+        prompts.Validate(_image.Width, _image.Height);
+        Requests.Add(prompts);
+        int w = _image.Width, h = _image.Height;
+        var mask = new Mask(w, h);
+        if (prompts.Box is { } b)
+            for (int y = (int)b.Y0; y <= (int)b.Y1 && y < h; y++)
+                for (int x = (int)b.X0; x <= (int)b.X1 && x < w; x++) mask.Data[y * w + x] = Mask.On;
+        foreach (var positive in new[] { true, false })
+            foreach (var p in prompts.Points)
+            {
+                if (p.Positive != positive) continue;
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        if ((x - p.X) * (x - p.X) + (y - p.Y) * (y - p.Y) <= _radius * _radius)
+                            mask.Data[y * w + x] = positive ? Mask.On : Mask.Off;
+            }
+        var low = new LogitMap(256, 256);
+        var chosen = new MaskProposal(0, 0.9f, low);
+        return new MaskPrediction(mask, chosen, [chosen], _ => new LogitMap(w, h));
+    }
+
+    public void Reset() => _image = null;
+
+    public void Dispose() => Disposed = true;
+}
