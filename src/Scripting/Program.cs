@@ -12,6 +12,7 @@ public static class Program
           select   one selection from points and/or a box (mask PNG, cut-out, .npy logits)
           subject  select the main subject without prompts
           run      run a C# recipe (.csx) over many images
+          eval     measure box and click quality on a dataset (NoC@85/90, mIoU per click)
           bench-recipes  measure the recipe host's compile, cache and per-image costs
           models   list, fetch, verify the model files
           bench    measure the engine (medians of repeated runs)
@@ -36,7 +37,7 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
-            stdout.WriteLine(Usage + SelectCommand.Usage + Environment.NewLine + SubjectCommand.Usage + Environment.NewLine + RunCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
+            stdout.WriteLine(Usage + SelectCommand.Usage + Environment.NewLine + SubjectCommand.Usage + Environment.NewLine + RunCommand.Usage + Environment.NewLine + EvalCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
             return args.Length == 0 ? 2 : 0;
         }
         var rest = args[1..];
@@ -48,6 +49,7 @@ public static class Program
                 "models" => await ModelsCommand.RunAsync(rest, stdout, stderr, ct),
                 "subject" => await SubjectCommand.RunAsync(rest, stdout, stderr, ct),
                 "run" => await RunCommand.RunAsync(rest, stdout, stderr, ct),
+                "eval" => await EvalCommand.RunAsync(rest, stdout, stderr, ct),
                 "bench-recipes" => await RecipeBenchCommand.RunAsync(rest, stdout, stderr, ct),
                 "bench" => await BenchCommand.RunAsync(rest, stdout, stderr, ct),
                 _ => Unknown(args[0], stderr),

@@ -16,6 +16,10 @@ public enum ClickStrategyKind
     FirstClickMultimask,
     /// <summary>Like <see cref="FeedbackLogits"/>, but from a given click on the model looks at a crop around the object.</summary>
     ZoomIn,
+    /// <summary>
+    /// SAM's own evaluation protocol: at every click the best-scoring of proposals 1-3, whose logits are fed back.
+    /// </summary>
+    BestProposal,
 }
 
 /// <summary>What a strategy gets for one image: a session with the image set and a way to open views of crops.</summary>
@@ -79,7 +83,7 @@ public sealed record ZoomInOptions
 public static class ClickStrategies
 {
     /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in"];
+    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal"];
 
     public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null) => kind switch
     {
@@ -87,12 +91,13 @@ public static class ClickStrategies
         ClickStrategyKind.FeedbackLogits => new FeedbackStrategy(Names[1], feedback: true, firstMultimask: false),
         ClickStrategyKind.FirstClickMultimask => new FeedbackStrategy(Names[2], feedback: true, firstMultimask: true),
         ClickStrategyKind.ZoomIn => new ZoomInStrategy(zoom ?? new ZoomInOptions()),
+        ClickStrategyKind.BestProposal => new FeedbackStrategy(Names[4], feedback: true, firstMultimask: false, everyClickBest: true),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
     /// <summary>Every built-in strategy.</summary>
     public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null) =>
-        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom)];
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal)];
 
     /// <summary>Parses a strategy name (see <see cref="Names"/>; case and '-'/'_' are not significant).</summary>
     public static ClickStrategyKind Parse(string name)
@@ -104,19 +109,20 @@ public static class ClickStrategies
         throw new SegArgumentException("strategy", $"unknown strategy '{name}'; expected one of {string.Join(", ", Names)} or all");
     }
 
-    private sealed class FeedbackStrategy(string name, bool feedback, bool firstMultimask) : IClickStrategy
+    private sealed class FeedbackStrategy(string name, bool feedback, bool firstMultimask, bool everyClickBest = false) : IClickStrategy
     {
         public string Name => name;
-        public IClickEpisode Begin(ClickEpisodeContext context) => new Episode(context.Session, feedback, firstMultimask);
+        public IClickEpisode Begin(ClickEpisodeContext context) => new Episode(context.Session, feedback, firstMultimask, everyClickBest);
 
-        private sealed class Episode(ISegmentationSession session, bool feedback, bool firstMultimask) : IClickEpisode
+        private sealed class Episode(ISegmentationSession session, bool feedback, bool firstMultimask, bool everyClickBest) : IClickEpisode
         {
+            private static readonly PredictOptions Best = new() { Choice = MaskChoice.BestProposal };
             private LogitMap? _previous;
 
             public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
             {
                 var prompts = new PromptSet { Points = clicks.ToArray(), MaskInput = feedback ? _previous : null };
-                var prediction = session.Predict(prompts, null, cancellationToken);
+                var prediction = session.Predict(prompts, everyClickBest ? Best : null, cancellationToken);
                 if (firstMultimask && clicks.Count == 1 && prediction.Proposals.Count > 1)
                 {
                     // A single click is ambiguous (part, object, group); the proposals 1-3 cover those readings.

@@ -16,7 +16,7 @@ public static class EvalCommand
                      [--report OUT.json] [--per-image OUT.csv] [--plot OUT.svg]
                      [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0]
           DIR holds images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored) and optionally
-          boxes.csv. Strategies: all-clicks, feedback-logits (default), first-click-multimask, zoom-in; several
+          boxes.csv. Strategies: all-clicks, feedback-logits (default), first-click-multimask, zoom-in, best-proposal; several
           may be given comma-separated. Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most
           --max-clicks), NoF (images that never reach it), mIoU after each click.
         """;
