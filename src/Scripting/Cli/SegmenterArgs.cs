@@ -35,6 +35,10 @@ public sealed record SegmenterArgs(ModelArgs Sam, string? FastSamPath, string? C
             : await FastSamSession.OpenAsync(Sam.ModelId!, engine, null, ct);
     }
 
-    public Task<ClipModel> OpenClipAsync(TextWriter stderr, CancellationToken ct) =>
-        ClipModel.OpenAsync(ClipText, ClipImage, ClipVocab, Sam.Options(stderr), new ConsoleProgress(stderr), ct);
+    public Task<ClipModel> OpenClipAsync(TextWriter stderr, CancellationToken ct)
+    {
+        if (ClipText is null && ClipImage is null && !ModelStore.CreateDefault().IsPresent(ClipModel.TowersModelId))
+            throw new SegArgumentException("--text", $"text prompts need CLIP text and image encoders: pass --clip-text T.onnx and --clip-image I.onnx, or place them in the model cache as {ClipModel.TowersModelId} (see 'segplug models')");
+        return ClipModel.OpenAsync(ClipText, ClipImage, ClipVocab, Sam.Options(stderr), new ConsoleProgress(stderr), ct);
+    }
 }

@@ -91,8 +91,8 @@ public class EverythingTests
     [Fact]
     public void CropLayerMasksAreInImageCoordinates()
     {
-        var r = EverythingGenerator.Generate(_f.Session, Coffee.Value, new EverythingOptions { PointsPerSide = 4, CropLayers = 1, MinRegionArea = 50 });
-        Assert.Equal(16 * 5, r.DecoderRuns);
+        var r = EverythingGenerator.Generate(_f.Session, Coffee.Value, new EverythingOptions { PointsPerSide = 3, CropLayers = 1, MinRegionArea = 50 });
+        Assert.Equal(9 * 5, r.DecoderRuns);
         Assert.NotEmpty(r.Masks);
         foreach (var m in r.Masks)
         {
