@@ -148,7 +148,10 @@ public class FastSamTests
         var box = new Candidate(0, 1, 9.5f, 4.1f, 37.9f, 30f);
         float sx = pw / 52f, sy = ph / 44f;
         var got = new float[pw * ph];
-        FastSamDecode.ProtoMask(coef, protos, pw, ph, sx, sy, box, got);
+        var cells = FastSamDecode.ProtoMask(coef, protos, pw, ph, sx, sy, box, got);
+        // The bounded upsampling equals the full one.
+        var lb = Letterbox.For(70, 40, 52);
+        Assert.Equal(FastSamDecode.InputFrame(got, pw, ph, lb), FastSamDecode.InputFrame(got, pw, ph, lb, cells));
         for (int r = 0; r < ph; r++)
             for (int c = 0; c < pw; c++)
             {

@@ -107,8 +107,8 @@ public sealed class FastSamSession : ISegmentationSession
             var coef = new float[maskDim];
             for (int k = 0; k < maskDim; k++) coef[k] = head[(4 + classes + k) * anchors + c.Anchor];
             var proto = new float[protoW * protoH];
-            FastSamDecode.ProtoMask(coef, protos, protoW, protoH, sx, sy, c, proto);
-            var frame = FastSamDecode.InputFrame(proto, protoW, protoH, lb);
+            var cells = FastSamDecode.ProtoMask(coef, protos, protoW, protoH, sx, sy, c, proto);
+            var frame = FastSamDecode.InputFrame(proto, protoW, protoH, lb, cells);
             var mask = new Mask(lb.SourceWidth, lb.SourceHeight,
                 LogitUpscaler.Mask(frame, lb.NewWidth, lb.NewHeight, lb.SourceWidth, lb.SourceHeight, options.MaskThreshold));
             var box = new BoxXyxy(lb.ToSourceX(c.X0), lb.ToSourceY(c.Y0), lb.ToSourceX(c.X1), lb.ToSourceY(c.Y1));

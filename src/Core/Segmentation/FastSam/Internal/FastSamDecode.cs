@@ -5,6 +5,14 @@ using SegPlugins.Core.Masks.Internal;
 namespace SegPlugins.Core.Segmentation.FastSam.Internal;
 
 /// <summary>A candidate detection in the detector's input frame.</summary>
+/// <summary>Prototype cells [C0, C1) x [R0, R1) that may be non-zero.</summary>
+internal readonly record struct CellRange(int C0, int C1, int R0, int R1)
+{
+    public bool IsEmpty => C1 <= C0 || R1 <= R0;
+    public bool HasColumn(int c) => c >= C0 && c < C1;
+    public bool HasRow(int r) => r >= R0 && r < R1;
+}
+
 internal readonly record struct Candidate(int Anchor, float Score, float X0, float Y0, float X1, float Y1);
 
 /// <summary>
@@ -67,7 +75,7 @@ internal static class FastSamDecode
     /// frame; a cell (r, c) is inside when x0' &lt;= c &lt; x1' and y0' &lt;= r &lt; y1' with the box scaled to the
     /// prototype grid.
     /// </summary>
-    public static void ProtoMask(ReadOnlySpan<float> coef, ReadOnlySpan<float> protos, int protoW, int protoH, float scaleX, float scaleY,
+    public static CellRange ProtoMask(ReadOnlySpan<float> coef, ReadOnlySpan<float> protos, int protoW, int protoH, float scaleX, float scaleY,
         Candidate box, Span<float> dst)
     {
         int plane = protoW * protoH;
@@ -77,7 +85,7 @@ internal static class FastSamDecode
         int c1 = Math.Clamp((int)MathF.Ceiling(box.X1 * scaleX), 0, protoW);
         int r0 = Math.Clamp((int)MathF.Ceiling(box.Y0 * scaleY), 0, protoH);
         int r1 = Math.Clamp((int)MathF.Ceiling(box.Y1 * scaleY), 0, protoH);
-        if (c1 <= c0 || r1 <= r0) return;
+        if (c1 <= c0 || r1 <= r0) return default;
         int n = c1 - c0;
         for (int r = r0; r < r1; r++)
         {
@@ -86,6 +94,7 @@ internal static class FastSamDecode
                 MulAdd(protos.Slice(k * plane + r * protoW + c0, n), coef[k], acc);
             for (int i = 0; i < acc.Length; i++) acc[i] = 1f / (1f + MathF.Exp(-acc[i]));
         }
+        return new CellRange(c0, c1, r0, r1);
     }
 
     /// <summary>acc += a * x, vectorised with a scalar remainder (same arithmetic per element).</summary>
@@ -107,21 +116,35 @@ internal static class FastSamDecode
     /// The prototype-resolution mask upsampled bilinearly (half-pixel) to the S x S input and cut to the
     /// letterboxed image (the padding removed): <c>NewWidth x NewHeight</c> values.
     /// </summary>
-    public static float[] InputFrame(ReadOnlySpan<float> proto, int protoW, int protoH, Letterbox lb)
+    /// <remarks>
+    /// Only output pixels whose bilinear taps touch <paramref name="nonZero"/> (the cells that can be non-zero)
+    /// are computed; the rest stay 0, which is what the full computation gives there.
+    /// </remarks>
+    public static float[] InputFrame(ReadOnlySpan<float> proto, int protoW, int protoH, Letterbox lb, CellRange? nonZero = null)
     {
         var ax = new LogitUpscaler.Axis(protoW, lb.Size);
         var ay = new LogitUpscaler.Axis(protoH, lb.Size);
         var result = new float[lb.NewWidth * lb.NewHeight];
+        var cells = nonZero ?? new CellRange(0, protoW, 0, protoH);
+        if (cells.IsEmpty) return result;
+        // Output columns whose taps reach a possibly non-zero cell.
+        int xa = lb.NewWidth, xb = 0;
+        for (int x = 0; x < lb.NewWidth; x++)
+        {
+            int sx = x + lb.PadLeft;
+            if (cells.HasColumn(ax.I0[sx]) || cells.HasColumn(ax.I1[sx])) { xa = Math.Min(xa, x); xb = x + 1; }
+        }
         var rowBuf = new float[protoW];
         for (int y = 0; y < lb.NewHeight; y++)
         {
             int sy = y + lb.PadTop;
+            if (!cells.HasRow(ay.I0[sy]) && !cells.HasRow(ay.I1[sy])) continue;
             float wy = ay.W1[sy], wy0 = 1f - wy;
             var p0 = proto.Slice(ay.I0[sy] * protoW, protoW);
             var p1 = proto.Slice(ay.I1[sy] * protoW, protoW);
             for (int x = 0; x < protoW; x++) rowBuf[x] = wy0 * p0[x] + wy * p1[x];
             var dst = result.AsSpan(y * lb.NewWidth, lb.NewWidth);
-            for (int x = 0; x < dst.Length; x++)
+            for (int x = xa; x < xb; x++)
             {
                 int sx = x + lb.PadLeft;
                 float wx = ax.W1[sx];
