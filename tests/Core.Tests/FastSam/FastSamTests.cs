@@ -37,6 +37,7 @@ public class FastSamTests
         Assert.Contains("1024", e.Message);
         Assert.Throws<SegArgumentException>(() => new FastSamOptions { InputSize = 100 });
         Assert.Throws<SegArgumentException>(() => new FastSamOptions { ConfidenceThreshold = 1.5f });
+        Assert.Throws<SegArgumentException>(() => new FastSamOptions { TextMinArea = -1 });
     }
 
     [Fact]

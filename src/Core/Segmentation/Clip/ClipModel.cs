@@ -45,9 +45,11 @@ public sealed class ClipModel : IDisposable
             image = OnnxModelLoader.Open(imageEncoderPath, name + " image encoder", options, out _);
             var (ids, idsType, attention) = TextInputs(text, name + " text encoder", textEncoderPath);
             string textOut = EmbeddingOutput(text, name + " text encoder", textEncoderPath, "text_embeds");
+            if (image.InputMetadata.Count != 1)
+                throw new SegModelException(name + " image encoder", $"{imageEncoderPath} has inputs {Sam.SamEncoder.Describe(image.InputMetadata)}; expected one float input pixel_values [1,3,224,224]");
             var (pixName, pixMeta) = image.InputMetadata.First();
             var d = pixMeta.Dimensions;
-            if (image.InputMetadata.Count != 1 || d.Length != 4 || !Fits(d[1], 3) || !Fits(d[2], 224) || !Fits(d[3], 224) || pixMeta.ElementDataType != TensorElementType.Float)
+            if (d.Length != 4 || !Fits(d[1], 3) || !Fits(d[2], 224) || !Fits(d[3], 224) || pixMeta.ElementDataType != TensorElementType.Float)
                 throw new SegModelException(name + " image encoder", $"{imageEncoderPath} has inputs {Sam.SamEncoder.Describe(image.InputMetadata)}; expected one float input pixel_values [1,3,224,224]");
             string imageOut = EmbeddingOutput(image, name + " image encoder", imageEncoderPath, "image_embeds");
             return new ClipModel(text, image, tokenizer, name, ids, idsType, attention, textOut, pixName, imageOut);

@@ -36,7 +36,13 @@ public sealed record FastSamOptions
     }
 
     /// <summary>Masks of at most this many pixels are not scored for text prompts (FastSAM skips them: too small for CLIP).</summary>
-    public int TextMinArea { get; init; } = 100;
+    public int TextMinArea
+    {
+        get => _textMinArea;
+        init => _textMinArea = value >= 0 ? value : throw new SegArgumentException("text min area", $"must be >= 0 pixels, got {value}");
+    }
+
+    private readonly int _textMinArea = 100;
 
     public static FastSamOptions Default { get; } = new();
 
