@@ -175,6 +175,19 @@ public class ClipTests
     }
 
     [Fact]
+    public void WrongTowersAreNamed()
+    {
+        var t = Assert.Throws<SegModelException>(() => ClipModel.Open(TestPaths.Fixture("models", "wrong_io.onnx"), TestPaths.Fixture("models", "clip_image_tiny.onnx"), Tiny));
+        Assert.Contains("input_ids [1,77]", t.Message);
+        var i = Assert.Throws<SegModelException>(() => ClipModel.Open(TestPaths.Fixture("models", "clip_text_tiny.onnx"), TestPaths.Fixture("models", "sam_decoder_single.onnx"), Tiny));
+        Assert.Contains("pixel_values [1,3,224,224]", i.Message);
+        using var clip = OpenTiny();
+        Assert.Throws<SegArgumentException>(() => clip.EmbedText("   "));
+        Assert.Throws<SegArgumentException>(() => clip.EmbedTokens(new long[5]));
+        Assert.Throws<SegArgumentException>(() => ClipModel.Cosine([1f, 2f], [1f]));
+    }
+
+    [Fact]
     public void TinyMergesGiveHandDerivedIds()
     {
         // Vocabulary: 256 byte symbols ('!' = 0 ... 'a' = 64), the same with </w> (+256), then the merges
