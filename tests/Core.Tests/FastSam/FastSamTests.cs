@@ -64,6 +64,36 @@ public class FastSamTests
     }
 
     [Fact]
+    public void LetterboxResizeEqualsNaiveBilinear()
+    {
+        var rng = new Random(11);
+        var img = new BgraImage(37, 23);
+        rng.NextBytes(img.Pixels);
+        foreach (int size in new[] { 32, 64 })
+        {
+            var lb = Letterbox.For(37, 23, size);
+            var t = lb.ToTensor(img);
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < size; y++)
+                    for (int x = 0; x < size; x++)
+                    {
+                        int ix = x - lb.PadLeft, iy = y - lb.PadTop;
+                        double want = 114 / 255.0;
+                        if (ix >= 0 && iy >= 0 && ix < lb.NewWidth && iy < lb.NewHeight)
+                        {
+                            double sx = Math.Max(0, (ix + 0.5) * 37.0 / lb.NewWidth - 0.5), sy = Math.Max(0, (iy + 0.5) * 23.0 / lb.NewHeight - 0.5);
+                            int x0 = Math.Min((int)sx, 36), y0 = Math.Min((int)sy, 22), x1 = Math.Min(x0 + 1, 36), y1 = Math.Min(y0 + 1, 22);
+                            double fx = sx - x0, fy = sy - y0;
+                            double V(int px, int py) => img.Row(py)[4 * px + 2 - c];
+                            want = ((1 - fy) * ((1 - fx) * V(x0, y0) + fx * V(x1, y0)) + fy * ((1 - fx) * V(x0, y1) + fx * V(x1, y1))) / 255.0;
+                        }
+                        float got = t[(c * size + y) * size + x];
+                        Assert.True(Math.Abs(got - want) < 1e-5, $"size {size} channel {c} ({x},{y}): {got} vs {want}");
+                    }
+        }
+    }
+
+    [Fact]
     public void DecodeMatchesReference_BoxesNmsAndMasks()
     {
         using var s = OpenWithImage();
