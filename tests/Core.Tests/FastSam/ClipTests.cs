@@ -92,6 +92,24 @@ public class ClipTests
         Assert.InRange(o[3 * 127], 253, 255);
     }
 
+    /// <summary>Pillow's own bicubic resizes (tests/fixtures/clip/make_bicubic.py), shrinking and enlarging.</summary>
+    [Theory]
+    [InlineData(17, 13)]
+    [InlineData(60, 45)]
+    public void BicubicMatchesPillow(int w, int h)
+    {
+        var src = ImageIO.Load(TestPaths.Fixture("clip", "bicubic_src_40x30.png"));
+        var want = ImageIO.Load(TestPaths.Fixture("clip", $"bicubic_{w}x{h}.png"));
+        var got = ClipPreprocess.Bicubic(src, w, h);
+        int worst = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++)
+                    worst = Math.Max(worst, Math.Abs(got[(y * w + x) * 3 + c] - want.Row(y)[4 * x + 2 - c]));
+        // Pillow uses fixed-point weights; float weights may differ by one level.
+        Assert.True(worst <= 1, $"largest difference {worst}");
+    }
+
     [Fact]
     public void CropIsTheMaskBoxOnWhite()
     {
