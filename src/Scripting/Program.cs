@@ -11,6 +11,7 @@ public static class Program
         Commands:
           select   one selection from points and/or a box (mask PNG, cut-out, .npy logits)
           subject  select the main subject without prompts
+          everything  every object mask (label map, mask PNGs, COCO RLE)
           run      run a C# recipe (.csx) over many images
           eval     measure box and click quality on a dataset (NoC@85/90, mIoU per click)
           bench-recipes  measure the recipe host's compile, cache and per-image costs
@@ -37,7 +38,8 @@ public static class Program
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
-            stdout.WriteLine(Usage + SelectCommand.Usage + Environment.NewLine + SubjectCommand.Usage + Environment.NewLine + RunCommand.Usage + Environment.NewLine + EvalCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
+            stdout.WriteLine(Usage + SelectCommand.Usage + SelectMoreCommand.Usage + Environment.NewLine + SubjectCommand.Usage + Environment.NewLine + EverythingCommand.Usage + Environment.NewLine
+                + RunCommand.Usage + Environment.NewLine + EvalCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
             return args.Length == 0 ? 2 : 0;
         }
         var rest = args[1..];
@@ -45,7 +47,9 @@ public static class Program
         {
             return args[0] switch
             {
+                "select" when SelectMoreCommand.Handles(rest) => await SelectMoreCommand.RunAsync(rest, stdout, stderr, ct),
                 "select" => await SelectCommand.RunAsync(rest, stdout, stderr, ct),
+                "everything" => await EverythingCommand.RunAsync(rest, stdout, stderr, ct),
                 "models" => await ModelsCommand.RunAsync(rest, stdout, stderr, ct),
                 "subject" => await SubjectCommand.RunAsync(rest, stdout, stderr, ct),
                 "run" => await RunCommand.RunAsync(rest, stdout, stderr, ct),

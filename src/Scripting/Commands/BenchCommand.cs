@@ -15,16 +15,18 @@ public static class BenchCommand
 {
     public const string Usage = """
         segplug bench [--model ID | --encoder E --decoder D] [--image IMG] [--repeat N] [--json [OUT.json]]
-          Medians of N runs (default 7) of the encoder and of clicks at 1 MP and 12 MP.
+          Medians of N runs (default 7) of the encoder and of clicks at 1 MP and 12 MP; segment-everything at 1 MP
+          (16 points per side, at most 3 runs; --no-everything skips it) and FastSAM decoding on synthetic outputs.
         """;
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var args = new ArgReader(argv, new HashSet<string> { "--json" });
+        var args = new ArgReader(argv, new HashSet<string> { "--json", "--no-everything" });
         var model = ModelArgs.Read(args);
         string image = args.Get("--image") ?? DefaultSample();
         int repeat = args.GetInt("--repeat", 7, 1, 1000);
         bool json = args.Flag("--json");
+        bool everything = !args.Flag("--no-everything");
         string? jsonOut = args.Positional.Count > 0 ? args.Positional[0] : null;
         args.RejectUnknown();
 
@@ -86,7 +88,9 @@ public static class BenchCommand
                 results["cached_set_image_ms_12mp"] = Median(Enumerable.Range(0, Math.Max(repeat, 5)).Select(_ => Time(() => session.SetImage(big, ct))).ToList());
             }
             if (inGraph.Count > 0) results["ingraph_click_ms_" + key] = Median(inGraph);
+            if (key == "1mp" && everything) EverythingBench.Everything(session, big, repeat, results, ct);
         }
+        EverythingBench.FastSamDecode(repeat, results, ct);
 
         // SetImage of an image already in the cache: hashing plus lookup.
         session.SetImage(first, ct);
