@@ -74,7 +74,7 @@ public sealed class EverythingResult
     public void SaveLabelMap(string path)
     {
         var labels = ToLabelMap();
-        AtomicFile.Write(path, stream =>
+        Core.IO.AtomicFile.Write(path, stream =>
         {
             if (Masks.Count <= 255)
             {
@@ -120,5 +120,5 @@ public sealed class EverythingResult
     private static string Num(float v) => float.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
 
     /// <summary>Writes <see cref="ToCocoJson"/> atomically.</summary>
-    public void SaveCocoJson(string path) => AtomicFile.WriteText(path, ToCocoJson());
+    public void SaveCocoJson(string path) => Core.IO.AtomicFile.WriteAllText(path, ToCocoJson());
 }
