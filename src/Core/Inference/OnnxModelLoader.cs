@@ -32,6 +32,9 @@ internal static class OnnxModelLoader
             IntraOpNumThreads = options.IntraOpThreads ?? Environment.ProcessorCount,
             InterOpNumThreads = 1,
         };
+        // Idle ONNX Runtime workers spin for a while after each run; on a 2-core machine they would then fight the
+        // mask upscaling that follows every click for the same cores.
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         try
         {
             used = AppendProvider(so, options);

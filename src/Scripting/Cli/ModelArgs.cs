@@ -5,7 +5,7 @@ using SegPlugins.Core.Segmentation.Sam;
 namespace SegPlugins.Scripting.Cli;
 
 /// <summary>The model options shared by commands: <c>--model ID</c> or <c>--encoder E --decoder D</c>, and <c>--device</c>.</summary>
-public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device)
+public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null)
 {
     public static ModelArgs Read(ArgReader args)
     {
@@ -17,12 +17,13 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
             throw new SegArgumentException(enc is null ? "--encoder" : "--decoder", "--encoder and --decoder must be given together");
         if (model is not null && enc is not null)
             throw new SegArgumentException("--model", "give either --model or --encoder/--decoder, not both");
-        return new ModelArgs(model, enc, dec, device);
+        int? threads = args.Get("--threads") is { } t ? args.GetInt("--threads", 0, 1, 256) : null;
+        return new ModelArgs(model, enc, dec, device, threads);
     }
 
     public string DisplayName => EncoderPath is not null ? Path.GetFileName(EncoderPath) : ModelId ?? ModelIds.Default;
 
-    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, Notice = m => stderr.WriteLine(m) };
+    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Notice = m => stderr.WriteLine(m) };
 
     public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
     {
