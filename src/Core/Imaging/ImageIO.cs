@@ -98,6 +98,18 @@ public static class ImageIO
         return (info.Width, info.Height);
     }
 
+    /// <summary>
+    /// The format and completeness checks of <see cref="Load(string, ImageLoadOptions?)"/> without decoding, for
+    /// other readers of image files (mask PNGs).
+    /// </summary>
+    internal static void CheckWhole(string path)
+    {
+        if (!File.Exists(path)) throw new SegInputException(path, "file not found");
+        using var stream = OpenRead(path);
+        var format = CheckFormat(stream, path);
+        CheckComplete(stream, 0, format, path);
+    }
+
     /// <summary>Writes an 8-bit RGBA PNG atomically (temp file, then rename).</summary>
     public static void SavePng(BgraImage image, string path)
     {

@@ -38,6 +38,21 @@ public sealed class MaskIoTests : IDisposable
     }
 
     [Fact]
+    public void RefusesTruncatedMaskPng()
+    {
+        var m = new Mask(40, 30);
+        for (int i = 0; i < m.Data.Length; i += 3) m.Data[i] = 255;
+        string full = Path.Combine(_dir, "whole.png"), cut = Path.Combine(_dir, "cut.png");
+        MaskPng.Save(m, full);
+        var bytes = File.ReadAllBytes(full);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length - 20)]);
+        Assert.Equal(m.Data, MaskPng.LoadMask(full).Data);
+        var e = Assert.Throws<SegInputException>(() => MaskPng.LoadMask(cut));
+        Assert.Contains("cut.png", e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
     public void RefusesLargeAndNonPngFiles()
     {
         string p = Path.Combine(_dir, "big.png");

@@ -37,7 +37,7 @@ public static class MaskPng
     public static SoftMask LoadSoftMask(string path, MaskChannel channel = MaskChannel.Auto, double maxMegapixels = DefaultMaxMegapixels)
     {
         if (!(maxMegapixels > 0)) throw new SegArgumentException(nameof(maxMegapixels), $"must be positive, got {maxMegapixels}");
-        if (!File.Exists(path)) throw new SegInputException(path, "file not found");
+        ImageIO.CheckWhole(path); // refuses truncated files, which the decoder would silently pad
         IImageInfo? info;
         IImageFormat? format;
         try { info = Image.Identify(PngOnly, path, out format); }
