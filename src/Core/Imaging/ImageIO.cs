@@ -132,11 +132,14 @@ public static class ImageIO
     public static void SaveGrayPng(ReadOnlySpan<byte> pixels, int width, int height, string path)
     {
         var copy = pixels.ToArray();
-        AtomicFile.Write(path, stream =>
-        {
-            using var img = Image.LoadPixelData<L8>(Formats, copy, width, height);
-            img.Save(stream, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
-        });
+        AtomicFile.Write(path, stream => EncodeGrayPng(copy, width, height, stream));
+    }
+
+    /// <summary>Writes one byte per pixel (a mask) as an 8-bit grayscale PNG to a stream.</summary>
+    public static void EncodeGrayPng(ReadOnlySpan<byte> pixels, int width, int height, Stream stream)
+    {
+        using var img = Image.LoadPixelData<L8>(Formats, pixels, width, height);
+        img.Save(stream, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
     }
 
     /// <summary>Writes a JPEG atomically (alpha is dropped).</summary>

@@ -51,23 +51,7 @@ internal static class CoreEngine
 
         public void WritePng(SoftMask mask, Stream destination) => WriteGray(mask.Data, mask.Width, mask.Height, destination);
 
-        private static void WriteGray(byte[] pixels, int width, int height, Stream destination)
-        {
-            // The engine encodes greyscale PNGs to a path only; encode into a private temp folder and copy the bytes
-            // into the staged output stream, so failures still go through the host's cleanup.
-            string dir = Path.Combine(Path.GetTempPath(), "segplug-mask-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(dir);
-            try
-            {
-                string file = Path.Combine(dir, "mask.png");
-                ImageIO.SaveGrayPng(pixels, width, height, file);
-                using var src = File.OpenRead(file);
-                src.CopyTo(destination);
-            }
-            finally
-            {
-                try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
-        }
+        private static void WriteGray(byte[] pixels, int width, int height, Stream destination) =>
+            ImageIO.EncodeGrayPng(pixels, width, height, destination);
     }
 }
