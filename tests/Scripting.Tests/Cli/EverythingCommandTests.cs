@@ -7,40 +7,18 @@ namespace SegPlugins.Scripting.Tests.Cli;
 /// <summary><c>segplug everything</c> and the FastSAM/text/everything parts of <c>segplug select</c>, on the fixture models.</summary>
 public class EverythingCommandTests
 {
-    private static string Root
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "SegPlugins.sln"))) return d.FullName;
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
+    private static string Root => CliHarness.Root;
 
     private static string Fx(params string[] p) => Path.Combine([Root, "tests", "fixtures", .. p]);
     private static string Image => Fx("images", "fastsam_96x48.png");
     private static string FastSam => Fx("models", "fastsam_tiny.onnx");
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.RunAsync(args, o, e, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, o.ToString(), e.ToString());
-    }
-
-    private sealed class Temp : IDisposable
-    {
-        public Temp() => Directory.CreateDirectory(Dir = Path.Combine(Path.GetTempPath(), "segcli-" + Guid.NewGuid().ToString("N")[..8]));
-        public string Dir { get; }
-        public string F(string n) => Path.Combine(Dir, n);
-        public void Dispose() { try { Directory.Delete(Dir, true); } catch (IOException) { } }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void EverythingWritesMasksLabelMapAndRle()
     {
-        using var t = new Temp();
+        using var t = new CliTemp();
         var (code, o, e) = Run("everything", "--image", Image, "--fastsam", FastSam, "--out-dir", t.F("masks"), "--label-map", t.F("l.png"), "--rle", t.F("r.json"));
         Assert.True(code == 0, e);
         Assert.Contains("3 masks", o);
@@ -62,7 +40,7 @@ public class EverythingCommandTests
     [Fact]
     public void SelectWithFastSamPointTextAndEverything()
     {
-        using var t = new Temp();
+        using var t = new CliTemp();
         var (code, o, e) = Run("select", "--image", Image, "--fastsam", FastSam, "--point", "24,21", "--out", t.F("p.png"));
         Assert.True(code == 0, e);
         Assert.Contains("mask 924 px", o);
@@ -79,7 +57,7 @@ public class EverythingCommandTests
     [Fact]
     public void ModelsThatCannotDoSomethingSaySo()
     {
-        using var t = new Temp();
+        using var t = new CliTemp();
         var (code, _, e) = Run("select", "--image", Image, "--encoder", Fx("models", "sam_encoder_input_output.onnx"), "--decoder", Fx("models", "sam_decoder_multi.onnx"), "--text", "a cup", "--out", t.F("x.png"));
         Assert.Equal(1, code);
         Assert.Contains("SAM-family model", e);

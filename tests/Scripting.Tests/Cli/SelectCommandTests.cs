@@ -6,38 +6,16 @@ namespace SegPlugins.Scripting.Tests.Cli;
 /// <summary>The command line as a user meets it: exit codes, messages, and no partial output on errors.</summary>
 public class SelectCommandTests
 {
-    private static string Root
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "SegPlugins.sln"))) return d.FullName;
-            throw new InvalidOperationException("repository root not found");
-        }
-    }
+    private static string Root => CliHarness.Root;
 
     private static string Sample(string name) => Path.Combine(Root, "samples", name);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = Program.RunAsync(args, o, e, CancellationToken.None).GetAwaiter().GetResult();
-        return (code, o.ToString(), e.ToString());
-    }
-
-    private sealed class Temp : IDisposable
-    {
-        public Temp() => Directory.CreateDirectory(Dir = Path.Combine(Path.GetTempPath(), "segcli-" + Guid.NewGuid().ToString("N")[..8]));
-        public string Dir { get; }
-        public string F(string n) => Path.Combine(Dir, n);
-        public void Dispose() { try { Directory.Delete(Dir, true); } catch (IOException) { } }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void SelectWritesMaskCutoutAndNpyFiles()
     {
-        using var t = new Temp();
+        using var t = new CliTemp();
         var (code, stdout, stderr) = Run("select", "--image", Sample("coffee.jpg"), "--box", "70,12,485,398",
             "--out", t.F("m.png"), "--cutout", t.F("c.png"), "--logits", t.F("l.npy"), "--low-res", t.F("low.npy"));
         Assert.True(code == 0, stderr);
@@ -78,7 +56,7 @@ public class SelectCommandTests
     [InlineData("outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
     public void BadInputGetsAClearErrorAndNoOutput(string expected, params string[] args)
     {
-        using var t = new Temp();
+        using var t = new CliTemp();
         File.WriteAllBytes(t.F("x.tif"), [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8]);
         var map = new Core.Masks.LogitMap(10, 10);
         Core.IO.NpyFile.Save(map, t.F("l.npy"));
