@@ -376,8 +376,17 @@ public class MagicSelectRendererTests
         int cached = _f.Session.Cache.Count;
         using (var during = new CancellationTokenSource())
         {
-            during.CancelAfter(30);
+            // Cancel from a dedicated thread once the encoder has been asked for: a timer callback can be starved
+            // on a busy thread pool until the work is already done.
+            var canceller = new Thread(() =>
+            {
+                while (r.EmbeddingRequests == 0) Thread.Sleep(1);
+                Thread.Sleep(20);
+                during.Cancel();
+            }) { IsBackground = true };
+            canceller.Start();
             var s = r.Prepare(CupClick(), input, during.Token);
+            canceller.Join();
             Assert.Equal(EffectStatusKind.Cancelled, s.Kind);
             Assert.Same(img, r.Output);
             Assert.Equal(cached, _f.Session.Cache.Count); // the interrupted encoder stored nothing
