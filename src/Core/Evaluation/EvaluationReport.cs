@@ -40,11 +40,11 @@ public sealed class EvaluationReport
     public IReadOnlyList<StrategySummary> Strategies { get; }
 
     /// <summary>
-    /// The strategy of the report's top-level keys: the default (feedback-logits) when it ran, else the first.
+    /// The strategy of the report's top-level keys: the default (<see cref="ClickStrategies.Default"/>) when it ran, else the first.
     /// Null in box-only runs.
     /// </summary>
     public StrategySummary? Primary =>
-        Strategies.FirstOrDefault(s => s.Strategy == ClickStrategies.Names[(int)ClickStrategyKind.FeedbackLogits]) ?? Strategies.FirstOrDefault();
+        Strategies.FirstOrDefault(s => s.Strategy == ClickStrategies.Names[(int)ClickStrategies.Default]) ?? Strategies.FirstOrDefault();
 
     public static EvaluationReport FromResult(EvaluationResult result)
     {

@@ -91,12 +91,15 @@ public sealed class EvaluationRunner
     private readonly ISegmentationSession _session;
     private readonly Func<BgraImage, ISegmentationSession>? _openView;
     private readonly EvaluationOptions _options;
+    private readonly Func<BgraImage, CancellationToken, LogitMap>? _saliency;
 
     /// <param name="session">The model; its current image is replaced for each sample.</param>
     /// <param name="openView">Opens a session on a crop sharing the model (zoom-in); null disables zooming.</param>
     /// <param name="options">What to evaluate.</param>
-    public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options)
+    /// <param name="saliency">Computes an image's salient-object map (for the subject-guided strategy); null when no subject model is loaded.</param>
+    public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options, Func<BgraImage, CancellationToken, LogitMap>? saliency = null)
     {
+        _saliency = saliency;
         _session = session ?? throw new SegArgumentException(nameof(session), "is null");
         _options = options ?? throw new SegArgumentException(nameof(options), "is null");
         options.Validate();
@@ -137,12 +140,17 @@ public sealed class EvaluationRunner
 
         var perStrategy = new List<StrategyImageResult>();
         if ((_options.Mode & EvaluationMode.Clicks) != 0)
+        {
+            // One saliency map per image, computed by the first strategy that asks for it.
+            LogitMap? map = null;
+            Func<LogitMap>? saliency = _saliency is null ? null : () => map ??= _saliency(sample.Image, cancellationToken);
             foreach (var strategy in _options.Strategies)
-                perStrategy.Add(RunClicks(sample, strategy, cancellationToken));
+                perStrategy.Add(RunClicks(sample, strategy, saliency, cancellationToken));
+        }
         return new ImageResult(sample.Name, sample.Image.Width, sample.Image.Height, boxIoU, tightIoU, encoderMs, perStrategy);
     }
 
-    private StrategyImageResult RunClicks(DatasetSample sample, IClickStrategy strategy, CancellationToken ct)
+    private StrategyImageResult RunClicks(DatasetSample sample, IClickStrategy strategy, Func<LogitMap>? saliency, CancellationToken ct)
     {
         int max = _options.MaxClicks;
         var ious = new double[max];
@@ -151,7 +159,7 @@ public sealed class EvaluationRunner
         var prompts = new List<PointPrompt>(max);
         Mask? prediction = null;
         double last = 0;
-        using var episode = strategy.Begin(new ClickEpisodeContext(_session, sample.Image, _openView));
+        using var episode = strategy.Begin(new ClickEpisodeContext(_session, sample.Image, _openView, saliency));
         for (int k = 0; k < max; k++)
         {
             var click = simulator.Next(prediction);

@@ -16,6 +16,14 @@ public static class MaskExtensions
     /// <summary>Pixels of <paramref name="a"/> not in <paramref name="b"/>.</summary>
     public static Mask Subtract(this Mask a, Mask b) => Combine(a, b, ByteOp.MinNot);
     public static Mask Xor(this Mask a, Mask b) => Combine(a, b, ByteOp.Xor);
+    /// <summary>Intersection over union of two masks of the same size (1 when both are empty).</summary>
+    public static double IoU(this Mask a, Mask b)
+    {
+        MaskChecks.SameSize(a.Width, a.Height, b.Width, b.Height, "first mask", "second mask");
+        OverlapKernel.IntersectionUnion(a.Data, b.Data, out long inter, out long union);
+        return union == 0 ? 1.0 : (double)inter / union;
+    }
+
     public static Mask Invert(this Mask a) { var d = new byte[a.Data.Length]; ByteOps.NotPlane(a.Data, d); return new Mask(a.Width, a.Height, d); }
 
     /// <summary>Fuzzy union: max of alphas.</summary>

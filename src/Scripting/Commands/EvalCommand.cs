@@ -3,6 +3,7 @@ using SegPlugins.Core;
 using SegPlugins.Core.Evaluation;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
 
 namespace SegPlugins.Scripting.Commands;
@@ -16,9 +17,10 @@ public static class EvalCommand
                      [--report OUT.json] [--per-image OUT.csv] [--plot OUT.svg]
                      [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0]
           DIR holds images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored) and optionally
-          boxes.csv. Strategies: all-clicks, feedback-logits (default), first-click-multimask, zoom-in, best-proposal; several
-          may be given comma-separated. Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most
-          --max-clicks), NoF (images that never reach it), mIoU after each click.
+          boxes.csv. Strategies: all-clicks, feedback-logits, first-click-multimask, zoom-in, best-proposal,
+          subject-guided (default; also loads the u2netp subject model); several may be given comma-separated.
+          Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most --max-clicks), NoF (images that
+          never reach it), mIoU after each click.
         """;
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
@@ -27,7 +29,7 @@ public static class EvalCommand
         string datasetDir = args.Require("--dataset", "the dataset folder with images/ and gt/");
         var model = ModelArgs.Read(args);
         var mode = ParseMode(args.Get("--mode") ?? "all");
-        var strategyText = args.Get("--strategy") ?? ClickStrategies.Names[(int)ClickStrategyKind.FeedbackLogits];
+        var strategyText = args.Get("--strategy") ?? ClickStrategies.Names[(int)ClickStrategies.Default];
         int maxClicks = args.GetInt("--max-clicks", EvaluationOptions.DefaultMaxClicks, 1, 100);
         int? limit = args.Get("--limit") is null ? null : args.GetInt("--limit", 0, 1);
         string? reportPath = args.Get("--report");
@@ -55,7 +57,12 @@ public static class EvalCommand
 
         var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Box = box };
         using var session = await model.OpenSamAsync(stderr, ct);
-        var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options);
+        // The subject-guided strategy reads first clicks with the salient-object model; load it only when asked for.
+        using var subject = (mode & EvaluationMode.Clicks) != 0 && strategies.Any(s => s.Name == ClickStrategies.Names[(int)ClickStrategyKind.SubjectGuided])
+            ? await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct)
+            : null;
+        var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options,
+            subject is null ? null : (img, token) => subject.Saliency(img, token));
         int total = Math.Min(dataset.Count, limit ?? int.MaxValue);
         stderr.WriteLine($"eval: {total} images of {dataset.Directory}, model {session.ModelName}, mode {Describe(mode)}" +
                          ((mode & EvaluationMode.Clicks) != 0 ? $", strategies {string.Join(",", strategies.Select(s => s.Name))}" : ""));

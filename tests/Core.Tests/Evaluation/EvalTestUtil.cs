@@ -29,6 +29,16 @@ internal static class EvalTestUtil
         return m;
     }
 
+    /// <summary>A stand-in saliency model: the image's green channel scaled to 0..1.</summary>
+    public static LogitMap ObjectSaliency(BgraImage image, CancellationToken cancellationToken)
+    {
+        var map = new LogitMap(image.Width, image.Height);
+        for (int y = 0; y < image.Height; y++)
+            for (int x = 0; x < image.Width; x++)
+                map.Data[y * image.Width + x] = image.Pixels[y * image.Stride + 4 * x + 1] / 255f;
+        return map;
+    }
+
     public static GroundTruth Rect(int w, int h, int x0, int y0, int x1, int y1)
     {
         var labels = new byte[w * h];
@@ -63,6 +73,10 @@ internal sealed class DiskSession : ISegmentationSession
     }
 
     public string ModelName { get; }
+
+    /// <summary>When set, a prompt with a box predicts the box alone and ignores the points (to provoke disagreement).</summary>
+    public bool BoxIgnoresPoints { get; init; }
+
     public bool HasImage => _image is not null;
     public int ImageWidth => _image?.Width ?? 0;
     public int ImageHeight => _image?.Height ?? 0;
@@ -97,7 +111,7 @@ internal sealed class DiskSession : ISegmentationSession
             for (int y = (int)b.Y0; y <= (int)b.Y1 && y < h; y++)
                 for (int x = (int)b.X0; x <= (int)b.X1 && x < w; x++) mask.Data[y * w + x] = Mask.On;
         foreach (var positive in new[] { true, false })
-            foreach (var p in prompts.Points)
+            foreach (var p in BoxIgnoresPoints && prompts.Box is not null ? [] : prompts.Points)
             {
                 if (p.Positive != positive) continue;
                 for (int y = 0; y < h; y++)

@@ -27,7 +27,8 @@ public class RunnerTests
         var session = new DiskSession(5);
         var options = new EvaluationOptions { Strategies = ClickStrategies.All(new ZoomInOptions { MinCropSize = 16 }) };
         var progress = new List<EvaluationProgress>();
-        var runner = new EvaluationRunner(session, img => session.ForImage(img), options);
+        // A saliency map with no subject: the subject-guided strategy falls back to the plain click, like the others.
+        var runner = new EvaluationRunner(session, img => session.ForImage(img), options, (img, _) => new LogitMap(img.Width, img.Height));
         var result = runner.Run(ds, new SyncProgress<EvaluationProgress>(progress.Add));
 
         Assert.Equal(3, result.Images.Count);
@@ -108,7 +109,7 @@ public class RunnerTests
         EvaluationResult Once()
         {
             var s = new DiskSession(4);
-            return new EvaluationRunner(s, img => s.ForImage(img), new EvaluationOptions { Strategies = ClickStrategies.All() }).Run(ds);
+            return new EvaluationRunner(s, img => s.ForImage(img), new EvaluationOptions { Strategies = ClickStrategies.All() }, EvalTestUtil.ObjectSaliency).Run(ds);
         }
         var a = Once();
         var b = Once();

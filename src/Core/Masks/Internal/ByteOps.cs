@@ -93,3 +93,49 @@ internal static class ByteOps
         });
     }
 }
+
+/// <summary>Overlap counts of two planes where non-zero means "set".</summary>
+internal static class OverlapKernel
+{
+    public static void IntersectionUnion(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, out long intersection, out long union)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("planes differ in length");
+        long inter = 0, uni = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int vn = Vector<byte>.Count;
+            var one = Vector<byte>.One;
+            // Per-lane counters in bytes overflow after 255 steps, so flush them in blocks.
+            while (i <= a.Length - vn)
+            {
+                Vector<byte> ci = Vector<byte>.Zero, cu = Vector<byte>.Zero;
+                int end = Math.Min(a.Length - vn, i + 254 * vn); // at most 255 steps per block
+                for (; i <= end; i += vn)
+                {
+                    var pa = ~Vector.Equals(new Vector<byte>(a.Slice(i)), Vector<byte>.Zero);
+                    var pb = ~Vector.Equals(new Vector<byte>(b.Slice(i)), Vector<byte>.Zero);
+                    ci += (pa & pb) & one;
+                    cu += (pa | pb) & one;
+                }
+                inter += Sum(ci);
+                uni += Sum(cu);
+            }
+        }
+        for (; i < a.Length; i++)
+        {
+            bool p = a[i] != 0, q = b[i] != 0;
+            if (p & q) inter++;
+            if (p | q) uni++;
+        }
+        intersection = inter;
+        union = uni;
+    }
+
+    private static long Sum(Vector<byte> v)
+    {
+        long s = 0;
+        for (int k = 0; k < Vector<byte>.Count; k++) s += v[k];
+        return s;
+    }
+}

@@ -1,0 +1,121 @@
+using SegPlugins.Core.Masks;
+
+namespace SegPlugins.Core.Segmentation;
+
+/// <summary>Settings of <see cref="SubjectGuidance"/>. Validated when used.</summary>
+public sealed record SubjectGuidanceOptions
+{
+    /// <summary>Saliency level (0..1, after min-max normalisation) above which a pixel belongs to the subject.</summary>
+    public float SaliencyThreshold { get; init; } = 0.5f;
+
+    /// <summary>
+    /// How much better (in IoU with the salient region under the click) another reading must agree than the plain
+    /// click's own mask before it replaces it. Keeps a good plain answer when the saliency map is merely different.
+    /// </summary>
+    public double MinAgreementGain { get; init; } = 0.05;
+
+    public static SubjectGuidanceOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (!(SaliencyThreshold > 0f && SaliencyThreshold < 1f))
+            throw new SegArgumentException("saliency threshold", $"must be between 0 and 1 (exclusive), got {SaliencyThreshold}");
+        if (!(MinAgreementGain >= 0 && MinAgreementGain <= 1))
+            throw new SegArgumentException("min agreement gain", $"must be between 0 and 1, got {MinAgreementGain}");
+    }
+}
+
+/// <summary>What <see cref="SubjectGuidance.FirstClick"/> chose.</summary>
+/// <param name="Mask">The selection after the first click.</param>
+/// <param name="LowResLogits">Its low-res logits, to feed back with the next click.</param>
+/// <param name="Box">The box that later clicks should keep sending with the points, or null when the plain click won.</param>
+/// <param name="Guided">True when the saliency prior changed the answer.</param>
+public sealed record GuidedClickResult(Mask Mask, LogitMap LowResLogits, BoxXyxy? Box, bool Guided);
+
+/// <summary>
+/// Uses a salient-object map to read a first click the way an editor's user most often means it: "this object".
+/// A single click is ambiguous (a part, the object, a group); SAM's predicted IoU scores barely separate those
+/// readings (they sit near 1 for all of them), so the choice is made by agreement with the salient region that
+/// contains the click. Candidates are the decoder's proposals for the click alone and for the click together with
+/// the salient region's box. When the box reading wins, later clicks keep the box as context (see <see cref="NextClick"/>). Measured on GrabCut with MobileSAM: see the README's strategy table.
+/// </summary>
+public static class SubjectGuidance
+{
+    /// <summary>Predicts the first click, guided by <paramref name="saliency"/> (0..1, image size).</summary>
+    public static GuidedClickResult FirstClick(ISegmentationSession session, PointPrompt click, LogitMap saliency, SubjectGuidanceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(saliency);
+        options ??= SubjectGuidanceOptions.Default;
+        options.Validate();
+        if (saliency.Width != session.ImageWidth || saliency.Height != session.ImageHeight)
+            throw new SegArgumentException("saliency", $"is {saliency.Width}x{saliency.Height} but the image is {session.ImageWidth}x{session.ImageHeight}");
+
+        var points = new[] { click };
+        var plain = session.Predict(PromptSet.FromPoints(points), null, cancellationToken);
+        var fallback = new GuidedClickResult(plain.Mask, plain.LowResLogits, null, false);
+
+        var region = saliency.ToMask(options.SaliencyThreshold).KeepComponentsContaining(click);
+        if (region.BoundingBox() is not { } r) return fallback; // the click is not on the salient object: no opinion
+        var box = new BoxXyxy(r.X, r.Y, r.Right, r.Bottom);
+        var boxed = session.Predict(new PromptSet { Points = points, Box = box }, null, cancellationToken);
+
+        double plainAgreement = plain.Mask.IoU(region);
+        double best = plainAgreement;
+        GuidedClickResult chosen = fallback;
+        Consider(plain, null);
+        Consider(boxed, box);
+        return best >= plainAgreement + options.MinAgreementGain ? chosen : fallback;
+
+        void Consider(MaskPrediction prediction, BoxXyxy? withBox)
+        {
+            foreach (var p in prediction.Proposals)
+            {
+                if (withBox is null && p == prediction.Chosen) continue; // that is the plain answer itself
+                var mask = p == prediction.Chosen ? prediction.Mask : prediction.UpscaleLogits(p).ToMask(0f);
+                double agreement = mask.IoU(region);
+                if (agreement > best)
+                {
+                    best = agreement;
+                    chosen = new GuidedClickResult(mask, p.LowResLogits, withBox, true);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Predicts after a later click (the newest last in <paramref name="clicks"/>), with the previous logits fed back
+    /// and the box from the first click kept as context. A positive click outside the box widens it to include the
+    /// click; when the prediction with the box still contradicts the newest click, the box is dropped for good and
+    /// the clicks alone decide. Returns the prediction and the box for the next click.
+    /// </summary>
+    public static (MaskPrediction Prediction, BoxXyxy? Box) NextClick(ISegmentationSession session, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, LogitMap? previousLogits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (clicks is null || clicks.Count == 0) throw new SegArgumentException(nameof(clicks), "needs at least one click");
+        var points = clicks.ToArray();
+        var latest = points[^1];
+        box = Widen(box, latest);
+        var prediction = session.Predict(new PromptSet { Points = points, Box = box, MaskInput = previousLogits }, null, cancellationToken);
+        if (box is not null && !Agrees(prediction.Mask, latest))
+        {
+            box = null;
+            prediction = session.Predict(new PromptSet { Points = points, MaskInput = previousLogits }, null, cancellationToken);
+        }
+        return (prediction, box);
+    }
+
+    /// <summary>The box grown to include a positive click outside it (negative clicks leave it as it is).</summary>
+    internal static BoxXyxy? Widen(BoxXyxy? box, PointPrompt latest)
+    {
+        if (box is not { } b || !latest.Positive) return box;
+        return new BoxXyxy(Math.Min(b.X0, latest.X), Math.Min(b.Y0, latest.Y), Math.Max(b.X1, latest.X + 1), Math.Max(b.Y1, latest.Y + 1));
+    }
+
+    /// <summary>True when the mask has the click's pixel set for a positive click and clear for a negative one.</summary>
+    internal static bool Agrees(Mask mask, PointPrompt click)
+    {
+        int x = Math.Clamp((int)click.X, 0, mask.Width - 1), y = Math.Clamp((int)click.Y, 0, mask.Height - 1);
+        return (mask.Data[y * mask.Width + x] != 0) == click.Positive;
+    }
+}
