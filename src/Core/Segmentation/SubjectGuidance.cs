@@ -27,10 +27,18 @@ public sealed record SubjectGuidanceOptions
 
 /// <summary>What <see cref="SubjectGuidance.FirstClick"/> chose.</summary>
 /// <param name="Mask">The selection after the first click.</param>
-/// <param name="LowResLogits">Its low-res logits, to feed back with the next click.</param>
+/// <param name="Source">The prediction the chosen mask came from.</param>
+/// <param name="Proposal">The chosen proposal of <paramref name="Source"/>.</param>
 /// <param name="Box">The box that later clicks should keep sending with the points, or null when the plain click won.</param>
 /// <param name="Guided">True when the saliency prior changed the answer.</param>
-public sealed record GuidedClickResult(Mask Mask, LogitMap LowResLogits, BoxXyxy? Box, bool Guided);
+public sealed record GuidedClickResult(Mask Mask, MaskPrediction Source, MaskProposal Proposal, BoxXyxy? Box, bool Guided)
+{
+    /// <summary>The chosen mask's low-res logits, to feed back with the next click.</summary>
+    public LogitMap LowResLogits => Proposal.LowResLogits;
+
+    /// <summary>The chosen mask's logits at the image size.</summary>
+    public LogitMap Logits => Source.UpscaleLogits(Proposal);
+}
 
 /// <summary>
 /// Uses a salient-object map to read a first click the way an editor's user most often means it: "this object".
@@ -53,7 +61,7 @@ public static class SubjectGuidance
 
         var points = new[] { click };
         var plain = session.Predict(PromptSet.FromPoints(points), null, cancellationToken);
-        var fallback = new GuidedClickResult(plain.Mask, plain.LowResLogits, null, false);
+        var fallback = new GuidedClickResult(plain.Mask, plain, plain.Chosen, null, false);
 
         var region = saliency.ToMask(options.SaliencyThreshold).KeepComponentsContaining(click);
         if (region.BoundingBox() is not { } r) return fallback; // the click is not on the salient object: no opinion
@@ -77,7 +85,7 @@ public static class SubjectGuidance
                 if (agreement > best)
                 {
                     best = agreement;
-                    chosen = new GuidedClickResult(mask, p.LowResLogits, withBox, true);
+                    chosen = new GuidedClickResult(mask, prediction, p, withBox, true);
                 }
             }
         }

@@ -4,7 +4,9 @@ using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.IO;
+using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
 
 namespace SegPlugins.Scripting.Commands;
@@ -15,12 +17,13 @@ public static class SelectCommand
     public const string Usage = """
         segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
                        [--point X,Y[,1|0]]... [--box X0,Y0,X1,Y1] [--mask-in PREV_LOW.npy]
-                       [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy]
+                       [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide]
           Points and boxes are in source pixels; a point's third value is 1 (include, default) or 0 (exclude).
           --mask-in takes a low-res .npy written earlier with --low-res, to refine step by step.
+          --subject-guide reads a single click as "this object" with the u2netp subject model (see README).
         """;
 
-    private static readonly HashSet<string> Flags = new() { "--multimask" };
+    private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide" };
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -32,10 +35,13 @@ public static class SelectCommand
         string? cutout = args.Get("--cutout");
         string? logits = args.Get("--logits");
         string? lowRes = args.Get("--low-res");
+        bool guide = args.Flag("--subject-guide");
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");
+        if (guide && (prompts.Points.Count != 1 || !prompts.Points[0].Positive || prompts.Box is not null || prompts.MaskInput is not null))
+            throw new SegArgumentException("--subject-guide", "reads one first click: give exactly one including --point, without --box or --mask-in");
         outMask ??= Path.ChangeExtension(Path.GetFileName(image), null) + "-mask.png";
         foreach (var o in new[] { outMask, cutout, logits, lowRes })
             if (o is not null && SamePath(o, image))
@@ -47,20 +53,37 @@ public static class SelectCommand
         var sw = Stopwatch.StartNew();
         session.SetImage(img, ct);
         double encMs = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
-        var prediction = session.Predict(prompts, null, ct);
+        Mask mask;
+        LogitMap low;
+        Func<LogitMap> full;
+        float score;
+        string note = "";
+        if (guide)
+        {
+            using var subject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct);
+            sw.Restart();
+            var r = SubjectGuidance.FirstClick(session, prompts.Points[0], subject.Saliency(img, ct), null, ct);
+            (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
+            note = r.Box is { } b ? string.Create(CultureInfo.InvariantCulture, $", guided by the subject (box {b.X0:0},{b.Y0:0},{b.X1:0},{b.Y1:0})") : ", subject guide kept the plain click";
+        }
+        else
+        {
+            sw.Restart();
+            var prediction = session.Predict(prompts, null, ct);
+            (mask, low, full, score) = (prediction.Mask, prediction.LowResLogits, () => prediction.Logits, prediction.Score);
+        }
         double decMs = sw.Elapsed.TotalMilliseconds;
 
         foreach (var o in new[] { outMask, cutout, logits, lowRes })
             if (o is not null && Path.GetDirectoryName(Path.GetFullPath(o)) is { } dir) Directory.CreateDirectory(dir);
-        ImageIO.SaveGrayPng(prediction.Mask.Data, img.Width, img.Height, outMask);
-        if (cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, prediction.Mask), cutout);
-        if (logits is not null) NpyFile.Save(prediction.Logits, logits);
-        if (lowRes is not null) NpyFile.Save(prediction.LowResLogits, lowRes);
+        ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
+        if (cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), cutout);
+        if (logits is not null) NpyFile.Save(full(), logits);
+        if (lowRes is not null) NpyFile.Save(low, lowRes);
 
-        var area = prediction.Mask.Area();
+        var area = mask.Area();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{image}: {img.Width}x{img.Height}, mask {area} px ({100.0 * area / img.PixelCount:0.0}%), score {prediction.Score:0.000}, encoder {encMs:0} ms, click {decMs:0} ms -> {outMask}{(cutout is null ? "" : ", " + cutout)}"));
+            $"{image}: {img.Width}x{img.Height}, mask {area} px ({100.0 * area / img.PixelCount:0.0}%), score {score:0.000}, encoder {encMs:0} ms, click {decMs:0} ms{note} -> {outMask}{(cutout is null ? "" : ", " + cutout)}"));
         return 0;
     }
 

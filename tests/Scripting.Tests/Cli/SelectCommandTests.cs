@@ -37,6 +37,24 @@ public class SelectCommandTests
         Assert.Equal(0, refined.Row(290)[4 * 362]); // the spoon is out
     }
 
+    [Fact]
+    public void SubjectGuidedClickSelectsTheWholeCat()
+    {
+        using var t = new CliTemp();
+        // A click on the cat's chest: the reviewed reference mask is the whole cat.
+        var (code, stdout, stderr) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--subject-guide",
+            "--out", t.F("m.png"), "--logits", t.F("l.npy"), "--low-res", t.F("low.npy"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("subject", stdout);
+        var mask = Core.Masks.IO.MaskPng.LoadMask(t.F("m.png"));
+        var reference = Core.Masks.IO.MaskPng.LoadMask(Path.Combine(Root, "tests", "fixtures", "reference", "chelsea-cat.png"));
+        Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, reference), 0.9, 1.0);
+        // The logits written belong to the chosen mask: thresholding them at 0 gives the mask back.
+        var logits = Core.IO.NpyFile.Load(t.F("l.npy"));
+        Assert.Equal(mask.Data, logits.ToMask(0f).Data);
+        Assert.Equal(256 * 256 * 4 + 128, new FileInfo(t.F("low.npy")).Length);
+    }
+
     [Theory]
     [InlineData("no --point or --box", "select", "--image", "{coffee}")]
     [InlineData("x1 < x0", "select", "--image", "{coffee}", "--box", "300,10,100,200")]
@@ -54,6 +72,8 @@ public class SelectCommandTests
     [InlineData("not a device", "select", "--image", "{coffee}", "--point", "1,1", "--device", "tpu")]
     [InlineData("expected the 256x256 low-res logits", "select", "--image", "{coffee}", "--point", "1,1", "--mask-in", "{logits}")]
     [InlineData("outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
+    [InlineData("--subject-guide: reads one first click", "select", "--image", "{coffee}", "--point", "1,1", "--point", "5,5", "--subject-guide")]
+    [InlineData("--subject-guide: reads one first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide")]
     public void BadInputGetsAClearErrorAndNoOutput(string expected, params string[] args)
     {
         using var t = new CliTemp();
