@@ -277,6 +277,7 @@ public static class RunCommand
                         _ => "FAILED",
                     });
                     if (r.Status == RecipeStatus.Faulted && o.FailFast) runCts.Cancel();
+                    services.ItemFinished?.Invoke(r);
                 }
             }
             var workers = Enumerable.Range(0, Math.Min(o.Jobs, Math.Max(1, toRun.Count))).Select(_ => Task.Run(Worker, CancellationToken.None)).ToArray();
