@@ -18,7 +18,7 @@ public static class BenchCommand
           Medians of N runs (default 7) of the encoder and of clicks at 1 MP and 12 MP; segment-everything at 1 MP
           (16 points per side, at most 3 runs; --no-everything skips it) and FastSAM decoding on synthetic outputs.
         segplug bench long-run [--images N] [--recipe R.csx] [--jobs N] [--every N] [--size WxH] [--csv OUT.csv]
-          Runs N generated, all-different images (default 1000) through a recipe (default recipes/cutout.csx) and
+          Runs N generated, all-different images (default 1000) through a recipe (default: a u2netp cut-out) and
           samples working set and managed heap every --every images; prints the curve and its slope.
         """;
 
