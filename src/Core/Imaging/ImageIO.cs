@@ -176,7 +176,7 @@ public static class ImageIO
         if (width > options.MaxDimension || height > options.MaxDimension)
             throw new SegInputException(name, $"image is {width}x{height}; the largest side accepted is {options.MaxDimension} px");
         if ((long)width * height > options.MaxPixels)
-            throw new SegInputException(name, $"image is {width}x{height} = {(long)width * height / 1e6:0.#} MP, over the limit of {options.MaxPixels / 1e6:0.#} MP ({options.LimitName})");
+            throw new SegInputException(name, $"image is {width}x{height} = {(long)width * height / 1e6:0.##} MP, over the limit of {options.MaxPixels / 1e6:0.##} MP ({options.LimitName})");
     }
 
     private enum Format { Png, Jpeg, Bmp }

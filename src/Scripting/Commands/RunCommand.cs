@@ -264,7 +264,7 @@ public static class RunCommand
             ProtectedPaths = protectedPaths,
             InputLimits = o.MaxMegapixels is { } mp
                 ? Core.Imaging.ImageLoadOptions.Default with { MaxPixels = (long)Math.Round(mp * 1e6), LimitName = "--max-megapixels" }
-                : Core.Imaging.ImageLoadOptions.Default,
+                : Core.Imaging.ImageLoadOptions.Default with { LimitName = "--max-megapixels" },
             BaseDirectory = services.CurrentDirectory,
             Log = (input, msg) => progress.Line(stdout, $"[{input.RelativePath}] {msg}"),
             Progress = progress.ItemProgress,
@@ -284,7 +284,12 @@ public static class RunCommand
                     var input = toRun[i];
                     var r = await RecipeRunner.RunItemAsync(assembly, host, input, runCts.Token).ConfigureAwait(false);
                     results[i] = r;
-                    if (r.Succeeded) manifest.Record(input, recipe.Key, argsKey, r.Outputs, outDir);
+                    if (r.Succeeded)
+                    {
+                        manifest.Record(input, recipe.Key, argsKey, r.Outputs, outDir);
+                        try { manifest.SaveIfDue(outDir, fs); }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the final save reports it
+                    }
                     progress.ItemDone(input, r.Status switch
                     {
                         RecipeStatus.Success => "ok",
