@@ -79,6 +79,7 @@ public class SharedSessionStressTests(MobileSamFixture f)
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         int fixturePredictions = 0;
         using var start = new Barrier(3);
+        using var switchImages = new Barrier(2); // both embeddings exist before the switch: no encoder run is repeated
         var threads = new List<Thread>();
         for (int t = 0; t < 2; t++)
         {
@@ -92,7 +93,11 @@ public class SharedSessionStressTests(MobileSamFixture f)
                     for (int round = 0; round < 2; round++)
                     {
                         int i = (first + round) % 2;
-                        if (round > 0) view.SetImage(images[i]);                // switch images mid-way
+                        if (round > 0)
+                        {
+                            if (!switchImages.SignalAndWait(TimeSpan.FromMinutes(3))) throw new TimeoutException("the other thread did not reach the switch");
+                            view.SetImage(images[i]);                           // switch images mid-way (a cache hit)
+                        }
                         for (int p = 0; p < prompts[i].Length; p++)
                             AssertSame(serial[i][p], view.Predict(prompts[i][p]), $"thread {first}, image {i}, prompt {p}");
                     }
