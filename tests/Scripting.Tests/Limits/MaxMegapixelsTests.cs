@@ -4,7 +4,7 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Scripting.Recipes;
 using Xunit;
 
-namespace SegPlugins.Scripting.Tests.LongRuns;
+namespace SegPlugins.Scripting.Tests.Limits;
 
 /// <summary><c>segplug run --max-megapixels</c>: the per-image memory budget of a batch, checked from the header.</summary>
 public sealed class MaxMegapixelsTests : IDisposable
