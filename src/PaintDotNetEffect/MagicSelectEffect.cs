@@ -131,15 +131,21 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
         using var cts = new CancellationTokenSource();
         using var poll = new System.Threading.Timer(_ => { if (IsCancelRequested) cts.Cancel(); }, null, 50, 50);
         _input ??= ReadInput();
+        if (_input is null) return; // canvas over the size limit: the message is traced, the source stays unchanged
         var status = _renderer.Prepare(settings, _input, cts.Token);
         if (!status.IsReady) Trace.WriteLine("SegPlugins Magic Select: " + status.Message);
         _prepared = true;
     }
 
-    private MagicSelectInput ReadInput()
+    private MagicSelectInput? ReadInput()
     {
         using IEffectInputBitmap<ColorBgra32> source = Environment.GetSourceBitmapBgra32();
         SizeInt32 size = source.Size;
+        if (MagicSelectRenderer.CheckCanvasSize(size.Width, size.Height, _renderer.MaxPixels) is { } tooLarge)
+        {
+            Trace.WriteLine("SegPlugins Magic Select: " + tooLarge.Message);
+            return null;
+        }
         var image = new BgraImage(size.Width, size.Height);
         using (IBitmapLock<ColorBgra32> sourceLock = source.Lock(new RectInt32(0, 0, size)))
         {

@@ -88,12 +88,14 @@ internal sealed record Run(RunCommand.RunReport Report, string Stdout, string St
 /// </summary>
 internal sealed class TextImageCodec : IImageCodec
 {
-    public BgraImage Load(string path)
+    public BgraImage Load(string path, ImageLoadOptions limits)
     {
         string text = File.ReadAllText(path);
         var parts = text.Trim().Split(' ');
         if (parts.Length != 4 || parts[0] != "TESTIMG")
             throw new SegInputException(path, "not a test image");
+        if ((long)int.Parse(parts[1], CultureInfo.InvariantCulture) * int.Parse(parts[2], CultureInfo.InvariantCulture) > limits.MaxPixels)
+            throw new SegInputException(path, $"over the limit ({limits.LimitName})");
         var img = new BgraImage(int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
         byte shade = byte.Parse(parts[3], CultureInfo.InvariantCulture);
         img.Pixels.AsSpan().Fill(shade);

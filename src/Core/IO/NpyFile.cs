@@ -73,6 +73,11 @@ public static class NpyFile
         long count = shape[0] * shape[1];
         if (shape[0] <= 0 || shape[1] <= 0 || count > MaxElements)
             throw new SegInputException(name, $".npy shape ({shape[0]}, {shape[1]}) is out of range (1..{MaxElements} elements)");
+        // A few hundred bytes may declare a 400 MB array: when the length is known, the data must be there before
+        // the array is allocated.
+        long need = count * sizeof(float);
+        if (s.CanSeek && s.Length - s.Position < need)
+            throw new SegInputException(name, $".npy data is truncated; shape ({shape[0]}, {shape[1]}) needs {need} bytes but the file holds {Math.Max(0, s.Length - s.Position)}");
         var data = new float[count];
         var bytes = MemoryMarshal.AsBytes(data.AsSpan());
         if (ReadFull(s, bytes) < bytes.Length)

@@ -17,6 +17,9 @@ public sealed record ImageLoadOptions
     /// <summary>Largest accepted width or height.</summary>
     public int MaxDimension { get; init; } = 65_535;
 
+    /// <summary>What a refusal names as the source of <see cref="MaxPixels"/> (e.g. the command-line option that set it).</summary>
+    public string LimitName { get; init; } = "ImageLoadOptions.MaxPixels";
+
     public static ImageLoadOptions Default { get; } = new();
 }
 
@@ -173,7 +176,7 @@ public static class ImageIO
         if (width > options.MaxDimension || height > options.MaxDimension)
             throw new SegInputException(name, $"image is {width}x{height}; the largest side accepted is {options.MaxDimension} px");
         if ((long)width * height > options.MaxPixels)
-            throw new SegInputException(name, $"image is {width}x{height} = {(long)width * height / 1e6:0.#} MP, over the limit of {options.MaxPixels / 1e6:0.#} MP (ImageLoadOptions.MaxPixels)");
+            throw new SegInputException(name, $"image is {width}x{height} = {(long)width * height / 1e6:0.##} MP, over the limit of {options.MaxPixels / 1e6:0.##} MP ({options.LimitName})");
     }
 
     private enum Format { Png, Jpeg, Bmp }

@@ -17,10 +17,14 @@ public static class BenchCommand
         segplug bench [--model ID | --encoder E --decoder D] [--image IMG] [--repeat N] [--json [OUT.json]]
           Medians of N runs (default 7) of the encoder and of clicks at 1 MP and 12 MP; segment-everything at 1 MP
           (16 points per side, at most 3 runs; --no-everything skips it) and FastSAM decoding on synthetic outputs.
+        segplug bench long-run [--images N] [--recipe R.csx] [--jobs N] [--every N] [--size WxH] [--csv OUT.csv]
+          Runs N generated, all-different images (default 1000) through a recipe (default: a u2netp cut-out) and
+          samples working set and managed heap every --every images; prints the curve and its slope.
         """;
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
+        if (argv.Length > 0 && argv[0] == "long-run") return await LongRunBench.RunAsync(argv[1..], stdout, stderr, ct);
         var args = new ArgReader(argv, new HashSet<string> { "--json", "--no-everything" });
         var model = ModelArgs.Read(args);
         string image = args.Get("--image") ?? DefaultSample();

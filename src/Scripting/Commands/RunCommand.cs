@@ -31,6 +31,8 @@ public static class RunCommand
           --force           run every input even when its outputs are up to date
           --shard K/N       run only the K-th of N deterministic slices (K is 1-based)
           --restricted      refuse recipes that use files, processes, network, reflection or native code
+          --max-megapixels N  fail (only) the inputs larger than N megapixels, checked from the file header before
+                            decoding, so one huge or hostile file cannot exhaust memory (default 100)
         """;
 
     /// <summary>Runs the command. Returns 0 when every input succeeded or was up to date, 1 when some failed,
@@ -54,6 +56,7 @@ public static class RunCommand
         public string? Model, Encoder, Decoder, Device;
         public bool DryRun, FailFast, Force, Restricted;
         public (int K, int N)? Shard;
+        public double? MaxMegapixels;
     }
 
     /// <summary>What happened to every input, for tests and the summary.</summary>
@@ -109,6 +112,15 @@ public static class RunCommand
                 case "--fail-fast": o.FailFast = true; break;
                 case "--force": o.Force = true; break;
                 case "--restricted": o.Restricted = true; break;
+                case "--max-megapixels":
+                    {
+                        string v = Value();
+                        // 10,000 MP is past any decodable image (65,535 px sides are refused anyway); the bound keeps the long arithmetic exact.
+                        if (!double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double mp) || !(mp > 0) || mp > 10_000)
+                            throw new SegArgumentException("--max-megapixels", $"expected a number of megapixels above 0 and at most 10000, got \"{v}\"");
+                        o.MaxMegapixels = mp;
+                        break;
+                    }
                 case "--shard":
                     {
                         string v = Value();
@@ -250,6 +262,9 @@ public static class RunCommand
             Codec = services.Codec,
             Segmenter = segmenter,
             ProtectedPaths = protectedPaths,
+            InputLimits = o.MaxMegapixels is { } mp
+                ? Core.Imaging.ImageLoadOptions.Default with { MaxPixels = (long)Math.Round(mp * 1e6), LimitName = "--max-megapixels" }
+                : Core.Imaging.ImageLoadOptions.Default with { LimitName = "--max-megapixels" },
             BaseDirectory = services.CurrentDirectory,
             Log = (input, msg) => progress.Line(stdout, $"[{input.RelativePath}] {msg}"),
             Progress = progress.ItemProgress,
@@ -269,7 +284,12 @@ public static class RunCommand
                     var input = toRun[i];
                     var r = await RecipeRunner.RunItemAsync(assembly, host, input, runCts.Token).ConfigureAwait(false);
                     results[i] = r;
-                    if (r.Succeeded) manifest.Record(input, recipe.Key, argsKey, r.Outputs, outDir);
+                    if (r.Succeeded)
+                    {
+                        manifest.Record(input, recipe.Key, argsKey, r.Outputs, outDir);
+                        try { manifest.SaveIfDue(outDir, fs); }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the final save reports it
+                    }
                     progress.ItemDone(input, r.Status switch
                     {
                         RecipeStatus.Success => "ok",
@@ -277,6 +297,7 @@ public static class RunCommand
                         _ => "FAILED",
                     });
                     if (r.Status == RecipeStatus.Faulted && o.FailFast) runCts.Cancel();
+                    services.ItemFinished?.Invoke(r);
                 }
             }
             var workers = Enumerable.Range(0, Math.Min(o.Jobs, Math.Max(1, toRun.Count))).Select(_ => Task.Run(Worker, CancellationToken.None)).ToArray();

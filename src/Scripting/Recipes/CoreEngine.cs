@@ -43,7 +43,7 @@ internal static class CoreEngine
 
     private sealed class CoreCodec : IImageCodec
     {
-        public BgraImage Load(string path) => ImageIO.Load(path);
+        public BgraImage Load(string path, ImageLoadOptions limits) => ImageIO.Load(path, limits);
 
         public void WritePng(BgraImage image, Stream destination) => ImageIO.EncodePng(image, destination);
 

@@ -20,6 +20,9 @@ internal sealed class RecipeHost
     public required IImageCodec Codec { get; init; }
     public SharedSegmenter? Segmenter { get; init; }
 
+    /// <summary>Pixel limits of every image a recipe reads (<c>--max-megapixels</c>), checked from the header before decoding.</summary>
+    public Core.Imaging.ImageLoadOptions InputLimits { get; init; } = Core.Imaging.ImageLoadOptions.Default;
+
     /// <summary>Relative paths given to <see cref="RecipeGlobals.LoadImage"/> resolve against this (the run's current directory).</summary>
     public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
 

@@ -7,7 +7,8 @@ namespace SegPlugins.Scripting.Recipes;
 /// <summary>Image reading and PNG encoding, provided by Core; a seam so host tests can inject failures.</summary>
 internal interface IImageCodec
 {
-    BgraImage Load(string path);
+    /// <summary>Reads an image; <paramref name="limits"/> are checked from the header before decoding.</summary>
+    BgraImage Load(string path, ImageLoadOptions limits);
 
     void WritePng(BgraImage image, Stream destination);
 

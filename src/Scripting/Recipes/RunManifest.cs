@@ -6,7 +6,8 @@ namespace SegPlugins.Scripting.Recipes;
 /// <summary>
 /// Per-output-directory record of what earlier runs produced (<c>.segplug-manifest.json</c>), so a re-run skips
 /// inputs whose outputs are newer than the input and the recipe and were made by the same recipe and arguments.
-/// Written atomically at the end of a run (also a cancelled one). An unreadable manifest just means nothing is skipped.
+/// Written atomically during a run (see <see cref="SaveIfDue"/>) and at its end (also a cancelled one), so a killed
+/// run still lets the next one skip most of what it finished. An unreadable manifest just means nothing is skipped.
 /// </summary>
 internal sealed class RunManifest
 {
@@ -15,7 +16,19 @@ internal sealed class RunManifest
 
     private readonly Dictionary<string, Item> _items;
     private readonly object _gate = new();
+    private readonly object _saveGate = new();
     private bool _dirty;
+    private int _recordedSinceSave;
+    private long _lastSaveTicks = Environment.TickCount64;
+
+    /// <summary>
+    /// A killed run redoes at most this fraction of the items it finished: saving when the unsaved items reach a
+    /// sixteenth of all recorded ones makes the saves' total size linear in the batch, not quadratic.
+    /// </summary>
+    private const int UnsavedFraction = 16;
+
+    /// <summary>...or at most this much work, whichever comes first.</summary>
+    private const long MaxUnsavedMilliseconds = 2000;
 
     internal sealed record Item(
         [property: JsonPropertyName("recipe")] string RecipeKey,
@@ -74,10 +87,34 @@ internal sealed class RunManifest
         {
             _items[input.FullPath] = new Item(recipeKey, argsKey, rel);
             _dirty = true;
+            _recordedSinceSave++;
         }
     }
 
+    /// <summary>
+    /// Saves when enough was recorded since the last save (see <see cref="UnsavedFraction"/>) or enough time passed.
+    /// Returns whether it saved. Called after every finished item; the run's final <see cref="Save"/> still follows.
+    /// </summary>
+    public bool SaveIfDue(string outputDir, IRecipeFileSystem fs)
+    {
+        lock (_gate)
+        {
+            if (_recordedSinceSave == 0) return false;
+            bool enough = _recordedSinceSave >= Math.Max(1, _items.Count / UnsavedFraction);
+            bool late = Environment.TickCount64 - Interlocked.Read(ref _lastSaveTicks) >= MaxUnsavedMilliseconds;
+            if (!enough && !late) return false;
+        }
+        Save(outputDir, fs);
+        return true;
+    }
+
     public void Save(string outputDir, IRecipeFileSystem fs)
+    {
+        // One save at a time: two overlapping saves could rename an older snapshot over a newer one.
+        lock (_saveGate) SaveCore(outputDir, fs);
+    }
+
+    private void SaveCore(string outputDir, IRecipeFileSystem fs)
     {
         byte[] bytes;
         lock (_gate)
@@ -85,23 +122,33 @@ internal sealed class RunManifest
             if (!_dirty) return;
             bytes = JsonSerializer.SerializeToUtf8Bytes(new Document(1, _items), new JsonSerializerOptions { WriteIndented = true });
             _dirty = false;
+            _recordedSinceSave = 0;
+            Interlocked.Exchange(ref _lastSaveTicks, Environment.TickCount64);
         }
-        string final = Path.Combine(outputDir, FileName);
-        string temp;
-        using (var s = fs.CreateTemp(outputDir, FileName, out temp))
+        try
         {
-            try
+            string final = Path.Combine(outputDir, FileName);
+            string temp;
+            using (var s = fs.CreateTemp(outputDir, FileName, out temp))
             {
-                s.Write(bytes);
-                if (s is FileStream f) f.Flush(flushToDisk: true);
+                try
+                {
+                    s.Write(bytes);
+                    if (s is FileStream f) f.Flush(flushToDisk: true);
+                }
+                catch
+                {
+                    s.Dispose();
+                    fs.DeleteIfExists(temp);
+                    throw;
+                }
             }
-            catch
-            {
-                s.Dispose();
-                fs.DeleteIfExists(temp);
-                throw;
-            }
+            fs.Move(temp, final);
         }
-        fs.Move(temp, final);
+        catch
+        {
+            lock (_gate) _dirty = true; // not on disk: a later save must still write it
+            throw;
+        }
     }
 }

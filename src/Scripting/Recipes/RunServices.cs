@@ -15,6 +15,9 @@ internal sealed record RunServices
     /// <summary>Null: a bar when stderr is the console and not redirected, plain lines otherwise.</summary>
     public bool? InteractiveProgress { get; init; }
 
+    /// <summary>Called on a worker thread after every finished input (the long-run bench samples memory here).</summary>
+    public Action<RecipeResult>? ItemFinished { get; init; }
+
     public static RunServices Default() => new()
     {
         FileSystem = RecipeFileSystem.Instance,

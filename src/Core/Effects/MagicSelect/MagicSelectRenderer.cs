@@ -41,6 +41,27 @@ public sealed class MagicSelectRenderer
     /// </summary>
     public bool ShowProblemOverlay { get; init; }
 
+    /// <summary>
+    /// Default of <see cref="MaxPixels"/>: the file loader's limit. The effect keeps several full-size planes (a copy
+    /// of the source, the selection, masks, the output: about 20 bytes a pixel), so 100 MP already needs about 2 GB.
+    /// </summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    /// <summary>Largest canvas (width*height) the effect works on; larger ones get one clear message and the source unchanged.</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>
+    /// The refusal for a canvas over <paramref name="maxPixels"/>, or null when it fits. Hosts call this before copying
+    /// the canvas so that a huge one costs nothing.
+    /// </summary>
+    public static EffectStatus? CheckCanvasSize(int width, int height, long maxPixels = DefaultMaxPixels)
+    {
+        long pixels = (long)width * height;
+        if (pixels <= maxPixels) return null;
+        return new EffectStatus(EffectStatusKind.Error,
+            $"The image is {width}x{height} = {pixels / 1e6:0.##} MP; Magic Select works on images up to {maxPixels / 1e6:0.##} MP. Crop or resize a copy of the image and select there.");
+    }
+
     /// <summary>The status of the last <see cref="Prepare"/>, or null before the first.</summary>
     public EffectStatus? Status => _prepared?.Status;
 
@@ -64,6 +85,14 @@ public sealed class MagicSelectRenderer
         if (input is null) return Fail(null, new EffectStatus(EffectStatusKind.Error, "input: the source image is missing"));
         lock (_prepareLock)
         {
+            if (CheckCanvasSize(input.Source.Width, input.Source.Height, MaxPixels) is { } tooLarge)
+            {
+                // Checked before hashing or hatching: nothing here may allocate another full-size plane.
+                _lastSettings = null;
+                _lastInput = null;
+                _prepared = new Prepared(input.Source, tooLarge);
+                return tooLarge;
+            }
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();

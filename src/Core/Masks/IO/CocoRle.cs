@@ -119,18 +119,28 @@ public static class CocoRle
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>Parses either counts form; <paramref name="source"/> names the input in errors.</summary>
-    public static Mask FromJson(string json, string source = "RLE JSON")
+    /// <summary>How deep an RLE document may nest; the format itself needs two levels.</summary>
+    public const int MaxJsonDepth = 8;
+
+    /// <summary>
+    /// Parses either counts form; <paramref name="source"/> names the input in errors. A few bytes can declare a
+    /// huge mask (one run of four billion pixels), so the declared size is checked against
+    /// <paramref name="maxMegapixels"/> before the mask is allocated.
+    /// </summary>
+    public static Mask FromJson(string json, string source = "RLE JSON", double maxMegapixels = MaskPng.DefaultMaxMegapixels)
     {
+        if (!(maxMegapixels > 0)) throw new SegArgumentException(nameof(maxMegapixels), $"must be positive, got {maxMegapixels}");
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("size", out var size) || !root.TryGetProperty("counts", out var counts))
                 throw new SegInputException(source, "expected an object {\"size\":[height,width],\"counts\":...}");
             if (size.ValueKind != JsonValueKind.Array || size.GetArrayLength() != 2
                 || !size[0].TryGetInt32(out int h) || !size[1].TryGetInt32(out int w))
                 throw new SegInputException(source, "\"size\" must be [height, width] integers");
+            if (h > 0 && w > 0 && (double)w * h > maxMegapixels * 1e6)
+                throw new SegInputException(source, $"declares a {w}x{h} mask = {(double)w * h / 1e6:0.#} MP, over the limit of {maxMegapixels} MP");
             uint[] runs;
             if (counts.ValueKind == JsonValueKind.String) runs = DecompressCounts(counts.GetString()!);
             else if (counts.ValueKind == JsonValueKind.Array)
@@ -146,7 +156,7 @@ public static class CocoRle
             else throw new SegInputException(source, "\"counts\" must be a list of run lengths or a compressed string");
             return Decode(h, w, runs);
         }
-        catch (JsonException e) { throw new SegInputException(source, $"not valid JSON: {e.Message}", e); }
+        catch (JsonException e) { throw new SegInputException(source, $"not valid JSON or nested deeper than {MaxJsonDepth} levels: {e.Message}", e); }
         catch (SegArgumentException e) { throw new SegInputException(source, e.Message, e); }
     }
 

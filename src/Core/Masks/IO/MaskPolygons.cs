@@ -187,11 +187,19 @@ public static class MaskPolygons
         w.WriteEndArray();
     }
 
-    public static PolygonSet FromJson(string json, string source = "polygon JSON")
+    /// <summary>How deep a polygon document may nest; the format itself needs six levels (holes are rings of pairs).</summary>
+    public const int MaxJsonDepth = 16;
+
+    /// <summary>
+    /// Parses the JSON of <see cref="ToJson"/>. The canvas size is checked against <paramref name="maxMegapixels"/>
+    /// before anything is allocated for it: a few bytes can declare a canvas far larger than memory.
+    /// </summary>
+    public static PolygonSet FromJson(string json, string source = "polygon JSON", double maxMegapixels = MaskPng.DefaultMaxMegapixels)
     {
+        if (!(maxMegapixels > 0)) throw new SegArgumentException(nameof(maxMegapixels), $"must be positive, got {maxMegapixels}");
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("width", out var we) || !we.TryGetInt32(out int width)
@@ -199,6 +207,8 @@ public static class MaskPolygons
                 || !root.TryGetProperty("polygons", out var ps) || ps.ValueKind != JsonValueKind.Array)
                 throw new SegInputException(source, "expected {\"width\":W,\"height\":H,\"polygons\":[{\"outer\":[[x,y],...],\"holes\":[...]}]}");
             MaskChecks.Size(width, height, "polygon canvas");
+            if ((double)width * height > maxMegapixels * 1e6)
+                throw new SegInputException(source, $"declares a {width}x{height} canvas = {(double)width * height / 1e6:0.#} MP, over the limit of {maxMegapixels} MP");
             var polys = new List<Polygon>();
             int pi = 0;
             foreach (var p in ps.EnumerateArray())
@@ -217,7 +227,7 @@ public static class MaskPolygons
             }
             return new PolygonSet(width, height, polys);
         }
-        catch (JsonException e) { throw new SegInputException(source, $"not valid JSON: {e.Message}", e); }
+        catch (JsonException e) { throw new SegInputException(source, $"not valid JSON or nested deeper than {MaxJsonDepth} levels: {e.Message}", e); }
         catch (SegArgumentException e) { throw new SegInputException(source, e.Message, e); }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Internal;
 using N = SegPlugins.Core.Segmentation.Sam.SamTensorNames;
 
 namespace SegPlugins.Core.Segmentation.Sam;
@@ -18,6 +19,8 @@ internal sealed class SamDecoder : IDisposable
     private static readonly string[] AllOutputs = [N.Masks, N.IouPredictions, N.LowResMasks];
     private readonly string[] _inputNames;
     private readonly string[]? _tapOutputs;
+    private readonly RunGate _gate;
+    private int _maskCount; // 0 until known; an int so that threads never see a torn Nullable<int>
 
     private SamDecoder(InferenceSession session, string modelName, bool hasOrigImSize, bool hasMasks, int? maskCount, ExecutionDevice device, MultimaskTaps? taps)
     {
@@ -27,8 +30,9 @@ internal sealed class SamDecoder : IDisposable
         ModelName = modelName;
         _hasOrigImSize = hasOrigImSize;
         _hasMasksOutput = hasMasks;
-        MaskCount = maskCount;
+        _maskCount = maskCount ?? 0;
         Device = device;
+        _gate = new RunGate(modelName);
         _inputNames = hasOrigImSize
             ? [N.ImageEmbeddings, N.PointCoords, N.PointLabels, N.MaskInput, N.HasMaskInput, N.OrigImSize]
             : [N.ImageEmbeddings, N.PointCoords, N.PointLabels, N.MaskInput, N.HasMaskInput];
@@ -39,7 +43,7 @@ internal sealed class SamDecoder : IDisposable
     public string Path { get; private init; } = "";
 
     /// <summary>1 or 4 when known from metadata; null until the first run when the dimension is symbolic.</summary>
-    public int? MaskCount { get; private set; }
+    public int? MaskCount => Volatile.Read(ref _maskCount) is int k and > 0 ? k : null;
 
     public bool CanUpscaleInGraph => _hasMasksOutput && _hasOrigImSize;
 
@@ -97,6 +101,7 @@ internal sealed class SamDecoder : IDisposable
     /// </summary>
     public Result Run(float[] embedding, float[] coords, float[] labels, float[]? maskInput, int origWidth, int origHeight, bool inGraphUpscale, CancellationToken ct)
     {
+        using var lease = _gate.Enter();
         int n = labels.Length;
         using var vEmb = OrtValue.CreateTensorValueFromMemory(embedding, [1, 256, 64, 64]);
         using var vCoords = OrtValue.CreateTensorValueFromMemory(coords, [1, n, 2]);
@@ -120,7 +125,7 @@ internal sealed class SamDecoder : IDisposable
             int k = (int)lowShape[1];
             if (k != scores.Length || (k != 1 && k != 4))
                 throw new SegModelException(ModelName, $"decoder returned {k} masks and {scores.Length} scores; expected 1 or 4 of each");
-            MaskCount ??= k;
+            Interlocked.CompareExchange(ref _maskCount, k, 0);
             var lowSpan = outputs[o + 1].GetTensorDataAsSpan<float>();
             var low = new float[k][];
             for (int i = 0; i < k; i++) low[i] = lowSpan.Slice(i * 65536, 65536).ToArray();
@@ -148,5 +153,8 @@ internal sealed class SamDecoder : IDisposable
 
     private static readonly float[] ZeroMask = new float[256 * 256];
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_gate.Close()) _session.Dispose();
+    }
 }

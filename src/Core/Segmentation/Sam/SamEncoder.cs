@@ -2,6 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Internal;
 
 namespace SegPlugins.Core.Segmentation.Sam;
 
@@ -19,6 +20,7 @@ internal sealed class SamEncoder : IDisposable
     private readonly string _inputName;
     private readonly string _outputName;
     private readonly TensorElementType _inputType;
+    private readonly RunGate _gate;
 
     private SamEncoder(InferenceSession session, string modelName, string input, string output, InputLayout layout, TensorElementType inputType, ExecutionDevice device)
     {
@@ -29,6 +31,7 @@ internal sealed class SamEncoder : IDisposable
         Layout = layout;
         _inputType = inputType;
         Device = device;
+        _gate = new RunGate(modelName);
     }
 
     public string ModelName { get; }
@@ -124,6 +127,7 @@ internal sealed class SamEncoder : IDisposable
 
     private float[] Run(OrtValue input, CancellationToken ct)
     {
+        using var lease = _gate.Enter();
         using var runOptions = new RunOptions();
         using var reg = ct.Register(() => runOptions.Terminate = true);
         try
@@ -145,5 +149,8 @@ internal sealed class SamEncoder : IDisposable
         }
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_gate.Close()) _session.Dispose();
+    }
 }

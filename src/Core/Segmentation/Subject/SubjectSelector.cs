@@ -34,9 +34,11 @@ public sealed class SubjectSelector : IDisposable
     private readonly InferenceSession _session;
     private readonly string _input;
     private readonly string _output;
+    private readonly Inference.Internal.RunGate _gate;
 
     private SubjectSelector(InferenceSession session, string input, string output, string name)
     {
+        _gate = new Inference.Internal.RunGate(name);
         _session = session;
         _input = input;
         _output = output;
@@ -81,6 +83,7 @@ public sealed class SubjectSelector : IDisposable
         var rgb = PilResize.ResizeBgraToRgb(image.Pixels, image.Width, image.Height, image.Stride, InputSize, InputSize);
         var input = Preprocess(rgb);
         float[] map;
+        using (_gate.Enter())
         using (var runOptions = new RunOptions())
         using (cancellationToken.Register(() => runOptions.Terminate = true))
         using (var tensor = OrtValue.CreateTensorValueFromMemory(input, [1, 3, InputSize, InputSize]))
@@ -171,5 +174,8 @@ public sealed class SubjectSelector : IDisposable
         return new PromptSet { Box = box, Points = [PointPrompt.Include(best % w + 0.5f, best / w + 0.5f)] };
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_gate.Close()) _session.Dispose();
+    }
 }
