@@ -233,6 +233,11 @@ public static class RunCommand
             return new RunReport(ExitOk, [], skipped, toRun, compiled.Diagnostics, recipe);
         }
 
+        // A killed run leaves hidden staging files; remove those whose writer is gone before starting.
+        int swept = StagingFiles.SweepStale(outDir);
+        if (swept > 0)
+            await stderr.WriteLineAsync($"segplug run: removed {swept} unfinished temporary file(s) of an earlier, interrupted run from {outDir}").ConfigureAwait(false);
+
         // The output directory must be creatable and writable; find out once, not once per input.
         try
         {

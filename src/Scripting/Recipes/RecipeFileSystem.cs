@@ -31,7 +31,8 @@ internal sealed class RecipeFileSystem : IRecipeFileSystem
     public Stream CreateTemp(string directory, string finalName, out string tempPath)
     {
         // Leading dot and .tmp suffix: hidden on Unix, and never matched by image globs if a crash leaves one behind.
-        tempPath = Path.Combine(directory, $".{finalName}.{Guid.NewGuid():N}.tmp");
+        // The writer's process id lets a later run tell a dead writer's leftovers from a live run's files.
+        tempPath = Path.Combine(directory, StagingFiles.Name(finalName, Environment.ProcessId));
         return new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
     }
 
@@ -63,5 +64,50 @@ internal sealed class RecipeFileSystem : IRecipeFileSystem
         var buffer = new byte[fs.Length];
         fs.ReadExactly(buffer);
         return buffer;
+    }
+}
+
+/// <summary>Names of output staging files, and the sweep that removes those a killed run left behind.</summary>
+internal static partial class StagingFiles
+{
+    public static string Name(string finalName, int processId) => $".{finalName}.{processId}-{Guid.NewGuid():N}.tmp";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\..+\.(\d{1,10})-[0-9a-f]{32}\.tmp$")]
+    private static partial System.Text.RegularExpressions.Regex Pattern();
+
+    /// <summary>
+    /// Deletes staging files under <paramref name="outDir"/> whose writing process is gone. Files of live processes
+    /// (another shard writing to the same folder) stay; so does anything that does not look like a staging file.
+    /// Returns the number deleted.
+    /// </summary>
+    public static int SweepStale(string outDir, Func<int, bool>? isAlive = null)
+    {
+        if (!Directory.Exists(outDir)) return 0;
+        isAlive ??= IsProcessAlive;
+        int deleted = 0;
+        IEnumerable<string> files;
+        try { files = Directory.EnumerateFiles(outDir, ".*.tmp", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 }).ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return 0; }
+        foreach (var path in files)
+        {
+            var m = Pattern().Match(Path.GetFileName(path));
+            if (!m.Success || !int.TryParse(m.Groups[1].ValueSpan, out int pid)) continue;
+            if (pid == Environment.ProcessId || isAlive(pid)) continue;
+            try { File.Delete(path); deleted++; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* left for a later sweep */ }
+        }
+        return deleted;
+    }
+
+    private static bool IsProcessAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }          // no such process
+        catch (InvalidOperationException) { return false; }
+        catch (System.ComponentModel.Win32Exception) { return true; } // exists but not ours to inspect: keep its files
     }
 }

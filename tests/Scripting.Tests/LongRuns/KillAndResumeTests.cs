@@ -107,6 +107,8 @@ public sealed partial class KillAndResumeTests(ITestOutputHelper log)
         CheckOutputs(outDir, reference);
         Assert.Equal(2 * Images, OutputCount(outDir));
         Assert.Equal(Images, RecordedItems(outDir));
+        // The killed writers' staging files were swept by the final run: only finished outputs remain.
+        Assert.Equal(0, TempCount(outDir));
     }
 
     private static string ChildCache(Workspace ws) => Path.Combine(ws.Root, ".child-cache");
