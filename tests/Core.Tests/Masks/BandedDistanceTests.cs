@@ -79,4 +79,30 @@ public class BandedDistanceTests
             for (int i = 0; i < dist.Length; i++) Assert.Equal(dist[i] > r * r, shrunk.Data[i] != 0);
         }
     }
+
+    [Theory]
+    [InlineData(1f, 1)]
+    [InlineData(4f, 3)]
+    [InlineData(8f, 5)]
+    [InlineData(13.5f, 2)]
+    [InlineData(29f, 4)]
+    public void NarrowFeatherMatchesTheTransformRampForAnyBandSplit(float width, int bands)
+    {
+        int c = (int)Math.Ceiling(width / 2 + 0.5) + 1;
+        Assert.True(c <= Feathering.MaxNarrowReach);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            int w = 160 + 37 * seed, h = 120;
+            var m = Scene(w, h, seed);
+            Assert.Equal(Feathering.DistanceViaTransform(m.Data, w, h, width), Feathering.DistanceBanded(m.Data, w, h, width, c, bands));
+        }
+    }
+
+    [Fact]
+    public void LargeMaskFeatherTakesTheParallelPathAndStaysExact()
+    {
+        int w = 700, h = 520;
+        var m = Scene(w, h, 5);
+        Assert.Equal(Feathering.DistanceViaTransform(m.Data, w, h, 8f), m.Feather(8f).Data);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SegPlugins.Core.Masks.Internal;
 
 /// <summary>
@@ -184,6 +185,7 @@ internal static class DistanceTransform
 
     private readonly struct RadiusRows(byte[] dst, int width, int r, int[] reach, byte inside, byte outside) : CappedColumns.IRowSink
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Row(int y, ReadOnlySpan<byte> g)
         {
             var d = dst.AsSpan(y * width, width);
