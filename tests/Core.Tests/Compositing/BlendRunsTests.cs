@@ -101,4 +101,26 @@ public class BlendRunsTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(2, 33, 17)]
+    [InlineData(4, 40, 31)]
+    [InlineData(7, 50, 50)]
+    [InlineData(256, 300, 5)]
+    public void ReductionIsTheRoundedBlockMean(int f, int w, int h)
+    {
+        var img = Noise(w, h, f, someTranslucent: true);
+        var small = BackgroundRows.Reduce(img, f);
+        int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+        Assert.Equal((sw, sh), (small.Width, small.Height));
+        for (int sy = 0; sy < sh; sy++)
+            for (int sx = 0; sx < sw; sx++)
+                for (int c = 0; c < 4; c++)
+                {
+                    long sum = 0, n = 0;
+                    for (int y = sy * f; y < Math.Min(h, sy * f + f); y++)
+                        for (int x = sx * f; x < Math.Min(w, sx * f + f); x++) { sum += img.Row(y)[x * 4 + c]; n++; }
+                    Assert.Equal((byte)((sum + n / 2) / n), small.Row(sy)[sx * 4 + c]);
+                }
+    }
 }

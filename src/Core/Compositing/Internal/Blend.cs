@@ -47,46 +47,74 @@ internal sealed class BackgroundRows
     /// </summary>
     public static BackgroundRows Blurred(BgraImage image, double sigma)
     {
-        int f = Math.Max(2, (int)(sigma / 2));
+        // Blocks stop growing at 256 px (16-bit row sums); the small blur takes the rest of σ.
+        int f = Math.Clamp((int)(sigma / 2), 2, 256);
         int w = image.Width, h = image.Height;
         int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
-        var small = new BgraImage(sw, sh);
-        ParallelRows.For(sh, (long)w * f * 4, (r0, r1) =>
-        {
-            var acc = new int[sw * 4];
-            for (int sy = r0; sy < r1; sy++)
-            {
-                Array.Clear(acc);
-                int ya = sy * f, yb = Math.Min(h, ya + f);
-                for (int y = ya; y < yb; y++)
-                {
-                    var src = image.Row(y);
-                    for (int sx = 0, x = 0; sx < sw; sx++)
-                    {
-                        int a = sx * 4;
-                        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                        for (int xe = Math.Min(w, x + f); x < xe; x++)
-                        {
-                            int p = x * 4;
-                            s0 += src[p]; s1 += src[p + 1]; s2 += src[p + 2]; s3 += src[p + 3];
-                        }
-                        acc[a] += s0; acc[a + 1] += s1; acc[a + 2] += s2; acc[a + 3] += s3;
-                    }
-                }
-                var dst = small.Row(sy);
-                for (int sx = 0; sx < sw; sx++)
-                {
-                    int n = (Math.Min(w, sx * f + f) - sx * f) * (yb - ya);
-                    for (int c = 0; c < 4; c++) dst[sx * 4 + c] = (byte)((acc[sx * 4 + c] + n / 2) / n);
-                }
-            }
-        });
+        var small = Reduce(image, f);
         double rest = Math.Sqrt(Math.Max(0, sigma * sigma - f * f / 4.0)) / f;
         BoxBlur.Blur(small.Pixels, 0, small.Stride, sw, sh, 4, BoxBlur.RadiusForSigma(rest), 3);
         var rows = new BackgroundRows { _kind = Kind.Cover, _pic = small };
         Axis(w, sw, f, 0, out rows._cx0, out rows._cx1, out rows._cfx);
         Axis(h, sh, f, 0, out rows._cy0, out rows._cy1, out rows._cfy);
         return rows;
+    }
+
+    /// <summary>
+    /// Mean of each f x f block (partial blocks at the right and bottom edges average what they cover), rounded to
+    /// nearest. Rows of a block are first summed in 16 bits with vector adds, then each block sums its columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static BgraImage Reduce(BgraImage image, int f)
+    {
+        if (f < 1 || f > 257) throw new ArgumentOutOfRangeException(nameof(f), "block sums must fit 16 bits per row pass");
+        int w = image.Width, h = image.Height;
+        int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+        var small = new BgraImage(sw, sh);
+        ParallelRows.For(sh, (long)w * f * 4, (r0, r1) =>
+        {
+            var acc = new ushort[w * 4];
+            for (int sy = r0; sy < r1; sy++)
+            {
+                Array.Clear(acc);
+                int ya = sy * f, yb = Math.Min(h, ya + f);
+                for (int y = ya; y < yb; y++) AddRow(image.Row(y), acc);
+                var dst = small.Row(sy);
+                for (int sx = 0; sx < sw; sx++)
+                {
+                    int xa = sx * f, xb = Math.Min(w, xa + f);
+                    int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    for (int x = xa; x < xb; x++)
+                    {
+                        int p = x * 4;
+                        s0 += acc[p]; s1 += acc[p + 1]; s2 += acc[p + 2]; s3 += acc[p + 3];
+                    }
+                    int n = (xb - xa) * (yb - ya), half = n / 2, o = sx * 4;
+                    dst[o] = (byte)((s0 + half) / n);
+                    dst[o + 1] = (byte)((s1 + half) / n);
+                    dst[o + 2] = (byte)((s2 + half) / n);
+                    dst[o + 3] = (byte)((s3 + half) / n);
+                }
+            }
+        });
+        return small;
+    }
+
+    private static void AddRow(ReadOnlySpan<byte> row, ushort[] acc)
+    {
+        int n = row.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int bn = Vector<byte>.Count, un = Vector<ushort>.Count;
+            var a = acc.AsSpan();
+            for (; i <= n - bn; i += bn)
+            {
+                Vector.Widen(new Vector<byte>(row.Slice(i)), out var lo, out var hi);
+                (new Vector<ushort>(a.Slice(i)) + lo).CopyTo(a.Slice(i));
+                (new Vector<ushort>(a.Slice(i + un)) + hi).CopyTo(a.Slice(i + un));
+            }
+        }
+        for (; i < n; i++) acc[i] += row[i];
     }
 
     private static void Axis(int n, int src, double s, double o, out int[] i0, out int[] i1, out int[] f)
