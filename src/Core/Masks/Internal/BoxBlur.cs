@@ -74,6 +74,11 @@ internal static class BoxBlur
         ulong mul = Multiplier(r);
         const ulong half = 1UL << 31;
         int last = width - 1;
+        if (channels == 1 && 2 * r + 1 <= width)
+        {
+            HorizontalPlain(row, width, r, tmp, mul);
+            return;
+        }
         for (int c = 0; c < channels; c++)
         {
             long sum = 0;
@@ -84,6 +89,40 @@ internal static class BoxBlur
                 int add = x + r + 1; if (add > last) add = last;
                 int sub = x - r; if (sub < 0) sub = 0;
                 sum += tmp[add * channels + c] - tmp[sub * channels + c];
+            }
+        }
+    }
+
+    /// <summary>One channel, window no wider than the row: the clamped ends and the plain middle in separate loops.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void HorizontalPlain(byte* row, int width, int r, byte[] tmp, ulong mul)
+    {
+        const ulong half = 1UL << 31;
+        int last = width - 1;
+        fixed (byte* t = tmp)
+        {
+            long sum = (long)r * t[0];
+            for (int k = 0; k <= r; k++) sum += t[k];
+            int x = 0;
+            // Left end: the window's left edge is clamped to column 0.
+            for (; x < r; x++)
+            {
+                row[x] = (byte)(((ulong)sum * mul + half) >> 32);
+                sum += t[x + r + 1] - t[0];
+            }
+            // Middle: add x + r + 1, drop x - r, both inside the row.
+            int mid = last - r;
+            for (; x < mid; x++)
+            {
+                row[x] = (byte)(((ulong)sum * mul + half) >> 32);
+                sum += t[x + r + 1] - t[x - r];
+            }
+            // Right end: the window's right edge is clamped to the last column.
+            for (; x < width; x++)
+            {
+                row[x] = (byte)(((ulong)sum * mul + half) >> 32);
+                int sub = x - r; if (sub < 0) sub = 0;
+                sum += t[last] - t[sub];
             }
         }
     }
