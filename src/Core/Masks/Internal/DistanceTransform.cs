@@ -38,7 +38,7 @@ internal static class DistanceTransform
             return;
         }
         // Vertical distances fit 16 bits here, which halves the traffic of the column sweeps and lets them vectorise.
-        var g = new ushort[width * height];
+        var g = GC.AllocateUninitializedArray<ushort>(width * height); // the down sweep writes every element first
         int cap = maxDistance >= NoTarget ? NoTarget : maxDistance;
         fixed (byte* mp = mask)
         fixed (float* rp = result)
@@ -268,7 +268,7 @@ internal static class DistanceTransform
             for (int i = 0; i < dst.Length; i++) dst[i] = dist[i] <= lim ? inside : outside;
             return;
         }
-        var g = new ushort[width * height];
+        var g = GC.AllocateUninitializedArray<ushort>(width * height); // the down sweep writes every element first
         int strips = Math.Max(1, Math.Min(width / 64, Environment.ProcessorCount * 2));
         ParallelRows.For(strips, (long)width * height / strips * 2, (s0, s1) =>
         {
