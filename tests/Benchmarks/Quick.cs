@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 
 namespace SegPlugins.Benchmarks;
 
-/// <summary>Developer shortcut: <c>dotnet run -c Release -- quick [name...]</c> runs each benchmark a few times and prints the median.</summary>
+/// <summary>Developer shortcut: <c>dotnet run -c Release -- quick [name...]</c> runs each benchmark once untimed, then five times, and prints the median.</summary>
 internal static class Quick
 {
     public static void Run(string[] names)
@@ -14,6 +14,8 @@ internal static class Quick
         {
             if (m.GetCustomAttributes(typeof(BenchmarkAttribute), false).Length == 0) continue;
             if (names.Length > 0 && !names.Any(n => m.Name.Contains(n, StringComparison.OrdinalIgnoreCase))) continue;
+            // One untimed call first, as BenchmarkDotNet's warm-up does: JIT tiers and pooled buffers settle.
+            m.Invoke(b, null);
             var times = new List<double>();
             var cpu = new List<double>();
             var proc = Process.GetCurrentProcess();

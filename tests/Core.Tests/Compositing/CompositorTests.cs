@@ -176,6 +176,9 @@ public class CompositorTests
     [InlineData(37, 11, 1, 3)]
     [InlineData(19, 23, 4, 2)]
     [InlineData(130, 7, 4, 9)]
+    [InlineData(77, 40, 1, 5)]
+    [InlineData(45, 90, 4, 128)]
+    [InlineData(150, 300, 1, 129)]
     public void BoxBlurMatchesReference(int w, int h, int ch, int r)
     {
         var data = new byte[w * h * ch];

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
@@ -43,46 +47,74 @@ internal sealed class BackgroundRows
     /// </summary>
     public static BackgroundRows Blurred(BgraImage image, double sigma)
     {
-        int f = Math.Max(2, (int)(sigma / 2));
+        // Blocks stop growing at 256 px (16-bit row sums); the small blur takes the rest of σ.
+        int f = Math.Clamp((int)(sigma / 2), 2, 256);
         int w = image.Width, h = image.Height;
         int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
-        var small = new BgraImage(sw, sh);
-        ParallelRows.For(sh, (long)w * f * 4, (r0, r1) =>
-        {
-            var acc = new int[sw * 4];
-            for (int sy = r0; sy < r1; sy++)
-            {
-                Array.Clear(acc);
-                int ya = sy * f, yb = Math.Min(h, ya + f);
-                for (int y = ya; y < yb; y++)
-                {
-                    var src = image.Row(y);
-                    for (int sx = 0, x = 0; sx < sw; sx++)
-                    {
-                        int a = sx * 4;
-                        int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                        for (int xe = Math.Min(w, x + f); x < xe; x++)
-                        {
-                            int p = x * 4;
-                            s0 += src[p]; s1 += src[p + 1]; s2 += src[p + 2]; s3 += src[p + 3];
-                        }
-                        acc[a] += s0; acc[a + 1] += s1; acc[a + 2] += s2; acc[a + 3] += s3;
-                    }
-                }
-                var dst = small.Row(sy);
-                for (int sx = 0; sx < sw; sx++)
-                {
-                    int n = (Math.Min(w, sx * f + f) - sx * f) * (yb - ya);
-                    for (int c = 0; c < 4; c++) dst[sx * 4 + c] = (byte)((acc[sx * 4 + c] + n / 2) / n);
-                }
-            }
-        });
+        var small = Reduce(image, f);
         double rest = Math.Sqrt(Math.Max(0, sigma * sigma - f * f / 4.0)) / f;
         BoxBlur.Blur(small.Pixels, 0, small.Stride, sw, sh, 4, BoxBlur.RadiusForSigma(rest), 3);
         var rows = new BackgroundRows { _kind = Kind.Cover, _pic = small };
         Axis(w, sw, f, 0, out rows._cx0, out rows._cx1, out rows._cfx);
         Axis(h, sh, f, 0, out rows._cy0, out rows._cy1, out rows._cfy);
         return rows;
+    }
+
+    /// <summary>
+    /// Mean of each f x f block (partial blocks at the right and bottom edges average what they cover), rounded to
+    /// nearest. Rows of a block are first summed in 16 bits with vector adds, then each block sums its columns.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static BgraImage Reduce(BgraImage image, int f)
+    {
+        if (f < 1 || f > 257) throw new ArgumentOutOfRangeException(nameof(f), "block sums must fit 16 bits per row pass");
+        int w = image.Width, h = image.Height;
+        int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
+        var small = new BgraImage(sw, sh);
+        ParallelRows.For(sh, (long)w * f * 4, (r0, r1) =>
+        {
+            var acc = new ushort[w * 4];
+            for (int sy = r0; sy < r1; sy++)
+            {
+                Array.Clear(acc);
+                int ya = sy * f, yb = Math.Min(h, ya + f);
+                for (int y = ya; y < yb; y++) AddRow(image.Row(y), acc);
+                var dst = small.Row(sy);
+                for (int sx = 0; sx < sw; sx++)
+                {
+                    int xa = sx * f, xb = Math.Min(w, xa + f);
+                    int s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    for (int x = xa; x < xb; x++)
+                    {
+                        int p = x * 4;
+                        s0 += acc[p]; s1 += acc[p + 1]; s2 += acc[p + 2]; s3 += acc[p + 3];
+                    }
+                    int n = (xb - xa) * (yb - ya), half = n / 2, o = sx * 4;
+                    dst[o] = (byte)((s0 + half) / n);
+                    dst[o + 1] = (byte)((s1 + half) / n);
+                    dst[o + 2] = (byte)((s2 + half) / n);
+                    dst[o + 3] = (byte)((s3 + half) / n);
+                }
+            }
+        });
+        return small;
+    }
+
+    private static void AddRow(ReadOnlySpan<byte> row, ushort[] acc)
+    {
+        int n = row.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int bn = Vector<byte>.Count, un = Vector<ushort>.Count;
+            var a = acc.AsSpan();
+            for (; i <= n - bn; i += bn)
+            {
+                Vector.Widen(new Vector<byte>(row.Slice(i)), out var lo, out var hi);
+                (new Vector<ushort>(a.Slice(i)) + lo).CopyTo(a.Slice(i));
+                (new Vector<ushort>(a.Slice(i + un)) + hi).CopyTo(a.Slice(i + un));
+            }
+        }
+        for (; i < n; i++) acc[i] += row[i];
     }
 
     private static void Axis(int n, int src, double s, double o, out int[] i0, out int[] i1, out int[] f)
@@ -101,44 +133,115 @@ internal sealed class BackgroundRows
 
     public bool IsInPlace => _kind == Kind.InPlace;
 
-    /// <summary>Per-thread scratch length for <see cref="Fill"/>.</summary>
+    /// <summary>Per-thread scratch length for <see cref="Fill(int, int, int, Span{byte}, int[])"/>.</summary>
     public int ScratchLength => _pic is null ? 0 : _pic.Width * 4;
 
     /// <summary>Fills <paramref name="row"/> (width*4 bytes) with background row y; <paramref name="scratch"/> holds <see cref="ScratchLength"/> ints.</summary>
-    public void Fill(int y, Span<byte> row, int[] scratch)
+    public void Fill(int y, Span<byte> row, int[] scratch) => Fill(y, 0, row.Length / 4, row, scratch);
+
+    /// <summary>Fills <paramref name="row"/> ((x1 - x0)*4 bytes) with pixels [x0, x1) of background row y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void Fill(int y, int x0, int x1, Span<byte> row, int[] scratch)
     {
         switch (_kind)
         {
             case Kind.Transparent: row.Clear(); break;
-            case Kind.Solid: System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(row).Fill(_solid); break;
+            case Kind.Solid: MemoryMarshal.Cast<byte, uint>(row).Fill(_solid); break;
             case Kind.Cover:
                 {
+                    if (x1 <= x0) return;
                     // Vertical blend once per source pixel of the two rows, then horizontal per output pixel.
                     var r0 = _pic!.Row(_cy0[y]);
                     var r1 = _pic.Row(_cy1[y]);
                     int fy = _cfy[y], gy = 256 - fy;
-                    var v = scratch;
-                    int lo = _cx0[0] * 4, hi = _cx1[^1] * 4 + 4;
-                    for (int i = lo; i < hi; i++) v[i] = r0[i] * gy + r1[i] * fy;
-                    int n = row.Length / 4;
-                    for (int x = 0; x < n; x++)
+                    int lo = _cx0[x0] * 4, hi = _cx1[x1 - 1] * 4 + 4;
+                    VerticalBlend(r0.Slice(lo, hi - lo), r1.Slice(lo, hi - lo), gy, fy, scratch.AsSpan(lo, hi - lo));
+                    fixed (int* v = scratch)
+                    fixed (byte* d = row)
                     {
-                        int a = _cx0[x] * 4, b = _cx1[x] * 4, fx = _cfx[x], gx = 256 - fx;
-                        int o = x * 4;
-                        row[o] = (byte)((v[a] * gx + v[b] * fx + 32768) >> 16);
-                        row[o + 1] = (byte)((v[a + 1] * gx + v[b + 1] * fx + 32768) >> 16);
-                        row[o + 2] = (byte)((v[a + 2] * gx + v[b + 2] * fx + 32768) >> 16);
-                        row[o + 3] = (byte)((v[a + 3] * gx + v[b + 3] * fx + 32768) >> 16);
+                        int x = x0;
+                        if (Vector128.IsHardwareAccelerated)
+                        {
+                            var round = Vector128.Create(32768);
+                            for (; x < x1; x++)
+                            {
+                                int fx = _cfx[x];
+                                var va = Vector128.Load(v + _cx0[x] * 4);
+                                var vb = Vector128.Load(v + _cx1[x] * 4);
+                                var r = (va * (256 - fx) + vb * fx + round) >>> 16;
+                                var b8 = Vector128.Narrow(Vector128.Narrow(r, r), Vector128.Narrow(r, r));
+                                Unsafe.WriteUnaligned(d + (x - x0) * 4, b8.AsUInt32().ToScalar());
+                            }
+                        }
+                        for (; x < x1; x++)
+                        {
+                            int a = _cx0[x] * 4, b = _cx1[x] * 4, fx = _cfx[x], gx = 256 - fx;
+                            int o = (x - x0) * 4;
+                            d[o] = (byte)((v[a] * gx + v[b] * fx + 32768) >> 16);
+                            d[o + 1] = (byte)((v[a + 1] * gx + v[b + 1] * fx + 32768) >> 16);
+                            d[o + 2] = (byte)((v[a + 2] * gx + v[b + 2] * fx + 32768) >> 16);
+                            d[o + 3] = (byte)((v[a + 3] * gx + v[b + 3] * fx + 32768) >> 16);
+                        }
                     }
                     break;
                 }
         }
     }
+
+    /// <summary>Per-pixel scalar form of <see cref="Fill(int, int, int, Span{byte}, int[])"/>; the reference for tests.</summary>
+    internal void FillReference(int y, Span<byte> row)
+    {
+        if (_kind != Kind.Cover) { Fill(y, row, new int[ScratchLength]); return; }
+        var r0 = _pic!.Row(_cy0[y]);
+        var r1 = _pic.Row(_cy1[y]);
+        int fy = _cfy[y], gy = 256 - fy;
+        for (int x = 0; x < row.Length / 4; x++)
+        {
+            int a = _cx0[x] * 4, b = _cx1[x] * 4, fx = _cfx[x], gx = 256 - fx;
+            for (int c = 0; c < 4; c++)
+            {
+                int va = r0[a + c] * gy + r1[a + c] * fy, vb = r0[b + c] * gy + r1[b + c] * fy;
+                row[x * 4 + c] = (byte)((va * gx + vb * fx + 32768) >> 16);
+            }
+        }
+    }
+
+    /// <summary>v = r0·gy + r1·fy per channel byte (8-bit weights summing to 256).</summary>
+    private static void VerticalBlend(ReadOnlySpan<byte> r0, ReadOnlySpan<byte> r1, int gy, int fy, Span<int> v)
+    {
+        int n = r0.Length, i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int bn = Vector<byte>.Count, ni = Vector<int>.Count;
+            var g = new Vector<ushort>((ushort)gy);
+            var f = new Vector<ushort>((ushort)fy);
+            for (; i <= n - bn; i += bn)
+            {
+                Vector.Widen(new Vector<byte>(r0.Slice(i)), out var a0, out var a1);
+                Vector.Widen(new Vector<byte>(r1.Slice(i)), out var b0, out var b1);
+                // 255·256 fits 16 bits only just; widen before adding.
+                Vector.Widen(a0 * g, out var p0, out var p1);
+                Vector.Widen(b0 * f, out var q0, out var q1);
+                Vector.AsVectorInt32(p0 + q0).CopyTo(v.Slice(i));
+                Vector.AsVectorInt32(p1 + q1).CopyTo(v.Slice(i + ni));
+                Vector.Widen(a1 * g, out p0, out p1);
+                Vector.Widen(b1 * f, out q0, out q1);
+                Vector.AsVectorInt32(p0 + q0).CopyTo(v.Slice(i + 2 * ni));
+                Vector.AsVectorInt32(p1 + q1).CopyTo(v.Slice(i + 3 * ni));
+            }
+        }
+        for (; i < n; i++) v[i] = r0[i] * gy + r1[i] * fy;
+    }
 }
 
 internal static class Blend
 {
-    /// <summary>dst = F over background, row-parallel. F comes from <paramref name="src"/> (or the decontaminated estimate).</summary>
+    /// <summary>
+    /// dst = F over background, row-parallel. F comes from <paramref name="src"/> (or the decontaminated estimate).
+    /// Each row is split into runs of fully selected, unselected and partly selected pixels: fully selected opaque
+    /// runs are copies and need no background; unselected runs are the background itself where it is not fully
+    /// transparent; everything else goes through <see cref="Pixels"/>, which defines the result.
+    /// </summary>
     public static void Run(BgraImage src, byte[] mask, BgraImage dst, BackgroundEstimate? est, BackgroundRows bg)
     {
         int w = src.Width;
@@ -154,12 +257,73 @@ internal static class Blend
                 var m = mask.AsSpan(y * w, w);
                 ReadOnlySpan<byte> f = s;
                 if (est is not null && est.CoversRow(y)) { s.CopyTo(fg); est.Decontaminate(y, m, fg); f = fg; }
-                ReadOnlySpan<byte> b;
-                if (bgRow is null) b = d; // background already in dst; each pixel is read before it is written
-                else { bg.Fill(y, bgRow, scratch); b = bgRow; }
-                Pixels(f, m, b, d);
+                RowRuns(y, f, m, d, bg, bgRow, scratch);
             }
         });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowRuns(int y, ReadOnlySpan<byte> f, ReadOnlySpan<byte> m, Span<byte> d, BackgroundRows bg, byte[]? bgRow, int[] scratch)
+    {
+        int w = m.Length;
+        int x = 0;
+        while (x < w)
+        {
+            byte v = m[x];
+            int k = v is 0 or 255 ? m.Slice(x).IndexOfAnyExcept(v) : m.Slice(x).IndexOfAny((byte)0, (byte)255);
+            int e = k < 0 ? w : x + k;
+            var fs = f.Slice(x * 4, (e - x) * 4);
+            var ds = d.Slice(x * 4, (e - x) * 4);
+            var ms = m.Slice(x, e - x);
+            if (v == 255 && AllOpaque(fs))
+            {
+                // (m & fa) == 255 for every pixel: the foreground as is.
+                if (!fs.Overlaps(ds)) fs.CopyTo(ds);
+            }
+            else if (v == 0 && bgRow is not null && !fs.Overlaps(ds))
+            {
+                // a = 0: the background, except where it is fully transparent (then the colour is kept, alpha 0).
+                bg.Fill(y, x, e, ds, scratch);
+                FixTransparent(fs, ds);
+            }
+            else
+            {
+                ReadOnlySpan<byte> b = ds; // in place: the destination already holds the background; each pixel is read before it is written
+                if (bgRow is not null)
+                {
+                    var bs = bgRow.AsSpan(x * 4, (e - x) * 4);
+                    bg.Fill(y, x, e, bs, scratch);
+                    b = bs;
+                }
+                Pixels(fs, ms, b, ds);
+            }
+            x = e;
+        }
+    }
+
+    /// <summary>True when every pixel of the BGRA run has alpha 255.</summary>
+    internal static bool AllOpaque(ReadOnlySpan<byte> bgra)
+    {
+        var px = MemoryMarshal.Cast<byte, uint>(bgra);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var am = new Vector<uint>(0xFF000000u);
+            for (; i <= px.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+                if (!Vector.EqualsAll(new Vector<uint>(px.Slice(i)) & am, am)) return false;
+        }
+        for (; i < px.Length; i++) if (px[i] < 0xFF000000u) return false;
+        return true;
+    }
+
+    /// <summary>Where the background pixel in <paramref name="d"/> has alpha 0, the result is the foreground colour with alpha 0.</summary>
+    private static void FixTransparent(ReadOnlySpan<byte> f, Span<byte> d)
+    {
+        if (AllOpaque(d)) return;
+        var f32 = MemoryMarshal.Cast<byte, uint>(f);
+        var d32 = MemoryMarshal.Cast<byte, uint>(d);
+        for (int i = 0; i < d32.Length; i++)
+            if (d32[i] >> 24 == 0) d32[i] = f32[i] & 0x00FFFFFFu;
     }
 
     /// <summary>Straight-alpha "over" of one row; see <see cref="Compositor"/> for the rounding.</summary>

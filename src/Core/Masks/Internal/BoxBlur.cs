@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace SegPlugins.Core.Masks.Internal;
 
 /// <summary>
@@ -71,6 +74,11 @@ internal static class BoxBlur
         ulong mul = Multiplier(r);
         const ulong half = 1UL << 31;
         int last = width - 1;
+        if (channels == 1 && 2 * r + 1 <= width)
+        {
+            HorizontalPlain(row, width, r, tmp, mul);
+            return;
+        }
         for (int c = 0; c < channels; c++)
         {
             long sum = 0;
@@ -81,6 +89,40 @@ internal static class BoxBlur
                 int add = x + r + 1; if (add > last) add = last;
                 int sub = x - r; if (sub < 0) sub = 0;
                 sum += tmp[add * channels + c] - tmp[sub * channels + c];
+            }
+        }
+    }
+
+    /// <summary>One channel, window no wider than the row: the clamped ends and the plain middle in separate loops.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void HorizontalPlain(byte* row, int width, int r, byte[] tmp, ulong mul)
+    {
+        const ulong half = 1UL << 31;
+        int last = width - 1;
+        fixed (byte* t = tmp)
+        {
+            long sum = (long)r * t[0];
+            for (int k = 0; k <= r; k++) sum += t[k];
+            int x = 0;
+            // Left end: the window's left edge is clamped to column 0.
+            for (; x < r; x++)
+            {
+                row[x] = (byte)(((ulong)sum * mul + half) >> 32);
+                sum += t[x + r + 1] - t[0];
+            }
+            // Middle: add x + r + 1, drop x - r, both inside the row.
+            int mid = last - r;
+            for (; x < mid; x++)
+            {
+                row[x] = (byte)(((ulong)sum * mul + half) >> 32);
+                sum += t[x + r + 1] - t[x - r];
+            }
+            // Right end: the window's right edge is clamped to the last column.
+            for (; x < width; x++)
+            {
+                row[x] = (byte)(((ulong)sum * mul + half) >> 32);
+                int sub = x - r; if (sub < 0) sub = 0;
+                sum += t[last] - t[sub];
             }
         }
     }
@@ -103,6 +145,11 @@ internal static class BoxBlur
         }
         ulong mul = Multiplier(r);
         const ulong half = 1UL << 31;
+        if (Vector.IsHardwareAccelerated && cw >= Vector<byte>.Count && 255L * (2 * r + 1) < 1 << 16)
+        {
+            VerticalStripVector(data, stride, height, c0, cw, r, slots, ring, first, sums);
+            return;
+        }
         for (int y = 0; y < height; y++)
         {
             byte* row = data + (long)y * stride + c0;
@@ -116,6 +163,69 @@ internal static class BoxBlur
             for (int i = 0; i < cw; i++) sums[i] += add[i] - sub[i];
         }
     }
+
+    /// <summary>
+    /// <see cref="VerticalStrip"/> with 32-bit lanes, for windows whose sums fit 16 bits. The rounding
+    /// (sum·mul + 2³¹) >> 32 is computed exactly from the halves of mul = mh·2¹⁶ + ml:
+    /// (sum·mh + (sum·ml >> 16) + 2¹⁵) >> 16, where nothing exceeds 32 bits because mul &lt; 2³¹ and sum &lt; 2¹⁶.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void VerticalStripVector(byte* data, int stride, int height, int c0, int cw, int r, int slots, byte[] ring, byte[] first, long[] sums64)
+    {
+        ulong mul = Multiplier(r);
+        var mh = new Vector<uint>((uint)(mul >> 16));
+        var ml = new Vector<uint>((uint)(mul & 0xFFFF));
+        var rnd = new Vector<uint>(1u << 15);
+        int bn = Vector<byte>.Count, un = Vector<uint>.Count;
+        // Whole vectors of columns; the last one may overlap the previous, so it keeps its own sums.
+        int chunks = (cw + bn - 1) / bn;
+        var sums = new uint[chunks * bn];
+        for (int c = 0; c < chunks; c++)
+        {
+            int i0 = Math.Min(c * bn, cw - bn);
+            for (int i = 0; i < bn; i++) sums[c * bn + i] = (uint)sums64[i0 + i];
+        }
+        int last = height - 1;
+        fixed (uint* sp = sums)
+        fixed (byte* rp = ring, fp = first)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                byte* row = data + (long)y * stride + c0;
+                new ReadOnlySpan<byte>(row, cw).CopyTo(new Span<byte>(rp + y % slots * cw, cw));
+                bool more = y != last;
+                byte* add = data + (long)Math.Min(y + 1 + r, last) * stride + c0;
+                int subRow = y - r;
+                byte* sub = subRow < 0 ? fp : rp + subRow % slots * cw;
+                for (int c = 0; c < chunks; c++)
+                {
+                    int i0 = Math.Min(c * bn, cw - bn);
+                    uint* s = sp + c * bn;
+                    var s0 = Unsafe.Read<Vector<uint>>(s);
+                    var s1 = Unsafe.Read<Vector<uint>>(s + un);
+                    var s2 = Unsafe.Read<Vector<uint>>(s + 2 * un);
+                    var s3 = Unsafe.Read<Vector<uint>>(s + 3 * un);
+                    var o01 = Vector.Narrow(Round(s0, mh, ml, rnd), Round(s1, mh, ml, rnd));
+                    var o23 = Vector.Narrow(Round(s2, mh, ml, rnd), Round(s3, mh, ml, rnd));
+                    Unsafe.WriteUnaligned(row + i0, Vector.Narrow(o01, o23));
+                    if (!more) continue;
+                    Vector.Widen(Unsafe.ReadUnaligned<Vector<byte>>(add + i0), out var a01, out var a23);
+                    Vector.Widen(Unsafe.ReadUnaligned<Vector<byte>>(sub + i0), out var b01, out var b23);
+                    Vector.Widen(a01, out var a0, out var a1);
+                    Vector.Widen(a23, out var a2, out var a3);
+                    Vector.Widen(b01, out var b0, out var b1);
+                    Vector.Widen(b23, out var b2, out var b3);
+                    Unsafe.Write(s, s0 + a0 - b0);
+                    Unsafe.Write(s + un, s1 + a1 - b1);
+                    Unsafe.Write(s + 2 * un, s2 + a2 - b2);
+                    Unsafe.Write(s + 3 * un, s3 + a3 - b3);
+                }
+            }
+        }
+    }
+
+    private static Vector<uint> Round(Vector<uint> sum, Vector<uint> mh, Vector<uint> ml, Vector<uint> rnd) =>
+        (sum * mh + Vector.ShiftRightLogical(sum * ml, 16) + rnd) >>> 16;
 
     /// <summary>In place: each value becomes the sum over the window [x-r,x+r]x[y-r,y+r] clipped to the plane.</summary>
     public static void BoxSum(float[] plane, int width, int height, int r)

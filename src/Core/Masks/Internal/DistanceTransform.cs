@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 namespace SegPlugins.Core.Masks.Internal;
 
 /// <summary>
@@ -36,7 +38,7 @@ internal static class DistanceTransform
             return;
         }
         // Vertical distances fit 16 bits here, which halves the traffic of the column sweeps and lets them vectorise.
-        var g = new ushort[width * height];
+        var g = GC.AllocateUninitializedArray<ushort>(width * height); // the down sweep writes every element first
         int cap = maxDistance >= NoTarget ? NoTarget : maxDistance;
         fixed (byte* mp = mask)
         fixed (float* rp = result)
@@ -54,13 +56,10 @@ internal static class DistanceTransform
             ParallelRows.For(height, (long)width * 4, (y0, y1) =>
             {
                 int n = width + 2;
-                var f = new long[n];
-                var d = new float[n];
-                var v = new int[n];
+                var v = new int[n + 1];
+                var hv = new long[n + 1];
                 var zn = new long[n + 1];
                 var zd = new long[n + 1];
-                int off = borderIsTarget ? 1 : 0;
-                int len = width + 2 * off;
                 for (int y = y0; y < y1; y++)
                 {
                     var row = new Span<float>((float*)r + (long)y * width, width);
@@ -69,64 +68,80 @@ internal static class DistanceTransform
                     {
                         // Whole-row shortcuts: all target, or nothing within reach.
                         if (gr.IndexOfAnyExcept((ushort)0) < 0) { row.Clear(); continue; }
-                        bool any = false;
-                        for (int x = 0; x < width; x++) if (gr[x] <= cap) { any = true; break; }
-                        if (!any) { row.Fill(Infinity); continue; }
+                        if (gr.IndexOfAnyInRange((ushort)0, (ushort)Math.Min(cap, NoTarget - 1)) < 0) { row.Fill(Infinity); continue; }
                     }
-                    if (borderIsTarget) { f[0] = 0; f[width + 1] = 0; }
-                    for (int x = 0; x < width; x++)
-                    {
-                        int gv = gr[x];
-                        f[x + off] = gv > cap || gv == NoTarget ? NoParabola : (long)gv * gv;
-                    }
-                    EnvelopeInteger(f.AsSpan(0, len), d.AsSpan(0, len), v, zn, zd);
-                    d.AsSpan(off, width).CopyTo(row);
+                    RowEnvelope(gr, cap, borderIsTarget, row, v, hv, zn, zd);
                 }
             });
         }
     }
 
-    private const long NoParabola = long.MaxValue;
-
     /// <summary>
-    /// The lower envelope of <see cref="Envelope"/> for integer inputs, with each breakpoint kept as the exact
-    /// fraction num/den (den &gt; 0) so that comparisons are cross-multiplications instead of divisions. Inner
-    /// points of runs of zeros are skipped: for any other position a run end is at least as near, and inside the
-    /// run the answer is 0.
+    /// Row phase: d(x) = min over x' of (x - x')² + g(x')², as the lower envelope of one parabola per column
+    /// (Felzenszwalb and Huttenlocher). Parabola q is kept as h = g² + q², so two of them cross at
+    /// (h_q - h_p) / (2(q - p)), held as an exact fraction and compared by cross-multiplication. Inner columns of
+    /// target runs are skipped (a run end is always at least as near), and so are columns beyond the cap.
+    /// With <paramref name="border"/>, columns -1 and width are targets.
     /// </summary>
-    internal static void EnvelopeInteger(ReadOnlySpan<long> f, Span<float> d, int[] v, long[] zn, long[] zd)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RowEnvelope(ReadOnlySpan<ushort> g, int cap, bool border, Span<float> d, int[] vArr, long[] hArr, long[] znArr, long[] zdArr)
     {
-        int n = f.Length;
+        int n = g.Length;
+        ref int v = ref MemoryMarshal.GetArrayDataReference(vArr);
+        ref long hv = ref MemoryMarshal.GetArrayDataReference(hArr);
+        ref long zn = ref MemoryMarshal.GetArrayDataReference(znArr);
+        ref long zd = ref MemoryMarshal.GetArrayDataReference(zdArr);
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        if (vArr.Length < n + 2 || hArr.Length < n + 2 || znArr.Length < n + 2 || zdArr.Length < n + 2) throw new ArgumentException("envelope buffers too small");
         int k = -1;
-        for (int q = 0; q < n; q++)
+        if (border) { k = 0; v = -1; hv = 1; }
+        int limit = Math.Min(cap, NoTarget - 1);
+        for (int q = 0; q <= n; q++)
         {
-            long fq = f[q];
-            if (fq == NoParabola) continue;
-            if (fq == 0 && q > 0 && q < n - 1 && f[q - 1] == 0 && f[q + 1] == 0) continue;
-            if (k < 0) { k = 0; v[0] = q; continue; }
+            long hq;
+            if (q == n)
+            {
+                if (!border) break;
+                hq = (long)n * n;
+            }
+            else
+            {
+                int gv = Unsafe.Add(ref gr, q);
+                if (gv > limit) continue;
+                if (gv == 0 && q > 0 && q < n - 1 && Unsafe.Add(ref gr, q - 1) == 0 && Unsafe.Add(ref gr, q + 1) == 0) continue;
+                hq = (long)gv * gv + (long)q * q;
+            }
+            if (k < 0) { k = 0; v = q; hv = hq; continue; }
             long num, den;
             while (true)
             {
-                int p = v[k];
-                // Where the parabolas rooted at p and q cross: num / den.
-                num = fq + (long)q * q - f[p] - (long)p * p;
-                den = 2L * (q - p);
-                // Breakpoint 0 is -infinity, which ends the loop.
-                if (k > 0 && num * zd[k] <= zn[k] * den) k--; else break;
+                // Where the parabolas rooted at the stack top and q cross; breakpoint 0 is -infinity.
+                num = hq - Unsafe.Add(ref hv, k);
+                den = 2L * (q - Unsafe.Add(ref v, k));
+                if (k > 0 && num * Unsafe.Add(ref zd, k) <= Unsafe.Add(ref zn, k) * den) k--; else break;
             }
             k++;
-            v[k] = q;
-            zn[k] = num;
-            zd[k] = den;
+            Unsafe.Add(ref v, k) = q;
+            Unsafe.Add(ref hv, k) = hq;
+            Unsafe.Add(ref zn, k) = num;
+            Unsafe.Add(ref zd, k) = den;
         }
         if (k < 0) { d.Fill(Infinity); return; }
+        ref float dr = ref MemoryMarshal.GetReference(d);
         int j = 0;
+        int vj = v;
+        long hj = hv;
         for (int q = 0; q < n; q++)
         {
-            if (f[q] == 0) { d[q] = 0; continue; }
-            while (j < k && zn[j + 1] < (long)q * zd[j + 1]) j++;
-            long dq = q - v[j];
-            d[q] = dq * dq + f[v[j]];
+            while (j < k && Unsafe.Add(ref zn, j + 1) < q * Unsafe.Add(ref zd, j + 1))
+            {
+                j++;
+                vj = Unsafe.Add(ref v, j);
+                hj = Unsafe.Add(ref hv, j);
+            }
+            // (q - v)² + g_v² = q² - 2qv + h_v; target columns are 0 even where their run's inside was skipped.
+            long dq = (long)q * q - 2L * q * vj + hj;
+            Unsafe.Add(ref dr, q) = Unsafe.Add(ref gr, q) == 0 ? 0f : dq;
         }
     }
 
@@ -141,6 +156,108 @@ internal static class DistanceTransform
     /// </summary>
     public static void WithinRadius(byte[] mask, int width, int height, bool targetIsSet, long radius, byte inside, byte outside, byte[] dst)
     {
+        if (radius < CappedColumns.MaxCap)
+        {
+            int cap = (int)radius + 1;
+            WithinRadiusBanded(mask, width, height, targetIsSet, (int)radius, inside, outside, dst, CappedColumns.Bands(width, height, cap));
+            return;
+        }
+        WithinRadiusWide(mask, width, height, targetIsSet, radius, inside, outside, dst);
+    }
+
+    /// <summary>
+    /// <see cref="WithinRadius"/> for radii below <see cref="CappedColumns.MaxCap"/>: byte column distances per band
+    /// (<see cref="CappedColumns"/>), and a row pass that only looks at columns within reach. A run of target
+    /// columns [a, b] covers [a - r, b + r]; any other column x' with vertical distance g &lt;= r covers
+    /// x' ± floor(sqrt(r² - g²)); the row is the union of those intervals, written as fills. Columns out of reach
+    /// and runs of targets are skipped with vectorised searches, so the work follows the edge length.
+    /// </summary>
+    internal static void WithinRadiusBanded(byte[] mask, int width, int height, bool targetIsSet, int radius, byte inside, byte outside, byte[] dst, int bands)
+    {
+        int r = radius;
+        var reach = new int[r + 1];
+        long r2 = (long)r * r;
+        for (int gv = 0; gv <= r; gv++) reach[gv] = ISqrt(r2 - (long)gv * gv);
+        ParallelRows.For(bands, (long)width * height / bands * 3, (b0, b1) =>
+        {
+            for (int b = b0; b < b1; b++)
+            {
+                int y0 = (int)((long)height * b / bands), y1 = (int)((long)height * (b + 1) / bands);
+                var sink = new RadiusRows(dst, width, r, reach, inside, outside);
+                CappedColumns.Band(mask, width, height, y0, y1, targetIsSet, r + 1, ref sink);
+            }
+        });
+    }
+
+    private static int ISqrt(long v)
+    {
+        long q = (long)Math.Sqrt(v);
+        while (q * q > v) q--;
+        while ((q + 1) * (q + 1) <= v) q++;
+        return (int)q;
+    }
+
+    private readonly struct RadiusRows(byte[] dst, int width, int r, int[] reach, byte inside, byte outside) : CappedColumns.IRowSink
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Row(int y, ReadOnlySpan<byte> g)
+        {
+            var d = dst.AsSpan(y * width, width);
+            int w = width;
+            byte rb = (byte)r;
+            int x = g.IndexOfAnyInRange((byte)0, rb);
+            if (x < 0) { d.Fill(outside); return; }
+            if (x == 0 && g.IndexOfAnyExcept((byte)0) < 0) { d.Fill(inside); return; }
+            d.Fill(outside);
+            // The current union of intervals; a new one either overlaps or touches it, or the union is written out.
+            int curL = 0, curR = -2;
+            bool have = false;
+            while (true)
+            {
+                int gv = g[x], lo, hi;
+                if (gv == 0)
+                {
+                    int k = g.Slice(x + 1).IndexOfAnyExcept((byte)0);
+                    int end = k < 0 ? w : x + 1 + k;
+                    lo = x - r; hi = end - 1 + r; x = end;
+                }
+                else
+                {
+                    int re = reach[gv];
+                    lo = x - re; hi = x + re; x++;
+                }
+                if (have && lo <= curR + 1)
+                {
+                    if (lo < curL) curL = lo;
+                    if (hi > curR) curR = hi;
+                }
+                else
+                {
+                    if (have) FillClipped(d, curL, curR, inside);
+                    curL = lo; curR = hi; have = true;
+                }
+                if (x >= w) break;
+                if (g[x] > rb)
+                {
+                    int k = g.Slice(x).IndexOfAnyInRange((byte)0, rb);
+                    if (k < 0) break;
+                    x += k;
+                }
+            }
+            FillClipped(d, curL, curR, inside);
+        }
+
+        private static void FillClipped(Span<byte> d, int lo, int hi, byte v)
+        {
+            if (lo < 0) lo = 0;
+            if (hi > d.Length - 1) hi = d.Length - 1;
+            if (hi >= lo) d.Slice(lo, hi - lo + 1).Fill(v);
+        }
+    }
+
+    /// <summary><see cref="WithinRadius"/> for large radii, on 16-bit column distances over the whole image.</summary>
+    private static void WithinRadiusWide(byte[] mask, int width, int height, bool targetIsSet, long radius, byte inside, byte outside, byte[] dst)
+    {
         int r = (int)Math.Min(radius, (long)width + height);
         if (height >= NoTarget - 1 || r >= NoTarget - 1)
         {
@@ -151,7 +268,7 @@ internal static class DistanceTransform
             for (int i = 0; i < dst.Length; i++) dst[i] = dist[i] <= lim ? inside : outside;
             return;
         }
-        var g = new ushort[width * height];
+        var g = GC.AllocateUninitializedArray<ushort>(width * height); // the down sweep writes every element first
         int strips = Math.Max(1, Math.Min(width / 64, Environment.ProcessorCount * 2));
         ParallelRows.For(strips, (long)width * height / strips * 2, (s0, s1) =>
         {

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Numerics;
+
 namespace SegPlugins.Core.Masks.Internal;
 
 internal static class Feathering
@@ -10,8 +13,142 @@ internal static class Feathering
     {
         float halfW = width / 2f;
         int c = (int)Math.Min(w + h, Math.Ceiling(halfW + 0.5f) + 1);
-        if (c < 1024 && h < DistanceTransform.NoTarget - 1) return DistanceBanded(mask, w, h, width, c);
+        if (c <= MaxNarrowReach) return DistanceBanded(mask, w, h, width, c);
+        if (c < 1024 && h < DistanceTransform.NoTarget - 1) return DistanceBandedWide(mask, w, h, width, c);
         return DistanceViaTransform(mask, w, h, width);
+    }
+
+    /// <summary>
+    /// Up to this reach (ramps up to ~30 px wide) each pixel near the edge is resolved by looking sideways at the
+    /// columns within reach, nearest first; wider ramps use the 16-bit sweeps.
+    /// </summary>
+    internal const int MaxNarrowReach = 16;
+
+    /// <summary>
+    /// Same result as <see cref="DistanceViaTransform"/> for ramps up to <see cref="MaxNarrowReach"/>: the vertical
+    /// distance from every pixel to the nearest pixel of the other state, capped at c + 1, comes band by band in
+    /// bytes (<see cref="CappedColumns.BandOpposite"/>). A pixel can only be within c of the other state if a column
+    /// within c of it on its row is within c of the other state vertically, or the row changes state within c,
+    /// so each row starts as a copy of the mask and only the spans around such columns are computed, each pixel
+    /// by looking at columns x ± dx for growing dx until dx² reaches the best squared distance found.
+    /// </summary>
+    internal static byte[] DistanceBanded(byte[] mask, int w, int h, float width, int c, int bands = 0)
+    {
+        float half = width / 2f;
+        float reach = (half + 0.5f) * (half + 0.5f);
+        int maxD2 = (int)Math.Ceiling(reach);
+        // Ramp value by d² (saturated from reach on); index maxD2 + 1 stands for "farther".
+        var inside = new byte[maxD2 + 2];
+        var outside = new byte[maxD2 + 2];
+        for (int d2 = 0; d2 <= maxD2 + 1; d2++)
+        {
+            if (d2 >= reach) { inside[d2] = 255; outside[d2] = 0; continue; }
+            float sd = MathF.Sqrt(d2) - 0.5f;
+            inside[d2] = Ramp(0.5f + sd / width);
+            outside[d2] = Ramp(0.5f - sd / width);
+        }
+        // Squared vertical distance by capped distance; the cap itself means "beyond c".
+        var h2 = new int[c + 2];
+        for (int i = 0; i <= c; i++) h2[i] = i * i;
+        h2[c + 1] = int.MaxValue / 2;
+        var dst = GC.AllocateUninitializedArray<byte>(mask.Length);
+        if (bands <= 0) bands = CappedColumns.Bands(w, h, c + 1);
+        ParallelRows.For(bands, (long)w * h / bands * 3, (b0, b1) =>
+        {
+            var act = new byte[w];
+            for (int b = b0; b < b1; b++)
+            {
+                int y0 = (int)((long)h * b / bands), y1 = (int)((long)h * (b + 1) / bands);
+                var sink = new RampRows(mask, dst, w, c, maxD2 + 1, inside, outside, h2, act);
+                CappedColumns.BandOpposite(mask, w, h, y0, y1, c + 1, ref sink);
+            }
+        });
+        return dst;
+    }
+
+    private readonly struct RampRows(byte[] mask, byte[] dst, int w, int c, int far, byte[] inside, byte[] outside, int[] h2, byte[] act)
+        : CappedColumns.IRowSink
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Row(int y, ReadOnlySpan<byte> g)
+        {
+            var m = new ReadOnlySpan<byte>(mask, y * w, w);
+            var o = dst.AsSpan(y * w, w);
+            m.CopyTo(o);
+            var a = act.AsSpan(0, w);
+            MarkActive(m, g, (byte)c, a);
+            int x = a.IndexOfAnyExcept((byte)0);
+            if (x < 0) return;
+            int curL = 0, curR = -2;
+            bool have = false;
+            while (x >= 0)
+            {
+                // Column x is within c of the other state vertically, or the state changes between x and x + 1.
+                int lo = Math.Max(0, x - c), hi = Math.Min(w - 1, x + 1 + c);
+                if (have && lo <= curR + 1) { if (hi > curR) curR = hi; }
+                else
+                {
+                    if (have) Resolve(m, g, o, curL, curR);
+                    curL = lo; curR = hi; have = true;
+                }
+                if (++x >= w) break;
+                if (a[x] == 0)
+                {
+                    int k = a.Slice(x).IndexOfAnyExcept((byte)0);
+                    if (k < 0) break;
+                    x += k;
+                }
+            }
+            if (have) Resolve(m, g, o, curL, curR);
+        }
+
+        /// <summary>a[x] != 0 where g[x] &lt;= c or the selection state changes between x and x + 1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MarkActive(ReadOnlySpan<byte> m, ReadOnlySpan<byte> g, byte c, Span<byte> a)
+        {
+            int w = m.Length, i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                int n = Vector<byte>.Count;
+                var cv = new Vector<byte>(c);
+                for (; i <= w - 1 - n; i += n)
+                {
+                    var near = Vector.LessThanOrEqual(new Vector<byte>(g.Slice(i)), cv);
+                    var same = Vector.Equals(Vector.Equals(new Vector<byte>(m.Slice(i)), Vector<byte>.Zero), Vector.Equals(new Vector<byte>(m.Slice(i + 1)), Vector<byte>.Zero));
+                    (near | ~same).CopyTo(a.Slice(i));
+                }
+            }
+            for (; i < w; i++)
+                a[i] = g[i] <= c || (i + 1 < w && (m[i] != 0) != (m[i + 1] != 0)) ? (byte)1 : (byte)0;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Resolve(ReadOnlySpan<byte> m, ReadOnlySpan<byte> g, Span<byte> o, int x0, int x1)
+        {
+            for (int x = x0; x <= x1; x++)
+            {
+                bool on = m[x] != 0;
+                int best = far;
+                for (int dx = 0; dx <= c; dx++)
+                {
+                    int dx2 = dx * dx;
+                    if (dx2 >= best) break;
+                    int xl = x - dx, xr = x + dx;
+                    if (xl >= 0)
+                    {
+                        int t = (m[xl] != 0) != on ? dx2 : dx2 + h2[g[xl]];
+                        if (t < best) best = t;
+                    }
+                    if (xr < w)
+                    {
+                        int t = (m[xr] != 0) != on ? dx2 : dx2 + h2[g[xr]];
+                        if (t < best) best = t;
+                    }
+                }
+                if (best > far) best = far;
+                o[x] = on ? inside[best] : outside[best];
+            }
+        }
     }
 
     /// <summary>
@@ -21,7 +158,7 @@ internal static class Feathering
     /// Inner points of runs at distance 0 are skipped (a run end is always at least as near). Work follows the
     /// number of pixels near the edge.
     /// </summary>
-    internal static byte[] DistanceBanded(byte[] mask, int w, int h, float width, int c)
+    internal static byte[] DistanceBandedWide(byte[] mask, int w, int h, float width, int c)
     {
         var toSet = new ushort[w * h];
         var toUnset = new ushort[w * h];

@@ -6,7 +6,7 @@ internal static class Morphology
     /// <summary>Pixels within <paramref name="radius"/> (d² &lt;= r²) of a set pixel become set.</summary>
     public static byte[] Grow(byte[] mask, int width, int height, int radius)
     {
-        var dst = new byte[mask.Length];
+        var dst = GC.AllocateUninitializedArray<byte>(mask.Length);
         if (radius == 0) { mask.AsSpan().CopyTo(dst); return dst; }
         DistanceTransform.WithinRadius(mask, width, height, targetIsSet: true, radius, 255, 0, dst);
         return dst;
@@ -18,7 +18,7 @@ internal static class Morphology
     /// </summary>
     public static byte[] Shrink(byte[] mask, int width, int height, int radius)
     {
-        var dst = new byte[mask.Length];
+        var dst = GC.AllocateUninitializedArray<byte>(mask.Length);
         if (radius == 0) { mask.AsSpan().CopyTo(dst); return dst; }
         DistanceTransform.WithinRadius(mask, width, height, targetIsSet: false, radius, 0, 255, dst);
         return dst;
