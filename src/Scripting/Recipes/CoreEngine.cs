@@ -12,15 +12,25 @@ internal static class CoreEngine
 {
     public static IImageCodec Codec { get; } = new CoreCodec();
 
-    public static async Task<IRecipeSegmenter> OpenSegmenterAsync(ModelArgs model, TextWriter stderr, CancellationToken ct) =>
-        new SamSegmenter(await model.OpenSamAsync(stderr, ct).ConfigureAwait(false), model, stderr, ct);
+    public static Task<IRecipeSegmenter> OpenSegmenterAsync(ModelArgs model, TextWriter stderr, CancellationToken ct) =>
+        Task.FromResult<IRecipeSegmenter>(new SamSegmenter(model, stderr, ct));
 
-    private sealed class SamSegmenter(SamSession session, ModelArgs model, TextWriter stderr, CancellationToken runToken) : IRecipeSegmenter
+    /// <summary>
+    /// Opens each model (and fetches it) once per run, on the run's token, the first time a recipe needs it: a recipe
+    /// that only asks for saliency never loads SAM, and one that only segments never loads u2netp.
+    /// </summary>
+    private sealed class SamSegmenter(ModelArgs model, TextWriter stderr, CancellationToken runToken) : IRecipeSegmenter
     {
         private readonly object _gate = new();
+        private Task<SamSession>? _sam;
         private Task<SubjectSelector>? _subject;
 
-        public ISegmentationSession ForImage(BgraImage image, CancellationToken cancellationToken) => session.ForImage(image, cancellationToken);
+        public ISegmentationSession ForImage(BgraImage image, CancellationToken cancellationToken)
+        {
+            Task<SamSession> t;
+            lock (_gate) t = _sam ??= model.OpenSamAsync(stderr, runToken);
+            return t.WaitAsync(cancellationToken).GetAwaiter().GetResult().ForImage(image, cancellationToken);
+        }
 
         public Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken)
         {
@@ -34,10 +44,23 @@ internal static class CoreEngine
 
         public void Dispose()
         {
-            session.Dispose();
-            Task<SubjectSelector>? t;
-            lock (_gate) t = _subject;
-            if (t is { IsCompletedSuccessfully: true }) t.Result.Dispose();
+            Task<SamSession>? sam;
+            Task<SubjectSelector>? subject;
+            lock (_gate) (sam, subject) = (_sam, _subject);
+            DisposeWhenOpened(sam);
+            DisposeWhenOpened(subject);
+        }
+
+        /// <summary>Disposes a model now, or as soon as a still-running open completes (nothing else will).</summary>
+        private static void DisposeWhenOpened<T>(Task<T>? open) where T : IDisposable
+        {
+            if (open is null) return;
+            if (open.IsCompleted)
+            {
+                if (open.IsCompletedSuccessfully) open.Result.Dispose();
+                return;
+            }
+            open.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
     }
 
