@@ -106,8 +106,15 @@ public static class ImageIO
     {
         if (!File.Exists(path)) throw new SegInputException(path, "file not found");
         using var stream = OpenRead(path);
-        var format = CheckFormat(stream, path);
-        CheckComplete(stream, 0, format, path);
+        CheckWhole(stream, path);
+    }
+
+    /// <summary>The same checks on a seekable stream, from its current position; the position is left anywhere.</summary>
+    internal static void CheckWhole(Stream stream, string name)
+    {
+        long start = stream.Position;
+        var format = CheckFormat(stream, name);
+        CheckComplete(stream, start, format, name);
     }
 
     /// <summary>Writes an 8-bit RGBA PNG atomically (temp file, then rename).</summary>
