@@ -91,6 +91,9 @@ public static class FuzzTargets
         });
     }
 
+    /// <summary>Told how each input ended (accepted, or refused with the message); for triage and tests.</summary>
+    public static Action<string>? Outcome { get; set; }
+
     private static MemoryStream Stream(ReadOnlyMemory<byte> body) => new(body.ToArray(), writable: false);
 
     // Text inputs are read with File.ReadAllText in the product: UTF-8 with replacement characters.
@@ -98,8 +101,8 @@ public static class FuzzTargets
 
     private static void Expect(string name, Action body)
     {
-        try { body(); }
-        catch (SegException e) when (e.Message.Contains(name, StringComparison.Ordinal)) { }
+        try { body(); Outcome?.Invoke("accepted"); }
+        catch (SegException e) when (e.Message.Contains(name, StringComparison.Ordinal)) { Outcome?.Invoke("refused: " + e.Message); }
         catch (SegException e) { throw new FuzzContractException($"{e.GetType().Name} does not name the input '{name}': {e.Message}", e); }
     }
 }

@@ -12,8 +12,8 @@ if (args.Length > 1)
 {
     foreach (var file in args[1..])
     {
+        FuzzTargets.Outcome = outcome => Console.WriteLine($"{Path.GetFileName(file)}: {outcome}");
         body(File.ReadAllBytes(file));
-        Console.WriteLine($"{file}: ok");
     }
     return 0;
 }

@@ -51,6 +51,7 @@ public static class ImageIO
         }
         long start = stream.Position;
         var format = CheckFormat(stream, name);
+        CheckStructure(stream, start, format, name);
         stream.Position = start;
 
         IImageInfo? info;
@@ -89,7 +90,7 @@ public static class ImageIO
     {
         if (!File.Exists(path)) throw new SegInputException(path, "file not found");
         using var stream = OpenRead(path);
-        CheckFormat(stream, path);
+        CheckStructure(stream, 0, CheckFormat(stream, path), path);
         stream.Position = 0;
         IImageInfo? info;
         try { info = Image.Identify(Formats, stream); }
@@ -184,6 +185,12 @@ public static class ImageIO
     }
 
     private enum Format { Png, Jpeg, Bmp }
+
+    private static void CheckStructure(Stream stream, long start, Format format, string name)
+    {
+        if (format == Format.Jpeg) Internal.ImageHeaders.CheckJpeg(stream, start, name);
+        else if (format == Format.Bmp) Internal.ImageHeaders.CheckBmp(stream, start, name);
+    }
 
     /// <summary>
     /// The decoder fills a cut-off file with blank rows without complaint; a selection computed on such an image

@@ -12,6 +12,9 @@ namespace SegPlugins.Core.Masks.IO;
 /// </summary>
 public static class CocoRle
 {
+    /// <summary>Largest mask read from RLE JSON: the default limit of mask and image files (100 MP).</summary>
+    public const long MaxPixels = 100_000_000;
+
     /// <summary>Run lengths in COCO order.</summary>
     public static uint[] Encode(Mask mask)
     {
@@ -129,8 +132,12 @@ public static class CocoRle
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("size", out var size) || !root.TryGetProperty("counts", out var counts))
                 throw new SegInputException(source, "expected an object {\"size\":[height,width],\"counts\":...}");
             if (size.ValueKind != JsonValueKind.Array || size.GetArrayLength() != 2
+                || size[0].ValueKind != JsonValueKind.Number || size[1].ValueKind != JsonValueKind.Number
                 || !size[0].TryGetInt32(out int h) || !size[1].TryGetInt32(out int w))
                 throw new SegInputException(source, "\"size\" must be [height, width] integers");
+            // A few bytes of RLE can describe any size, so the size is bounded before the mask is allocated.
+            if ((long)h * w > MaxPixels)
+                throw new SegInputException(source, $"\"size\" {h}x{w} (h x w) is {(long)h * w / 1e6:0.#} MP, over the limit of {MaxPixels / 1_000_000} MP for mask files");
             uint[] runs;
             if (counts.ValueKind == JsonValueKind.String) runs = DecompressCounts(counts.GetString()!);
             else if (counts.ValueKind == JsonValueKind.Array)
@@ -139,7 +146,7 @@ public static class CocoRle
                 int i = 0;
                 foreach (var e in counts.EnumerateArray())
                 {
-                    if (!e.TryGetUInt32(out uint v)) throw new SegInputException(source, $"counts[{i}] is not a non-negative integer");
+                    if (e.ValueKind != JsonValueKind.Number || !e.TryGetUInt32(out uint v)) throw new SegInputException(source, $"counts[{i}] is not a non-negative integer");
                     runs[i++] = v;
                 }
             }

@@ -187,6 +187,9 @@ public static class MaskPolygons
         w.WriteEndArray();
     }
 
+    /// <summary>Largest canvas read from polygon JSON: the default limit of mask and image files (100 MP).</summary>
+    public const long MaxPixels = 100_000_000;
+
     public static PolygonSet FromJson(string json, string source = "polygon JSON")
     {
         try
@@ -194,11 +197,14 @@ public static class MaskPolygons
             using var doc = JsonDocument.Parse(json);
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("width", out var we) || !we.TryGetInt32(out int width)
-                || !root.TryGetProperty("height", out var he) || !he.TryGetInt32(out int height)
+                || !root.TryGetProperty("width", out var we) || we.ValueKind != JsonValueKind.Number || !we.TryGetInt32(out int width)
+                || !root.TryGetProperty("height", out var he) || he.ValueKind != JsonValueKind.Number || !he.TryGetInt32(out int height)
                 || !root.TryGetProperty("polygons", out var ps) || ps.ValueKind != JsonValueKind.Array)
                 throw new SegInputException(source, "expected {\"width\":W,\"height\":H,\"polygons\":[{\"outer\":[[x,y],...],\"holes\":[...]}]}");
             MaskChecks.Size(width, height, "polygon canvas");
+            // The canvas is allocated when the polygons are rasterised; a few bytes of JSON must not ask for gigabytes.
+            if ((long)width * height > MaxPixels)
+                throw new SegInputException(source, $"canvas {width}x{height} is {(long)width * height / 1e6:0.#} MP, over the limit of {MaxPixels / 1_000_000} MP for mask files");
             var polys = new List<Polygon>();
             int pi = 0;
             foreach (var p in ps.EnumerateArray())
@@ -228,7 +234,8 @@ public static class MaskPolygons
         int i = 0;
         foreach (var v in e.EnumerateArray())
         {
-            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2 || !v[0].TryGetDouble(out double x) || !v[1].TryGetDouble(out double y))
+            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2 || v[0].ValueKind != JsonValueKind.Number || v[1].ValueKind != JsonValueKind.Number
+                || !v[0].TryGetDouble(out double x) || !v[1].TryGetDouble(out double y))
                 throw new SegInputException(source, $"{where}[{i}] must be an [x,y] pair of numbers");
             r.Add(new Vertex(x, y));
             i++;

@@ -1,0 +1,145 @@
+using System.Buffers.Binary;
+
+namespace SegPlugins.Core.Imaging.Internal;
+
+/// <summary>
+/// Structure checks run before the image library sees a JPEG or BMP. The library's decoders fail with a
+/// NullReferenceException or a division by zero on some malformed files (a JPEG without a frame header or without
+/// any scan, a palette BMP without a colour table; found by fuzzing), so those files are refused here with a message
+/// that says what is missing.
+/// </summary>
+internal static class ImageHeaders
+{
+    /// <summary>
+    /// Walks the JPEG marker segments from SOI to the first start-of-scan: every segment must fit in the file, a
+    /// single supported frame header (baseline, extended or progressive Huffman; ITU T.81 table B.1) must come
+    /// before the first scan, and that scan may only name components of the frame.
+    /// </summary>
+    public static void CheckJpeg(Stream stream, long start, string name)
+    {
+        long end = stream.Length;
+        long pos = start + 2; // after SOI
+        Span<byte> seg = stackalloc byte[2 + 3 * 255 + 6];
+        Span<byte> ids = stackalloc byte[4];
+        int components = 0;
+        while (true)
+        {
+            // Segments follow each other directly; only fill bytes (FF FF ...) may come between them (T.81 B.1.1.2).
+            // The image library resynchronises on stray bytes in ways that can lose the frame header, so stray
+            // bytes are refused rather than guessed around.
+            stream.Position = pos;
+            int b = stream.ReadByte();
+            pos++;
+            if (b >= 0 && b != 0xFF)
+                throw new SegInputException(name, $"JPEG has stray data at byte {pos - 1} where a marker was expected; the file is corrupt");
+            do { b = stream.ReadByte(); pos++; } while (b == 0xFF);
+            if (b < 0)
+                throw new SegInputException(name, components == 0 ? "JPEG has no frame header (SOF marker); the file is corrupt" : "JPEG has no image data (no start-of-scan marker); the file is corrupt");
+            byte marker = (byte)b;
+            long at = pos - 2;
+            if (marker == 0x00 || marker == 0x01 || marker is >= 0xD0 and <= 0xD8) continue; // stuffed zero, TEM, RSTn, SOI: no length
+            if (marker == 0xD9)
+                throw new SegInputException(name, components == 0 ? "JPEG ends before its frame header (no SOF marker); the file is corrupt" : "JPEG ends before its image data (no start-of-scan marker); the file is corrupt");
+            if (end - pos < 2) throw Truncated(name, marker, at);
+            int len = (stream.ReadByte() << 8) | stream.ReadByte();
+            if (len < 2 || pos + len > end) throw Truncated(name, marker, at);
+            bool sof = marker is >= 0xC0 and <= 0xCF && marker is not (0xC4 or 0xC8 or 0xCC);
+            if (sof)
+            {
+                if (marker is not (0xC0 or 0xC1 or 0xC2))
+                    throw new SegInputException(name, $"JPEG coding process 0xFF{marker:X2} (lossless, hierarchical or arithmetic) is not supported; expected baseline or progressive JPEG");
+                if (components != 0) throw new SegInputException(name, "JPEG has more than one frame header; the file is corrupt");
+                if (len < 8) throw Malformed(name, "frame header", at);
+                var f = seg[..(len - 2 > seg.Length ? seg.Length : len - 2)];
+                stream.ReadExactly(f);
+                int precision = f[0], height = BinaryPrimitives.ReadUInt16BigEndian(f[1..]), width = BinaryPrimitives.ReadUInt16BigEndian(f[3..]), n = f[5];
+                if (precision is not (8 or 12)) throw new SegInputException(name, $"JPEG sample precision is {precision} bits; expected 8");
+                if (width == 0 || height == 0) throw new SegInputException(name, $"JPEG frame header gives a size of {width}x{height}; expected a non-zero width and height");
+                if (n is < 1 or > 4 || len != 8 + 3 * n) throw new SegInputException(name, $"JPEG frame header lists {n} components in {len} bytes; expected 1 to 4 components of 3 bytes each");
+                int hMax = 1, vMax = 1;
+                for (int c = 0; c < n; c++)
+                {
+                    int sampling = f[7 + 3 * c], h = sampling >> 4, v = sampling & 15, tq = f[8 + 3 * c];
+                    if (h is < 1 or > 4 || v is < 1 or > 4 || tq > 3)
+                        throw new SegInputException(name, $"JPEG component {c} has sampling factors {h}x{v} and quantisation table {tq}; expected factors 1..4 and table 0..3");
+                    ids[c] = f[6 + 3 * c];
+                    hMax = Math.Max(hMax, h);
+                    vMax = Math.Max(vMax, v);
+                }
+                components = n;
+                // Every 8x8 block gets a DC coefficient, and a Huffman code is at least one bit (T.81 F.1.2.1, G.1.2.1),
+                // so the file needs at least one bit per block of its least sampled component. A few hundred bytes
+                // that declare megapixels are a cut-off or forged file that the decoder would pad with grey.
+                long minBits = (long)(width / (8 * hMax)) * (height / (8 * vMax));
+                if (minBits > (end - start) * 8)
+                    throw new SegInputException(name, $"JPEG declares {width}x{height} pixels but the file has only {end - start} bytes, fewer than that many pixels need; it is truncated or corrupt");
+            }
+            else if (marker == 0xDA)
+            {
+                if (components == 0) throw new SegInputException(name, "JPEG image data (start-of-scan) comes before the frame header; the file is corrupt");
+                var s = seg[..Math.Min(len - 2, seg.Length)];
+                stream.ReadExactly(s);
+                int n = s.Length > 0 ? s[0] : 0;
+                if (n is < 1 or > 4 || len != 6 + 2 * n) throw new SegInputException(name, $"JPEG scan header lists {n} components in {len} bytes; expected 1 to 4 components of 2 bytes each");
+                for (int c = 0; c < n; c++)
+                    if (!ids[..components].Contains(s[1 + 2 * c]))
+                        throw new SegInputException(name, $"JPEG scan refers to component {s[1 + 2 * c]}, which the frame header does not define; the file is corrupt");
+                return;
+            }
+            pos += len;
+        }
+    }
+
+    /// <summary>
+    /// Bit depth, colour table and compression of a BMP must agree: a BMP with 8 or fewer bits per pixel indexes
+    /// a colour table between the headers and the pixel data (one whose pixel data starts right after the headers
+    /// has none), and the RLE codings are defined for one depth each.
+    /// </summary>
+    public static void CheckBmp(Stream stream, long start, string name)
+    {
+        Span<byte> h = stackalloc byte[50];
+        stream.Position = start;
+        int n = 0;
+        while (n < h.Length)
+        {
+            int r = stream.Read(h[n..]);
+            if (r == 0) break;
+            n += r;
+        }
+        if (n < 14 + 12) throw new SegInputException(name, $"BMP file is {n} bytes; too short to hold its headers");
+        long offset = BinaryPrimitives.ReadUInt32LittleEndian(h[10..]);
+        long headerSize = BinaryPrimitives.ReadUInt32LittleEndian(h[14..]);
+        int bpp = headerSize == 12 ? BinaryPrimitives.ReadUInt16LittleEndian(h[24..]) : n >= 30 ? BinaryPrimitives.ReadUInt16LittleEndian(h[28..]) : 0;
+        long colorsUsed = headerSize >= 40 && n >= 50 ? BinaryPrimitives.ReadUInt32LittleEndian(h[46..]) : 0;
+        long compression = headerSize >= 40 && n >= 34 ? BinaryPrimitives.ReadUInt32LittleEndian(h[30..]) : 0;
+        // The bit depths of the Windows BMP format; the library divides by the depth and has no colour table for others.
+        // Uncompressed pixel rows (BI_RGB, BI_BITFIELDS) are padded to 4 bytes; a file shorter than its rows is cut off.
+        long width = headerSize == 12 ? BinaryPrimitives.ReadUInt16LittleEndian(h[18..]) : n >= 26 ? BinaryPrimitives.ReadInt32LittleEndian(h[18..]) : 0;
+        long height = headerSize == 12 ? BinaryPrimitives.ReadUInt16LittleEndian(h[20..]) : n >= 26 ? Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(h[22..])) : 0;
+        if (compression is 0 or 3 && bpp > 0 && width > 0 && height > 0)
+        {
+            long stride = (width * bpp + 31) / 32 * 4;
+            long length = stream.Length - start;
+            if (offset + stride * height > length)
+                throw new SegInputException(name, $"BMP is truncated: {width}x{height} at {bpp} bits per pixel needs {offset + stride * height} bytes, the file has {length}");
+        }
+        if (bpp is not (1 or 4 or 8 or 16 or 24 or 32))
+            throw new SegInputException(name, $"BMP has {bpp} bits per pixel; expected 1, 4, 8, 16, 24 or 32");
+        if (bpp <= 8)
+        {
+            if (offset - 14 - headerSize < 3)
+                throw new SegInputException(name, $"BMP image has {bpp} bits per pixel but no colour table (pixel data starts at byte {offset}, right after the headers); the file is corrupt");
+            if (colorsUsed > 1 << bpp)
+                throw new SegInputException(name, $"BMP colour table claims {colorsUsed} colours; a {bpp}-bit image has at most {1 << bpp}");
+        }
+        // BI_RLE8 and BI_RLE4 (compression 1 and 2) index a colour table and are only defined for 8 and 4 bits per pixel.
+        if (compression == 1 && bpp != 8 || compression == 2 && bpp != 4)
+            throw new SegInputException(name, $"BMP uses {(compression == 1 ? "RLE8" : "RLE4")} compression with {bpp} bits per pixel; it needs {(compression == 1 ? 8 : 4)}");
+    }
+
+    private static SegInputException Truncated(string name, byte marker, long at) =>
+        new(name, $"JPEG segment 0xFF{marker:X2} at byte {at} runs past the end of the file; the file is truncated or corrupt");
+
+    private static SegInputException Malformed(string name, string what, long at) =>
+        new(name, $"JPEG {what} at byte {at} is too short; the file is corrupt");
+}
