@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the fuzz seed corpus (tests/Fuzz/corpus/<target>/): small valid inputs of every format a target reads.
 Run with Debian's python (needs PIL and numpy): /usr/bin/python3 tests/Fuzz/make-corpus.py
-Mask and model seeds start with the selector byte the target reads first (see FuzzTargets.cs)."""
+Mask and model seeds start with the selector byte the target reads first (see FuzzTargets.cs). Seeds named
+refused-* are inputs the product must refuse with a clear error; every other seed must be accepted."""
 import io, json, os, shutil
 import numpy as np
 from PIL import Image
@@ -82,7 +83,7 @@ def npy(a, version=1):
 put("mask", "logits-f4.npy", b"\x04" + npy(rng.standard_normal((6, 7)).astype("<f4")))
 put("mask", "logits-1x1xhxw.npy", b"\x04" + npy(rng.standard_normal((1, 1, 4, 5)).astype("<f4")))
 put("mask", "logits-v2.npy", b"\x04" + npy(rng.standard_normal((3, 3)).astype("<f4"), version=2))
-put("mask", "logits-f8.npy", b"\x04" + npy(rng.standard_normal((3, 4)).astype("<f8")))
+put("mask", "refused-logits-f8.npy", b"\x04" + npy(rng.standard_normal((3, 4)).astype("<f8")))
 poly = {"width": 12, "height": 10, "polygons": [
     {"outer": [[1, 1], [10, 1], [10, 8], [1, 8]], "holes": [[[3, 3], [3, 6], [6, 6], [6, 3]]]},
     {"outer": [[0.5, 9], [4.25, 9.5], [2, 7.5]], "holes": []}]}
@@ -99,7 +100,7 @@ models = os.path.join(root, "tests", "fixtures", "models")
 for f in ["clip_image_tiny.onnx", "clip_text_tiny.onnx", "sam_decoder_single.onnx"]:
     put("model", f, b"\x01" + open(os.path.join(models, f), "rb").read())
 # The check reads only headers, so the first bytes of a larger model make a useful (truncated) seed too.
-put("model", "sam_encoder_preprocess-head.onnx", b"\x01" + open(os.path.join(models, "sam_encoder_preprocess.onnx"), "rb").read()[:2048])
+put("model", "refused-encoder-head.onnx", b"\x01" + open(os.path.join(models, "sam_encoder_preprocess.onnx"), "rb").read()[:2048])
 
 # sidecar: the refine-with-points recipe's per-image prompts
 put("sidecar", "box-points.points.json", b'{ "box": [2, 2, 10, 8], "points": [[20, 20, 1], [3, 3, 0]] }')

@@ -64,4 +64,4 @@ done
 crashes=$(find "$findings" -path '*/crashes/id:*' -type f 2>/dev/null | wc -l)
 hangs=$(find "$findings" -path '*/hangs/id:*' -type f 2>/dev/null | wc -l)
 echo "crash files: $crashes, hang files: $hangs"
-[ "$crashes" -eq 0 ] || echo "triage: dotnet $bin/segfuzz.dll $target FILE  (then copy the file to tests/Fuzz/regressions/$target/)"
+[ "$crashes" -eq 0 ] || echo "triage (uninstrumented build): dotnet run --project tests/Fuzz -c Release -- $target FILE...; then tests/Fuzz/add-regressions.sh $target"

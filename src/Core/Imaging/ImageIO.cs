@@ -51,12 +51,14 @@ public static class ImageIO
         }
         long start = stream.Position;
         var format = CheckFormat(stream, name);
-        CheckStructure(stream, start, format, name);
+        // The library's JPEG and BMP header readers already fail on some malformed headers; PNG is walked after the
+        // size check so that an oversized image is refused for its size first.
+        if (format != Format.Png) CheckStructure(stream, start, format, name);
         stream.Position = start;
 
         IImageInfo? info;
         try { info = Image.Identify(Formats, stream); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new SegInputException(name, $"not a readable PNG, JPEG or BMP file ({e.Message})");
         }
@@ -64,6 +66,7 @@ public static class ImageIO
             throw new SegInputException(name, "unknown image format; expected PNG, JPEG or BMP");
         CheckDimensions(name, info.Width, info.Height, options);
         CheckComplete(stream, start, format, name);
+        if (format == Format.Png) CheckStructure(stream, start, format, name);
 
         stream.Position = start;
         try
@@ -79,11 +82,20 @@ public static class ImageIO
             return result;
         }
         catch (SegException) { throw; }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new SegInputException(name, $"corrupt or truncated image ({e.Message})");
         }
     }
+
+    /// <summary>
+    /// The exceptions the image library throws on malformed files. They are turned into an error naming the file
+    /// at this boundary; failures the library does not anticipate (null references, division by zero) are kept
+    /// out by the structure checks that run before it.
+    /// </summary>
+    internal static bool IsDecoderFailure(Exception e) =>
+        e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException
+            or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException;
 
     /// <summary>Reads only the header: (width, height), after the same format checks as <see cref="Load(string, ImageLoadOptions?)"/>.</summary>
     public static (int Width, int Height) Identify(string path)
@@ -116,6 +128,7 @@ public static class ImageIO
         long start = stream.Position;
         var format = CheckFormat(stream, name);
         CheckComplete(stream, start, format, name);
+        CheckStructure(stream, start, format, name);
     }
 
     /// <summary>Writes an 8-bit RGBA PNG atomically (temp file, then rename).</summary>
@@ -188,7 +201,8 @@ public static class ImageIO
 
     private static void CheckStructure(Stream stream, long start, Format format, string name)
     {
-        if (format == Format.Jpeg) Internal.ImageHeaders.CheckJpeg(stream, start, name);
+        if (format == Format.Png) Internal.ImageHeaders.CheckPng(stream, start, name);
+        else if (format == Format.Jpeg) Internal.ImageHeaders.CheckJpeg(stream, start, name);
         else if (format == Format.Bmp) Internal.ImageHeaders.CheckBmp(stream, start, name);
     }
 

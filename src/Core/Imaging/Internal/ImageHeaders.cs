@@ -137,6 +137,73 @@ internal static class ImageHeaders
             throw new SegInputException(name, $"BMP uses {(compression == 1 ? "RLE8" : "RLE4")} compression with {bpp} bits per pixel; it needs {(compression == 1 ? 8 : 4)}");
     }
 
+    /// <summary>
+    /// Walks the PNG chunks from the signature to IEND: every chunk must have a valid type and fit in the file,
+    /// IHDR must come first and only once with a valid size and bit depth / colour type pair (PNG spec 11.2.2),
+    /// a palette image needs PLTE before its data, and there must be image data. The image library fails with
+    /// argument exceptions on files that break these rules (a chunk type with a NUL byte, a second IHDR).
+    /// </summary>
+    public static void CheckPng(Stream stream, long start, string name)
+    {
+        long end = stream.Length;
+        long pos = start + 8;
+        Span<byte> head = stackalloc byte[8];
+        Span<byte> ihdr = stackalloc byte[13];
+        int colorType = -1;
+        bool palette = false, data = false;
+        while (true)
+        {
+            if (end - pos < 12)
+                throw new SegInputException(name, $"PNG ends inside a chunk at byte {pos - start} (no IEND chunk); the file is truncated or corrupt");
+            stream.Position = pos;
+            stream.ReadExactly(head);
+            long len = BinaryPrimitives.ReadUInt32BigEndian(head);
+            var type = head[4..];
+            string typeName = System.Text.Encoding.ASCII.GetString(type);
+            foreach (byte t in type)
+                if (t is not ((>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z')))
+                    throw new SegInputException(name, $"PNG chunk at byte {pos - start} has an invalid type; the file is corrupt");
+            if (len > int.MaxValue || pos + 12 + len > end)
+                throw new SegInputException(name, $"PNG chunk {typeName} at byte {pos - start} runs past the end of the file; the file is truncated or corrupt");
+            bool isIhdr = type.SequenceEqual("IHDR"u8);
+            if (colorType < 0 && !isIhdr)
+                throw new SegInputException(name, "PNG does not start with an IHDR chunk; the file is corrupt");
+            if (isIhdr)
+            {
+                if (colorType >= 0) throw new SegInputException(name, "PNG has more than one IHDR chunk; the file is corrupt");
+                if (len != 13) throw new SegInputException(name, $"PNG IHDR chunk is {len} bytes; expected 13");
+                stream.ReadExactly(ihdr);
+                uint width = BinaryPrimitives.ReadUInt32BigEndian(ihdr), height = BinaryPrimitives.ReadUInt32BigEndian(ihdr[4..]);
+                int depth = ihdr[8];
+                colorType = ihdr[9];
+                if (width == 0 || height == 0 || width > int.MaxValue || height > int.MaxValue)
+                    throw new SegInputException(name, $"PNG IHDR gives a size of {width}x{height}; expected a non-zero width and height");
+                bool valid = colorType switch
+                {
+                    0 => depth is 1 or 2 or 4 or 8 or 16,
+                    3 => depth is 1 or 2 or 4 or 8,
+                    2 or 4 or 6 => depth is 8 or 16,
+                    _ => false,
+                };
+                if (!valid) throw new SegInputException(name, $"PNG colour type {colorType} with bit depth {depth} is not a valid combination");
+                if (ihdr[10] != 0 || ihdr[11] != 0 || ihdr[12] > 1)
+                    throw new SegInputException(name, $"PNG IHDR names compression {ihdr[10]}, filter {ihdr[11]} and interlace {ihdr[12]}; expected 0, 0 and 0 or 1");
+            }
+            else if (type.SequenceEqual("PLTE"u8)) palette = true;
+            else if (type.SequenceEqual("IDAT"u8))
+            {
+                if (colorType == 3 && !palette) throw new SegInputException(name, "PNG palette image has no PLTE chunk before its image data; the file is corrupt");
+                data = true;
+            }
+            else if (type.SequenceEqual("IEND"u8))
+            {
+                if (!data) throw new SegInputException(name, "PNG has no image data (IDAT chunk); the file is corrupt");
+                return;
+            }
+            pos += 12 + len;
+        }
+    }
+
     private static SegInputException Truncated(string name, byte marker, long at) =>
         new(name, $"JPEG segment 0xFF{marker:X2} at byte {at} runs past the end of the file; the file is truncated or corrupt");
 

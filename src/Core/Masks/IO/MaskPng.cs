@@ -69,7 +69,7 @@ public static class MaskPng
         IImageInfo? info;
         IImageFormat? format;
         try { info = Image.Identify(PngOnly, stream, out format); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || ImageIO.IsDecoderFailure(e))
         { throw new SegInputException(name, $"not a readable PNG: {e.Message}", e); }
         if (info is null || format is not PngFormat)
             throw new SegInputException(name, "not a PNG file; masks are read from 8-bit greyscale or RGBA PNG");
@@ -107,7 +107,7 @@ public static class MaskPng
             }
             return m;
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or IOException)
+        catch (Exception e) when (e is IOException || ImageIO.IsDecoderFailure(e))
         { throw new SegInputException(name, $"PNG cannot be decoded: {e.Message}", e); }
     }
 
