@@ -58,3 +58,15 @@ public class OnnxHeaderCheckTests
         Assert.Equal("model test: enc.onnx is corrupt, truncated or not an ONNX model: the number at byte 2 is longer than a protobuf varint", Check(file));
     }
 }
+
+/// <summary>A manifest with bytes that are not UTF-8 (fuzz finding: InvalidOperationException from the serializer) is refused by name.</summary>
+public class ModelManifestFuzzFindingsTests
+{
+    [Fact]
+    public void InvalidUtf8InsideAString_IsRefused()
+    {
+        byte[] json = [.. """{"models":[{"id":""""u8, 0xFF, 0xAB, .. """"}]}"""u8];
+        var e = Assert.Throws<SegInputException>(() => ModelManifest.Parse(json, "models.json"));
+        Assert.Equal("models.json: model manifest is not UTF-8 text (invalid byte sequence at byte 19)", e.Message);
+    }
+}
