@@ -65,8 +65,8 @@ public class ModelManifestFuzzFindingsTests
     [Fact]
     public void InvalidUtf8InsideAString_IsRefused()
     {
-        byte[] json = [.. """{"models":[{"id":""""u8, 0xFF, 0xAB, .. """"}]}"""u8];
+        byte[] json = [.. "{\"models\":[{\"id\":\""u8, 0xFF, 0xAB, .. "\"}]}"u8];
         var e = Assert.Throws<SegInputException>(() => ModelManifest.Parse(json, "models.json"));
-        Assert.Equal("models.json: model manifest is not UTF-8 text (invalid byte sequence at byte 19)", e.Message);
+        Assert.Equal("models.json: model manifest is not UTF-8 text (invalid byte sequence at byte 18)", e.Message);
     }
 }
