@@ -104,6 +104,41 @@ public class ImageStructureTests
         Assert.Contains("runs past the end of the file; the file is truncated or corrupt", Refusal(cut));
     }
 
+    [Fact]
+    public void Jpeg_ReservedMarker_IsRefused()
+    {
+        var (segments, scan) = Split(Seed("baseline.jpg"));
+        segments[1][1] = 0x7F; // the first DQT's marker, as the fuzzer mutated it
+        int at = 2 + segments[0].Length;
+        Assert.Equal($"photo.jpg: JPEG has an invalid marker 0xFF7F at byte {at}; the file is corrupt", Refusal(Join(segments, scan)));
+    }
+
+    [Fact]
+    public void Jpeg_MissingQuantisationTable_IsRefused()
+    {
+        var (segments, scan) = Split(Seed("baseline.jpg"));
+        var withoutChroma = segments.Where(s => !(s[1] == 0xDB && (s[4] & 15) == 1));
+        Assert.Equal("photo.jpg: JPEG component 1 uses quantisation table 1, which no DQT segment defines; the file is corrupt", Refusal(Join(withoutChroma, scan)));
+    }
+
+    [Fact]
+    public void Jpeg_MissingHuffmanTable_IsRefused()
+    {
+        var (segments, scan) = Split(Seed("baseline.jpg"));
+        var withoutLumaAc = segments.Where(s => !(s[1] == 0xC4 && s[4] == 0x10));
+        Assert.Equal("photo.jpg: JPEG scan uses Huffman tables DC 0 / AC 0 for component 1, which no DHT segment defines; the file is corrupt", Refusal(Join(withoutLumaAc, scan)));
+    }
+
+    [Fact]
+    public void Jpeg_HuffmanTableWithMoreSymbolsThanItsSegment_IsRefused()
+    {
+        var (segments, scan) = Split(Seed("baseline.jpg"));
+        var dht = segments.First(s => s[1] == 0xC4);
+        dht[5 + 15] = 200; // the count of 16-bit codes: more symbols than the segment holds
+        int at = 2 + segments.TakeWhile(s => s != dht).Sum(s => s.Length);
+        Assert.Equal($"photo.jpg: JPEG Huffman table segment at byte {at} is malformed; the file is corrupt", Refusal(Join(segments, scan)));
+    }
+
     private static byte[] Bmp24() => Seed("rgb24.bmp");
 
     [Fact]

@@ -21,7 +21,9 @@ internal static class ImageHeaders
         long pos = start + 2; // after SOI
         Span<byte> seg = stackalloc byte[2 + 3 * 255 + 6];
         Span<byte> ids = stackalloc byte[4];
-        int components = 0;
+        Span<byte> quant = stackalloc byte[4];
+        int components = 0, quantDefined = 0, dcDefined = 0, acDefined = 0;
+        bool progressive = false;
         while (true)
         {
             // Segments follow each other directly; only fill bytes (FF FF ...) may come between them (T.81 B.1.1.2).
@@ -37,7 +39,9 @@ internal static class ImageHeaders
                 throw new SegInputException(name, components == 0 ? "JPEG has no frame header (SOF marker); the file is corrupt" : "JPEG has no image data (no start-of-scan marker); the file is corrupt");
             byte marker = (byte)b;
             long at = pos - 2;
-            if (marker == 0x00 || marker == 0x01 || marker is >= 0xD0 and <= 0xD8) continue; // stuffed zero, TEM, RSTn, SOI: no length
+            if (marker == 0x01 || marker is >= 0xD0 and <= 0xD8) continue; // TEM, RSTn, SOI: no length
+            if (marker < 0xC0) // 0x00 is only a stuffing byte inside scan data; 0x02..0xBF are reserved (T.81 table B.1)
+                throw new SegInputException(name, $"JPEG has an invalid marker 0xFF{marker:X2} at byte {at}; the file is corrupt");
             if (marker == 0xD9)
                 throw new SegInputException(name, components == 0 ? "JPEG ends before its frame header (no SOF marker); the file is corrupt" : "JPEG ends before its image data (no start-of-scan marker); the file is corrupt");
             if (end - pos < 2) throw Truncated(name, marker, at);
@@ -63,10 +67,12 @@ internal static class ImageHeaders
                     if (h is < 1 or > 4 || v is < 1 or > 4 || tq > 3)
                         throw new SegInputException(name, $"JPEG component {c} has sampling factors {h}x{v} and quantisation table {tq}; expected factors 1..4 and table 0..3");
                     ids[c] = f[6 + 3 * c];
+                    quant[c] = (byte)tq;
                     hMax = Math.Max(hMax, h);
                     vMax = Math.Max(vMax, v);
                 }
                 components = n;
+                progressive = marker == 0xC2;
                 // Every 8x8 block gets a DC coefficient, and a Huffman code is at least one bit (T.81 F.1.2.1, G.1.2.1),
                 // so the file needs at least one bit per block of its least sampled component. A few hundred bytes
                 // that declare megapixels are a cut-off or forged file that the decoder would pad with grey.
@@ -84,10 +90,66 @@ internal static class ImageHeaders
                 for (int c = 0; c < n; c++)
                     if (!ids[..components].Contains(s[1 + 2 * c]))
                         throw new SegInputException(name, $"JPEG scan refers to component {s[1 + 2 * c]}, which the frame header does not define; the file is corrupt");
+                // The decoder dereferences the tables of the first scan without checking that they exist.
+                for (int c = 0; c < components; c++)
+                    if ((quantDefined & (1 << quant[c])) == 0)
+                        throw new SegInputException(name, $"JPEG component {c} uses quantisation table {quant[c]}, which no DQT segment defines; the file is corrupt");
+                int spectralStart = s[1 + 2 * n];
+                bool needDc = !progressive || spectralStart == 0, needAc = !progressive || spectralStart > 0;
+                for (int c = 0; c < n; c++)
+                {
+                    int td = s[2 + 2 * c] >> 4, ta = s[2 + 2 * c] & 15;
+                    if (needDc && (td > 3 || (dcDefined & (1 << td)) == 0) || needAc && (ta > 3 || (acDefined & (1 << ta)) == 0))
+                        throw new SegInputException(name, $"JPEG scan uses Huffman tables DC {td} / AC {ta} for component {s[1 + 2 * c]}, which no DHT segment defines; the file is corrupt");
+                }
                 return;
+            }
+            else if (marker is 0xDB or 0xC4)
+            {
+                var body = new byte[len - 2];
+                stream.ReadExactly(body);
+                if (marker == 0xDB) quantDefined |= QuantTables(body, name, at);
+                else
+                {
+                    var (dc, ac) = HuffmanTables(body, name, at);
+                    dcDefined |= dc;
+                    acDefined |= ac;
+                }
             }
             pos += len;
         }
+    }
+
+    /// <summary>The tables a DQT segment defines, as a bit mask (T.81 B.2.4.1: Pq/Tq byte, then 64 or 128 bytes each).</summary>
+    private static int QuantTables(ReadOnlySpan<byte> body, string name, long at)
+    {
+        int mask = 0;
+        while (body.Length > 0)
+        {
+            int pq = body[0] >> 4, tq = body[0] & 15, size = pq == 0 ? 64 : 128;
+            if (pq > 1 || tq > 3 || body.Length < 1 + size)
+                throw new SegInputException(name, $"JPEG quantisation table segment at byte {at} is malformed; the file is corrupt");
+            mask |= 1 << tq;
+            body = body[(1 + size)..];
+        }
+        return mask;
+    }
+
+    /// <summary>The DC and AC tables a DHT segment defines (T.81 B.2.4.2: Tc/Th byte, 16 counts, the symbols).</summary>
+    private static (int Dc, int Ac) HuffmanTables(ReadOnlySpan<byte> body, string name, long at)
+    {
+        int dc = 0, ac = 0;
+        while (body.Length > 0)
+        {
+            if (body.Length < 17) throw new SegInputException(name, $"JPEG Huffman table segment at byte {at} is malformed; the file is corrupt");
+            int tc = body[0] >> 4, th = body[0] & 15, symbols = 0;
+            for (int i = 1; i <= 16; i++) symbols += body[i];
+            if (tc > 1 || th > 3 || symbols > 256 || body.Length < 17 + symbols)
+                throw new SegInputException(name, $"JPEG Huffman table segment at byte {at} is malformed; the file is corrupt");
+            if (tc == 0) dc |= 1 << th; else ac |= 1 << th;
+            body = body[(17 + symbols)..];
+        }
+        return (dc, ac);
     }
 
     /// <summary>
