@@ -168,6 +168,15 @@ public class ImageStructureTests
     }
 
     [Fact]
+    public void Bmp_ColourCountBeyondTheFile_IsRefused()
+    {
+        // Under a 1 GiB heap the decoder ran out of memory allocating this colour table for a 32-bit image (fuzz re-run finding).
+        var bmp = Seed("rgba32.bmp");
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(46), 2459079314);
+        Assert.Equal($"photo.jpg: BMP colour table claims 2459079314 colours, more than the {bmp.Length} byte file holds; the file is corrupt", Refusal(bmp));
+    }
+
+    [Fact]
     public void Bmp_RleCompressionWithTheWrongDepth_IsRefused()
     {
         var bmp = Bmp24();

@@ -194,6 +194,9 @@ internal static class ImageHeaders
             if (colorsUsed > 1 << bpp)
                 throw new SegInputException(name, $"BMP colour table claims {colorsUsed} colours; a {bpp}-bit image has at most {1 << bpp}");
         }
+        // The decoder allocates the colour table from this count before reading it, for any depth.
+        if (colorsUsed * 4 > stream.Length - start - 14 - headerSize)
+            throw new SegInputException(name, $"BMP colour table claims {colorsUsed} colours, more than the {stream.Length - start} byte file holds; the file is corrupt");
         // BI_RLE8 and BI_RLE4 (compression 1 and 2) index a colour table and are only defined for 8 and 4 bits per pixel.
         if (compression == 1 && bpp != 8 || compression == 2 && bpp != 4)
             throw new SegInputException(name, $"BMP uses {(compression == 1 ? "RLE8" : "RLE4")} compression with {bpp} bits per pixel; it needs {(compression == 1 ? 8 : 4)}");
