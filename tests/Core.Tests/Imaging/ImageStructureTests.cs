@@ -177,6 +177,26 @@ public class ImageStructureTests
     }
 
     [Fact]
+    public void Bmp_AlphaBitfieldsDeclaringMegapixelsInAFewBytes_IsRefusedAsTruncated()
+    {
+        // Fuzz re-run hang: 397 bytes declaring 2825x32768 with BI_ALPHABITFIELDS decoded (as padding) for seconds.
+        var bmp = Seed("rgba32.bmp");
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(18), 2825);
+        BinaryPrimitives.WriteInt32LittleEndian(bmp.AsSpan(22), 32768);
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(30), 6);
+        Assert.Equal($"photo.jpg: BMP is truncated: 2825x32768 at 32 bits per pixel needs {54 + 2825L * 4 * 32768} bytes, the file has {bmp.Length}", Refusal(bmp));
+    }
+
+    [Fact]
+    public void Bmp_UnknownCompression_IsRefused()
+    {
+        // Fuzz re-run hang: compression 100 decoded a 770-byte file as 4873x8970 pixels of padding.
+        var bmp = Seed("rgba32.bmp");
+        BinaryPrimitives.WriteUInt32LittleEndian(bmp.AsSpan(30), 100);
+        Assert.Equal("photo.jpg: BMP compression 100 is unknown; expected 0 to 6 (uncompressed, RLE or bit fields)", Refusal(bmp));
+    }
+
+    [Fact]
     public void Bmp_RleCompressionWithTheWrongDepth_IsRefused()
     {
         var bmp = Bmp24();

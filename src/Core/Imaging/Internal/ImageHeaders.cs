@@ -175,10 +175,11 @@ internal static class ImageHeaders
         long colorsUsed = headerSize >= 40 && n >= 50 ? BinaryPrimitives.ReadUInt32LittleEndian(h[46..]) : 0;
         long compression = headerSize >= 40 && n >= 34 ? BinaryPrimitives.ReadUInt32LittleEndian(h[30..]) : 0;
         // The bit depths of the Windows BMP format; the library divides by the depth and has no colour table for others.
-        // Uncompressed pixel rows (BI_RGB, BI_BITFIELDS) are padded to 4 bytes; a file shorter than its rows is cut off.
+        // Uncompressed pixel rows (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS) are padded to 4 bytes; a file shorter than
+        // its rows is cut off, and the decoder would pad it silently (and spend seconds doing so for a large size).
         long width = headerSize == 12 ? BinaryPrimitives.ReadUInt16LittleEndian(h[18..]) : n >= 26 ? BinaryPrimitives.ReadInt32LittleEndian(h[18..]) : 0;
         long height = headerSize == 12 ? BinaryPrimitives.ReadUInt16LittleEndian(h[20..]) : n >= 26 ? Math.Abs((long)BinaryPrimitives.ReadInt32LittleEndian(h[22..])) : 0;
-        if (compression is 0 or 3 && bpp > 0 && width > 0 && height > 0)
+        if (compression is 0 or 3 or 6 && bpp > 0 && width > 0 && height > 0)
         {
             long stride = (width * bpp + 31) / 32 * 4;
             long length = stream.Length - start;
@@ -194,6 +195,10 @@ internal static class ImageHeaders
             if (colorsUsed > 1 << bpp)
                 throw new SegInputException(name, $"BMP colour table claims {colorsUsed} colours; a {bpp}-bit image has at most {1 << bpp}");
         }
+        // BMP compression codes end at 6 (BI_ALPHABITFIELDS). The decoder treats an unknown code as uncompressed and
+        // pads the missing rows, so a few hundred bytes would decode as megapixels of nothing.
+        if (compression > 6)
+            throw new SegInputException(name, $"BMP compression {compression} is unknown; expected 0 to 6 (uncompressed, RLE or bit fields)");
         // The decoder allocates the colour table from this count before reading it, for any depth.
         if (colorsUsed * 4 > stream.Length - start - 14 - headerSize)
             throw new SegInputException(name, $"BMP colour table claims {colorsUsed} colours, more than the {stream.Length - start} byte file holds; the file is corrupt");
