@@ -114,6 +114,15 @@ public class ImageStructureTests
     }
 
     [Fact]
+    public void Jpeg_NumberOfLinesSegmentBeforeTheScan_IsRefused()
+    {
+        var (segments, scan) = Split(Seed("baseline.jpg"));
+        segments[2][1] = 0xDC; // the second DQT becomes a DNL, as in the fuzz re-run finding
+        int at = 2 + segments[0].Length + segments[1].Length;
+        Assert.Equal($"photo.jpg: JPEG has a DNL segment at byte {at}, before any image data; the file is corrupt", Refusal(Join(segments, scan)));
+    }
+
+    [Fact]
     public void Jpeg_MissingQuantisationTable_IsRefused()
     {
         var (segments, scan) = Split(Seed("baseline.jpg"));

@@ -44,6 +44,9 @@ internal static class ImageHeaders
                 throw new SegInputException(name, $"JPEG has an invalid marker 0xFF{marker:X2} at byte {at}; the file is corrupt");
             if (marker == 0xD9)
                 throw new SegInputException(name, components == 0 ? "JPEG ends before its frame header (no SOF marker); the file is corrupt" : "JPEG ends before its image data (no start-of-scan marker); the file is corrupt");
+            // DNL only follows a first scan (T.81 B.2.5); before one, the library's header reader fails on a null reference.
+            if (marker == 0xDC)
+                throw new SegInputException(name, $"JPEG has a DNL segment at byte {at}, before any image data; the file is corrupt");
             if (end - pos < 2) throw Truncated(name, marker, at);
             int len = (stream.ReadByte() << 8) | stream.ReadByte();
             if (len < 2 || pos + len > end) throw Truncated(name, marker, at);
