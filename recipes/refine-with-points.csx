@@ -15,71 +15,13 @@
 // Output: {name}-mask.png and {name}-cutout.png. A sidecar that is too big, too deep or malformed fails that
 // image with a message naming the sidecar and the field.
 
-const int MaxSidecarBytes = 64 * 1024; // prompt lists are tiny; a large file is a mistake
-const int MaxDepth = 4;                // object > array > array > number
-const int MaxPoints = 64;
-
 string sidecarName = InputName + ".points.json";
-string? json = ReadSidecarText(".points.json", MaxSidecarBytes);
+// The sidecar format, its limits (64 KB, 64 points, depth 4) and its messages live in PromptSidecar.
+string? json = ReadSidecarText(".points.json", PromptSidecar.MaxBytes);
+var sidecar = json is null ? null : PromptSidecar.Parse(json, sidecarName);
 
-float[]? box = null;
-var points = new List<PointPrompt>();
-
-if (json is not null)
-{
-    JsonDocument doc;
-    try
-    {
-        doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Skip });
-    }
-    catch (JsonException e)
-    {
-        throw new SegInputException(sidecarName, $"not valid JSON (or nested deeper than {MaxDepth}): {e.Message}");
-    }
-    using (doc)
-    {
-        var root = doc.RootElement;
-        if (root.ValueKind != JsonValueKind.Object)
-            throw new SegInputException(sidecarName, "expected a JSON object with \"box\" and/or \"points\"");
-        foreach (var prop in root.EnumerateObject())
-            if (prop.Name is not ("box" or "points"))
-                throw new SegInputException(sidecarName, $"unknown field \"{prop.Name}\"; expected \"box\" and/or \"points\"");
-        if (root.TryGetProperty("box", out var b))
-            box = Numbers(b, 4, "box", "[x0, y0, x1, y1]");
-        if (root.TryGetProperty("points", out var ps))
-        {
-            if (ps.ValueKind != JsonValueKind.Array)
-                throw new SegInputException(sidecarName, "points: expected an array of [x, y, 1 or 0]");
-            int n = ps.GetArrayLength();
-            if (n > MaxPoints)
-                throw new SegInputException(sidecarName, $"points: {n} given, at most {MaxPoints} allowed");
-            int i = 0;
-            foreach (var p in ps.EnumerateArray())
-            {
-                var v = Numbers(p, 3, $"points[{i}]", "[x, y, 1 or 0]");
-                if (v[2] is not (0 or 1))
-                    throw new SegInputException(sidecarName, $"points[{i}]: label must be 1 (include) or 0 (exclude), got {v[2]}");
-                points.Add(new PointPrompt(v[0], v[1], v[2] == 1));
-                i++;
-            }
-        }
-    }
-}
-
-float[] Numbers(JsonElement e, int count, string field, string shape)
-{
-    if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != count)
-        throw new SegInputException(sidecarName, $"{field}: expected {shape}");
-    var r = new float[count];
-    int k = 0;
-    foreach (var x in e.EnumerateArray())
-    {
-        if (x.ValueKind != JsonValueKind.Number || !x.TryGetSingle(out r[k]) || !float.IsFinite(r[k]))
-            throw new SegInputException(sidecarName, $"{field}[{k}]: expected a finite number, got {x.GetRawText()}");
-        k++;
-    }
-    return r;
-}
+float[]? box = sidecar?.Box is { } sb ? [sb.X0, sb.Y0, sb.X1, sb.Y1] : null;
+var points = new List<PointPrompt>(sidecar?.Points ?? []);
 
 if (box is null && Args.ContainsKey("box"))
 {

@@ -54,11 +54,14 @@ public static class ImageIO
         }
         long start = stream.Position;
         var format = CheckFormat(stream, name);
+        // The library's JPEG and BMP header readers already fail on some malformed headers; PNG is walked after the
+        // size check so that an oversized image is refused for its size first.
+        if (format != Format.Png) CheckStructure(stream, start, format, name, (w, h) => CheckDimensions(name, w, h, options));
         stream.Position = start;
 
         IImageInfo? info;
         try { info = Image.Identify(Formats, stream); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new SegInputException(name, $"not a readable PNG, JPEG or BMP file ({e.Message})");
         }
@@ -66,6 +69,7 @@ public static class ImageIO
             throw new SegInputException(name, "unknown image format; expected PNG, JPEG or BMP");
         CheckDimensions(name, info.Width, info.Height, options);
         CheckComplete(stream, start, format, name);
+        if (format == Format.Png) CheckStructure(stream, start, format, name);
 
         stream.Position = start;
         try
@@ -81,18 +85,27 @@ public static class ImageIO
             return result;
         }
         catch (SegException) { throw; }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException)
+        catch (Exception e) when (IsDecoderFailure(e))
         {
             throw new SegInputException(name, $"corrupt or truncated image ({e.Message})");
         }
     }
+
+    /// <summary>
+    /// The exceptions the image library throws on malformed files. They are turned into an error naming the file
+    /// at this boundary; failures the library does not anticipate (null references, division by zero) are kept
+    /// out by the structure checks that run before it.
+    /// </summary>
+    internal static bool IsDecoderFailure(Exception e) =>
+        e is ImageFormatException or InvalidImageContentException or UnknownImageFormatException or NotSupportedException or EndOfStreamException
+            or IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException;
 
     /// <summary>Reads only the header: (width, height), after the same format checks as <see cref="Load(string, ImageLoadOptions?)"/>.</summary>
     public static (int Width, int Height) Identify(string path)
     {
         if (!File.Exists(path)) throw new SegInputException(path, "file not found");
         using var stream = OpenRead(path);
-        CheckFormat(stream, path);
+        CheckStructure(stream, 0, CheckFormat(stream, path), path);
         stream.Position = 0;
         IImageInfo? info;
         try { info = Image.Identify(Formats, stream); }
@@ -109,8 +122,24 @@ public static class ImageIO
     {
         if (!File.Exists(path)) throw new SegInputException(path, "file not found");
         using var stream = OpenRead(path);
-        var format = CheckFormat(stream, path);
-        CheckComplete(stream, 0, format, path);
+        CheckWhole(stream, path);
+    }
+
+    /// <summary>The same checks on a seekable stream, from its current position; the position is left anywhere.</summary>
+    /// <remarks><c>declared</c> is called with the size the header declares before completeness and structure are judged,
+    /// so that a caller's size limit names an oversized file for its size.</remarks>
+    internal static void CheckWhole(Stream stream, string name, Action<int, int>? declared = null)
+    {
+        long start = stream.Position;
+        var format = CheckFormat(stream, name);
+        if (declared is not null)
+        {
+            CheckStructure(stream, start, format, name, declared);
+            CheckComplete(stream, start, format, name);
+            return;
+        }
+        CheckComplete(stream, start, format, name);
+        CheckStructure(stream, start, format, name);
     }
 
     /// <summary>Writes an 8-bit RGBA PNG atomically (temp file, then rename).</summary>
@@ -180,6 +209,13 @@ public static class ImageIO
     }
 
     private enum Format { Png, Jpeg, Bmp }
+
+    private static void CheckStructure(Stream stream, long start, Format format, string name, Action<int, int>? declared = null)
+    {
+        if (format == Format.Png) Internal.ImageHeaders.CheckPng(stream, start, name, declared);
+        else if (format == Format.Jpeg) Internal.ImageHeaders.CheckJpeg(stream, start, name, declared);
+        else if (format == Format.Bmp) Internal.ImageHeaders.CheckBmp(stream, start, name, declared);
+    }
 
     /// <summary>
     /// The decoder fills a cut-off file with blank rows without complaint; a selection computed on such an image

@@ -87,6 +87,9 @@ public sealed class ModelManifest
     public static ModelManifest Parse(ReadOnlySpan<byte> json, string name)
     {
         if (json.Length > MaxBytes) throw new SegInputException(name, $"model manifest is {json.Length} bytes; the limit is {MaxBytes}");
+        // The serializer reports broken UTF-8 inside strings as InvalidOperationException, not JsonException.
+        if (System.Text.Unicode.Utf8.ToUtf16(json, new char[json.Length], out int valid, out _, replaceInvalidSequences: false) != System.Buffers.OperationStatus.Done)
+            throw new SegInputException(name, $"model manifest is not UTF-8 text (invalid byte sequence at byte {valid})");
         RawManifest? raw;
         try
         {

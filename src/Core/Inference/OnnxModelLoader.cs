@@ -57,15 +57,83 @@ internal static class OnnxModelLoader
     {
         if (!File.Exists(path))
             throw new SegModelException(modelName, $"file not found: {path}");
-        var info = new FileInfo(path);
-        if (info.Length < 16)
-            throw new SegModelException(modelName, $"{path} is {info.Length} bytes; too small to be an ONNX model (truncated download?)");
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new SegModelException(modelName, $"{path} cannot be opened ({e.Message})", e); }
+        using (fs) CheckHeader(fs, path, modelName);
+    }
+
+    /// <summary>Most top-level fields walked; real models have a dozen, the rest is left to ONNX Runtime.</summary>
+    internal const int MaxTopLevelFields = 4096;
+
+    /// <summary>
+    /// The checks of <see cref="CheckFile"/> on a seekable stream (from position 0). A serialized ModelProto is a
+    /// sequence of protobuf fields; only the top-level tags and lengths are read (contents are skipped), so a
+    /// truncated download, a foreign file or a length that points past the end is refused in a few reads even for a
+    /// large model, and ONNX Runtime never sees it.
+    /// </summary>
+    internal static void CheckHeader(Stream stream, string path, string modelName)
+    {
+        long length = stream.Length;
+        if (length < 16)
+            throw new SegModelException(modelName, $"{path} is {length} bytes; too small to be an ONNX model (truncated download?)");
+        stream.Position = 0;
         Span<byte> head = stackalloc byte[2];
-        using (var fs = File.OpenRead(path))
-            fs.ReadExactly(head);
-        // A serialized ModelProto starts with field 1 (ir_version, varint): tag byte 0x08, then a small version number.
+        stream.ReadExactly(head);
+        // ModelProto field 1 is ir_version (varint): tag byte 0x08, then a small version number (onnx.proto: IR versions 1..11 so far).
         if (head[0] != 0x08 || head[1] == 0 || head[1] > 64)
             throw new SegModelException(modelName, $"{path} is not an ONNX model (it does not start with an ONNX ir_version field)");
+        bool graph = false;
+        for (int n = 1; n < MaxTopLevelFields && stream.Position < length; n++)
+        {
+            long at = stream.Position;
+            ulong tag = ReadVarint(stream, length, path, modelName, at);
+            ulong field = tag >> 3;
+            int wire = (int)(tag & 7);
+            if (field == 0 || field > 536_870_911)
+                throw Corrupt(path, modelName, $"field number {field} at byte {at} is not a valid protobuf field");
+            switch (wire)
+            {
+                case 0: ReadVarint(stream, length, path, modelName, at); break;
+                case 1: Skip(stream, 8, length, field, at, path, modelName); break;
+                case 5: Skip(stream, 4, length, field, at, path, modelName); break;
+                case 2:
+                    ulong len = ReadVarint(stream, length, path, modelName, at);
+                    if (field == 7 && len > 0) graph = true; // ModelProto.graph
+                    Skip(stream, len, length, field, at, path, modelName);
+                    break;
+                default:
+                    throw Corrupt(path, modelName, $"field {field} at byte {at} has protobuf wire type {wire}, which ONNX models do not use");
+            }
+        }
+        if (stream.Position >= length && !graph)
+            throw Corrupt(path, modelName, "it has no graph (ModelProto field 7)");
+    }
+
+    private static SegModelException Corrupt(string path, string modelName, string detail) =>
+        new(modelName, $"{path} is corrupt, truncated or not an ONNX model: {detail}");
+
+    private static void Skip(Stream stream, ulong count, long length, ulong field, long at, string path, string modelName)
+    {
+        ulong remaining = (ulong)(length - stream.Position);
+        if (count > remaining)
+            throw Corrupt(path, modelName, $"field {field} at byte {at} declares {count} bytes but only {remaining} remain (truncated download?)");
+        stream.Seek((long)count, SeekOrigin.Current);
+    }
+
+    private static ulong ReadVarint(Stream stream, long length, string path, string modelName, long at)
+    {
+        ulong v = 0;
+        for (int shift = 0; shift < 70; shift += 7)
+        {
+            int b = stream.ReadByte();
+            if (b < 0) throw Corrupt(path, modelName, $"the file ends inside the field at byte {at} (truncated download?)");
+            if (shift == 63 && b > 1) break;
+            v |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return v;
+        }
+        throw Corrupt(path, modelName, $"the number at byte {at} is longer than a protobuf varint");
     }
 
     private static ExecutionDevice AppendProvider(SessionOptions so, EngineOptions options)

@@ -137,6 +137,7 @@ public static class CocoRle
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("size", out var size) || !root.TryGetProperty("counts", out var counts))
                 throw new SegInputException(source, "expected an object {\"size\":[height,width],\"counts\":...}");
             if (size.ValueKind != JsonValueKind.Array || size.GetArrayLength() != 2
+                || size[0].ValueKind != JsonValueKind.Number || size[1].ValueKind != JsonValueKind.Number
                 || !size[0].TryGetInt32(out int h) || !size[1].TryGetInt32(out int w))
                 throw new SegInputException(source, "\"size\" must be [height, width] integers");
             if (h > 0 && w > 0 && (double)w * h > maxMegapixels * 1e6)
@@ -149,7 +150,7 @@ public static class CocoRle
                 int i = 0;
                 foreach (var e in counts.EnumerateArray())
                 {
-                    if (!e.TryGetUInt32(out uint v)) throw new SegInputException(source, $"counts[{i}] is not a non-negative integer");
+                    if (e.ValueKind != JsonValueKind.Number || !e.TryGetUInt32(out uint v)) throw new SegInputException(source, $"counts[{i}] is not a non-negative integer");
                     runs[i++] = v;
                 }
             }

@@ -37,16 +37,50 @@ public static class MaskPng
     public static SoftMask LoadSoftMask(string path, MaskChannel channel = MaskChannel.Auto, double maxMegapixels = DefaultMaxMegapixels)
     {
         if (!(maxMegapixels > 0)) throw new SegArgumentException(nameof(maxMegapixels), $"must be positive, got {maxMegapixels}");
-        ImageIO.CheckWhole(path); // refuses truncated files, which the decoder would silently pad
+        if (!File.Exists(path)) throw new SegInputException(path, "file not found");
+        FileStream stream;
+        try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new SegInputException(path, $"cannot be opened ({e.Message})", e); }
+        using (stream) return LoadSoftMask(stream, path, channel, maxMegapixels);
+    }
+
+    /// <summary>Loads a hard mask from a stream; <paramref name="name"/> names the input in errors.</summary>
+    public static Mask LoadMask(Stream stream, string name, MaskChannel channel = MaskChannel.Auto, byte threshold = 128, double maxMegapixels = DefaultMaxMegapixels)
+    {
+        if (threshold == 0) throw new SegArgumentException(nameof(threshold), "must be 1..255; 0 would select every pixel");
+        return LoadSoftMask(stream, name, channel, maxMegapixels).ToMask(threshold);
+    }
+
+    /// <summary>Loads a soft mask from a stream; <paramref name="name"/> names the input in errors.</summary>
+    private static void CheckSize(string name, int width, int height, double maxMegapixels)
+    {
+        if ((double)width * height > maxMegapixels * 1e6)
+            throw new SegInputException(name, $"is {width}x{height} = {(double)width * height / 1e6:0.#} MP, over the limit of {maxMegapixels} MP");
+    }
+
+    public static SoftMask LoadSoftMask(Stream stream, string name, MaskChannel channel = MaskChannel.Auto, double maxMegapixels = DefaultMaxMegapixels)
+    {
+        if (!(maxMegapixels > 0)) throw new SegArgumentException(nameof(maxMegapixels), $"must be positive, got {maxMegapixels}");
+        if (!stream.CanSeek)
+        {
+            var ms = new MemoryStream();
+            stream.CopyTo(ms);
+            ms.Position = 0;
+            stream = ms;
+        }
+        long start = stream.Position;
+        // Refuses truncated files, which the decoder would silently pad; the size limit is judged first, from the header.
+        ImageIO.CheckWhole(stream, name, (w, h) => CheckSize(name, w, h, maxMegapixels));
+        stream.Position = start;
         IImageInfo? info;
         IImageFormat? format;
-        try { info = Image.Identify(PngOnly, path, out format); }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or IOException or UnauthorizedAccessException)
-        { throw new SegInputException(path, $"not a readable PNG: {e.Message}", e); }
+        try { info = Image.Identify(PngOnly, stream, out format); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || ImageIO.IsDecoderFailure(e))
+        { throw new SegInputException(name, $"not a readable PNG: {e.Message}", e); }
         if (info is null || format is not PngFormat)
-            throw new SegInputException(path, "not a PNG file; masks are read from 8-bit greyscale or RGBA PNG");
-        if ((double)info.Width * info.Height > maxMegapixels * 1e6)
-            throw new SegInputException(path, $"is {info.Width}x{info.Height} = {(double)info.Width * info.Height / 1e6:0.#} MP, over the limit of {maxMegapixels} MP");
+            throw new SegInputException(name, "not a PNG file; masks are read from 8-bit greyscale or RGBA PNG");
+        CheckSize(name, info.Width, info.Height, maxMegapixels);
         var colorType = info.Metadata.GetPngMetadata().ColorType;
         bool hasAlpha = colorType is PngColorType.RgbWithAlpha or PngColorType.GrayscaleWithAlpha
             || (colorType is PngColorType.Palette or PngColorType.Rgb or PngColorType.Grayscale && info.Metadata.GetPngMetadata().HasTransparency);
@@ -54,9 +88,10 @@ public static class MaskPng
         try
         {
             var m = new SoftMask(info.Width, info.Height);
+            stream.Position = start;
             if (useAlpha)
             {
-                using var img = Image.Load<Rgba32>(PngOnly, path);
+                using var img = Image.Load<Rgba32>(PngOnly, stream);
                 img.ProcessPixelRows(acc =>
                 {
                     for (int y = 0; y < acc.Height; y++)
@@ -69,7 +104,7 @@ public static class MaskPng
             }
             else
             {
-                using var img = Image.Load<L8>(PngOnly, path);
+                using var img = Image.Load<L8>(PngOnly, stream);
                 img.ProcessPixelRows(acc =>
                 {
                     for (int y = 0; y < acc.Height; y++)
@@ -78,8 +113,8 @@ public static class MaskPng
             }
             return m;
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidImageContentException or IOException)
-        { throw new SegInputException(path, $"PNG cannot be decoded: {e.Message}", e); }
+        catch (Exception e) when (e is IOException || ImageIO.IsDecoderFailure(e))
+        { throw new SegInputException(name, $"PNG cannot be decoded: {e.Message}", e); }
     }
 
     /// <summary>Saves as 8-bit greyscale PNG (0 / 255), atomically.</summary>

@@ -202,8 +202,8 @@ public static class MaskPolygons
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxJsonDepth });
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("width", out var we) || !we.TryGetInt32(out int width)
-                || !root.TryGetProperty("height", out var he) || !he.TryGetInt32(out int height)
+                || !root.TryGetProperty("width", out var we) || we.ValueKind != JsonValueKind.Number || !we.TryGetInt32(out int width)
+                || !root.TryGetProperty("height", out var he) || he.ValueKind != JsonValueKind.Number || !he.TryGetInt32(out int height)
                 || !root.TryGetProperty("polygons", out var ps) || ps.ValueKind != JsonValueKind.Array)
                 throw new SegInputException(source, "expected {\"width\":W,\"height\":H,\"polygons\":[{\"outer\":[[x,y],...],\"holes\":[...]}]}");
             MaskChecks.Size(width, height, "polygon canvas");
@@ -238,7 +238,8 @@ public static class MaskPolygons
         int i = 0;
         foreach (var v in e.EnumerateArray())
         {
-            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2 || !v[0].TryGetDouble(out double x) || !v[1].TryGetDouble(out double y))
+            if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2 || v[0].ValueKind != JsonValueKind.Number || v[1].ValueKind != JsonValueKind.Number
+                || !v[0].TryGetDouble(out double x) || !v[1].TryGetDouble(out double y))
                 throw new SegInputException(source, $"{where}[{i}] must be an [x,y] pair of numbers");
             r.Add(new Vertex(x, y));
             i++;
