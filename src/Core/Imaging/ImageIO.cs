@@ -45,13 +45,7 @@ public static class ImageIO
     public static BgraImage Load(Stream stream, string name, ImageLoadOptions? options = null)
     {
         options ??= ImageLoadOptions.Default;
-        if (!stream.CanSeek)
-        {
-            var ms = new MemoryStream();
-            stream.CopyTo(ms);
-            ms.Position = 0;
-            stream = ms;
-        }
+        stream = Seekable(stream);
         long start = stream.Position;
         var format = CheckFormat(stream, name);
         // The library's JPEG and BMP header readers already fail on some malformed headers; PNG is walked after the
@@ -89,6 +83,16 @@ public static class ImageIO
         {
             throw new SegInputException(name, $"corrupt or truncated image ({e.Message})");
         }
+    }
+
+    /// <summary>The checks read the header more than once, so a forward-only stream is buffered first.</summary>
+    internal static Stream Seekable(Stream stream)
+    {
+        if (stream.CanSeek) return stream;
+        var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        ms.Position = 0;
+        return ms;
     }
 
     /// <summary>

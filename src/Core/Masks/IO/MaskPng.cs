@@ -62,13 +62,7 @@ public static class MaskPng
     public static SoftMask LoadSoftMask(Stream stream, string name, MaskChannel channel = MaskChannel.Auto, double maxMegapixels = DefaultMaxMegapixels)
     {
         if (!(maxMegapixels > 0)) throw new SegArgumentException(nameof(maxMegapixels), $"must be positive, got {maxMegapixels}");
-        if (!stream.CanSeek)
-        {
-            var ms = new MemoryStream();
-            stream.CopyTo(ms);
-            ms.Position = 0;
-            stream = ms;
-        }
+        stream = ImageIO.Seekable(stream);
         long start = stream.Position;
         // Refuses truncated files, which the decoder would silently pad; the size limit is judged first, from the header.
         ImageIO.CheckWhole(stream, name, (w, h) => CheckSize(name, w, h, maxMegapixels));
