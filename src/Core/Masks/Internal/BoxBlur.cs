@@ -53,16 +53,31 @@ internal static class BoxBlur
 
     // 32-bit fixed point: sum·mul stays below 2^40 and the rounding error below half a level for any capped radius.
     /// <summary>One-channel blur of a small buffer with a radius that is not capped to the buffer size, single-threaded.</summary>
-    public static unsafe void BlurExact(byte[] data, int width, int height, int radius, int passes)
+    /// <remarks>Working buffers come from <paramref name="scratch"/>, so a caller blurring many windows allocates once.</remarks>
+    public static unsafe void BlurExact(byte[] data, int width, int height, int radius, int passes, Scratch scratch)
     {
-        var tmp = new byte[width];
+        var tmp = Scratch.Grow(ref scratch.Row, width);
         fixed (byte* p = data)
         {
             for (int pass = 0; pass < passes; pass++)
             {
                 for (int y = 0; y < height; y++) HorizontalRow(p + (long)y * width, width, 1, radius, tmp);
-                VerticalStrip(p, width, height, 0, width, radius);
+                VerticalStrip(p, width, height, 0, width, radius, scratch);
             }
+        }
+    }
+
+    /// <summary>Reusable working buffers for <see cref="BlurExact"/>; one per thread.</summary>
+    internal sealed class Scratch
+    {
+        internal byte[] Row = [], Ring = [], First = [];
+        internal long[] Sums = [];
+        internal uint[] VectorSums = [];
+
+        internal static T[] Grow<T>(ref T[] a, int n)
+        {
+            if (a.Length < n) a = new T[n];
+            return a;
         }
     }
 
@@ -127,15 +142,17 @@ internal static class BoxBlur
         }
     }
 
-    private static unsafe void VerticalStrip(byte* data, int stride, int height, int c0, int c1, int r)
+    private static unsafe void VerticalStrip(byte* data, int stride, int height, int c0, int c1, int r, Scratch? scratch = null)
     {
         int cw = c1 - c0;
-        var sums = new long[cw];
+        scratch ??= new Scratch();
+        var sums = Scratch.Grow(ref scratch.Sums, cw);
+        Array.Clear(sums, 0, cw);
         // Input rows above the current one are already overwritten; keep the last r+1 of them and row 0.
         // Rows y-r with y-r >= 0 exist only when r < height, so the ring never needs more than height slots.
         int slots = Math.Min(r + 1, height);
-        var ring = new byte[slots * cw];
-        var first = new byte[cw];
+        var ring = Scratch.Grow(ref scratch.Ring, slots * cw);
+        var first = Scratch.Grow(ref scratch.First, cw);
         new ReadOnlySpan<byte>(data + c0, cw).CopyTo(first);
         int last = height - 1;
         for (int k = -r; k <= r; k++)
@@ -147,7 +164,7 @@ internal static class BoxBlur
         const ulong half = 1UL << 31;
         if (Vector.IsHardwareAccelerated && cw >= Vector<byte>.Count && 255L * (2 * r + 1) < 1 << 16)
         {
-            VerticalStripVector(data, stride, height, c0, cw, r, slots, ring, first, sums);
+            VerticalStripVector(data, stride, height, c0, cw, r, slots, ring, first, sums, scratch);
             return;
         }
         for (int y = 0; y < height; y++)
@@ -170,7 +187,7 @@ internal static class BoxBlur
     /// (sum·mh + (sum·ml >> 16) + 2¹⁵) >> 16, where nothing exceeds 32 bits because mul &lt; 2³¹ and sum &lt; 2¹⁶.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void VerticalStripVector(byte* data, int stride, int height, int c0, int cw, int r, int slots, byte[] ring, byte[] first, long[] sums64)
+    private static unsafe void VerticalStripVector(byte* data, int stride, int height, int c0, int cw, int r, int slots, byte[] ring, byte[] first, long[] sums64, Scratch scratch)
     {
         ulong mul = Multiplier(r);
         var mh = new Vector<uint>((uint)(mul >> 16));
@@ -179,7 +196,7 @@ internal static class BoxBlur
         int bn = Vector<byte>.Count, un = Vector<uint>.Count;
         // Whole vectors of columns; the last one may overlap the previous, so it keeps its own sums.
         int chunks = (cw + bn - 1) / bn;
-        var sums = new uint[chunks * bn];
+        var sums = Scratch.Grow(ref scratch.VectorSums, chunks * bn);
         for (int c = 0; c < chunks; c++)
         {
             int i0 = Math.Min(c * bn, cw - bn);
