@@ -96,7 +96,8 @@ internal static class Tiles
 
     /// <summary>
     /// Box-blurs (see <see cref="BoxBlur"/>) a one-channel plane, computing only tiles near a change; the result
-    /// equals blurring the whole plane because each tile is filtered inside a window padded by the full support.
+    /// equals blurring the whole plane because each run of active tiles is filtered inside a window padded by the
+    /// full support.
     /// </summary>
     public static byte[] BlurPlane(byte[] src, int w, int h, int radius, int passes)
     {
@@ -104,7 +105,8 @@ internal static class Tiles
         int r = Math.Min(radius, 2 * Math.Max(w, h));
         int support = r * passes;
         var tiles = Active(src, w, h, support, out int tw);
-        // Output pages are faulted in by the copy; splitting it over the cores halves that cost on a 12 MP plane.
+        // Fresh output pages are faulted in by the first write, which dominates a 12 MP copy; splitting the copy
+        // over the cores spreads that cost.
         var dst = GC.AllocateUninitializedArray<byte>(src.Length);
         const int copyChunk = 1 << 20;
         ParallelRows.For((src.Length + copyChunk - 1) / copyChunk, copyChunk, (c0, c1) =>
@@ -113,7 +115,7 @@ internal static class Tiles
             src.AsSpan(a, b - a).CopyTo(dst.AsSpan(a, b - a));
         });
         // Runs of horizontally adjacent active tiles share one window: the padding is paid once per run instead
-        // of once per tile, which cuts the blurred area by about a third on typical selections.
+        // of once per tile (on the 12 MP benchmark selection 477 tiles make 170 runs, a sixth less area to blur).
         var runs = new List<(int Start, int Count)>();
         for (int i = 0; i < tiles.Length;)
         {
