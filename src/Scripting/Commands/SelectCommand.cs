@@ -62,9 +62,13 @@ public static class SelectCommand
         {
             using var subject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct);
             sw.Restart();
-            var r = SubjectGuidance.FirstClick(session, prompts.Points[0], subject.Saliency(img, ct), null, ct);
+            var saliency = subject.Saliency(img, ct);
+            double subjectMs = sw.Elapsed.TotalMilliseconds;
+            sw.Restart();
+            var r = SubjectGuidance.FirstClick(session, prompts.Points[0], saliency, null, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
-            note = r.Box is { } b ? string.Create(CultureInfo.InvariantCulture, $", guided by the subject (box {b.X0:0},{b.Y0:0},{b.X1:0},{b.Y1:0})") : ", subject guide kept the plain click";
+            note = string.Create(CultureInfo.InvariantCulture, $", subject model {subjectMs:0} ms, ") +
+                (r.Box is { } b ? string.Create(CultureInfo.InvariantCulture, $"guided by the subject (box {b.X0:0},{b.Y0:0},{b.X1:0},{b.Y1:0})") : "subject guide kept the plain click");
         }
         else
         {
