@@ -102,31 +102,19 @@ internal sealed class TextImageCodec : IImageCodec
         return img;
     }
 
-    public void WritePng(BgraImage image, Stream destination)
-    {
-        using var w = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);
-        w.Write("IMG");
-        w.Write(image.Width);
-        w.Write(image.Height);
-        w.Write(image.Pixels);
-    }
+    public void WritePng(BgraImage image, Stream destination) => Write(destination, "IMG", image.Width, image.Height, image.Pixels);
 
-    public void WritePng(SoftMask mask, Stream destination)
-    {
-        using var w = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);
-        w.Write("SOFT");
-        w.Write(mask.Width);
-        w.Write(mask.Height);
-        w.Write(mask.Data);
-    }
+    public void WritePng(SoftMask mask, Stream destination) => Write(destination, "SOFT", mask.Width, mask.Height, mask.Data);
 
-    public void WritePng(Mask mask, Stream destination)
+    public void WritePng(Mask mask, Stream destination) => Write(destination, "MASK", mask.Width, mask.Height, mask.Data);
+
+    private static void Write(Stream destination, string tag, int width, int height, byte[] data)
     {
         using var w = new BinaryWriter(destination, System.Text.Encoding.UTF8, leaveOpen: true);
-        w.Write("MASK");
-        w.Write(mask.Width);
-        w.Write(mask.Height);
-        w.Write(mask.Data);
+        w.Write(tag);
+        w.Write(width);
+        w.Write(height);
+        w.Write(data);
     }
 }
 
