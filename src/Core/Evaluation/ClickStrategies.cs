@@ -94,11 +94,11 @@ public static class ClickStrategies
     public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null) => kind switch
     {
         ClickStrategyKind.AllClicks => new FeedbackStrategy(Names[0], feedback: false, firstMultimask: false),
-        ClickStrategyKind.FeedbackLogits => new FeedbackStrategy(Names[1], feedback: true, firstMultimask: false),
+        ClickStrategyKind.FeedbackLogits => new ChainStrategy(Names[1], null),
         ClickStrategyKind.FirstClickMultimask => new FeedbackStrategy(Names[2], feedback: true, firstMultimask: true),
         ClickStrategyKind.ZoomIn => new ZoomInStrategy(zoom ?? new ZoomInOptions()),
         ClickStrategyKind.BestProposal => new FeedbackStrategy(Names[4], feedback: true, firstMultimask: false, everyClickBest: true),
-        ClickStrategyKind.SubjectGuided => new SubjectGuidedStrategy(Names[5], SubjectGuidanceOptions.Default),
+        ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], SubjectGuidanceOptions.Default),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
@@ -153,34 +153,29 @@ public static class ClickStrategies
         }
     }
 
-    private sealed class SubjectGuidedStrategy(string name, SubjectGuidanceOptions options) : IClickStrategy
+    /// <summary>
+    /// The strategies the hosts use: a <see cref="ClickChain"/>, so the evaluation measures the same code that
+    /// `segplug select` and the effect run. With <paramref name="guide"/> the first click is read with the saliency map.
+    /// </summary>
+    private sealed class ChainStrategy(string name, SubjectGuidanceOptions? guide) : IClickStrategy
     {
         public string Name => name;
 
         public IClickEpisode Begin(ClickEpisodeContext context)
         {
-            if (context.Saliency is null)
+            if (guide is not null && context.Saliency is null)
                 throw new SegArgumentException("strategy", $"{name} needs the subject model (u2netp) for its saliency map; none was given");
-            return new Episode(context.Session, context.Saliency, options);
+            return new Episode(context.Session, guide is null ? null : context.Saliency, guide);
         }
 
-        private sealed class Episode(ISegmentationSession session, Func<LogitMap> saliency, SubjectGuidanceOptions options) : IClickEpisode
+        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide) : IClickEpisode
         {
-            private LogitMap? _previous;
-            private BoxXyxy? _box;
+            private ClickChain? _chain;
 
             public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
             {
-                if (clicks.Count == 1)
-                {
-                    var first = SubjectGuidance.FirstClick(session, clicks[0], saliency(), options, cancellationToken);
-                    _previous = first.LowResLogits;
-                    _box = first.Box;
-                    return first.Mask;
-                }
-                (var prediction, _box) = SubjectGuidance.NextClick(session, clicks, _box, _previous, cancellationToken);
-                _previous = prediction.LowResLogits;
-                return prediction.Mask;
+                _chain ??= new ClickChain(session, saliency?.Invoke(), guide);
+                return _chain.Predict(clicks, null, cancellationToken).Mask;
             }
 
             public void Dispose() { }

@@ -17,31 +17,36 @@ public static class SelectCommand
     public const string Usage = """
         segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
                        [--point X,Y[,1|0]]... [--box X0,Y0,X1,Y1] [--mask-in PREV_LOW.npy]
-                       [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide]
+                       [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide] [--at-once]
           Points and boxes are in source pixels; a point's third value is 1 (include, default) or 0 (exclude).
+          Several points are read as clicks in the order given, each refining the answer to the ones before
+          (--at-once sends them in one prediction instead, which needs more clicks for the same result).
           --mask-in takes a low-res .npy written earlier with --low-res, to refine step by step.
-          --subject-guide reads a single click as "this object" with the u2netp subject model (see README).
+          --subject-guide reads the first click as "this object" with the u2netp subject model (see README).
         """;
 
-    private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide" };
+    private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide", "--at-once" };
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var args = new ArgReader(argv, Flags);
         string image = args.Require("--image", "the photo to select in");
         var model = ModelArgs.Read(args);
+        if (args.Flag("--at-once") && args.Get("--mask-in") is not null)
+            throw new SegArgumentException("--at-once", "and --mask-in both say how to read the points; --mask-in already makes one prediction");
         var prompts = ReadPrompts(args);
         string? outMask = args.Get("--out");
         string? cutout = args.Get("--cutout");
         string? logits = args.Get("--logits");
         string? lowRes = args.Get("--low-res");
         bool guide = args.Flag("--subject-guide");
+        bool atOnce = args.Flag("--at-once");
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");
-        if (guide && (prompts.Points.Count != 1 || !prompts.Points[0].Positive || prompts.Box is not null || prompts.MaskInput is not null))
-            throw new SegArgumentException("--subject-guide", "reads one first click: give exactly one including --point, without --box or --mask-in");
+        if (guide && (prompts.Points.Count == 0 || !prompts.Points[0].Positive || prompts.Box is not null || prompts.MaskInput is not null || atOnce))
+            throw new SegArgumentException("--subject-guide", "reads the first click: give an including --point first, without --box, --mask-in or --at-once");
         outMask ??= Path.ChangeExtension(Path.GetFileName(image), null) + "-mask.png";
         foreach (var o in new[] { outMask, cutout, logits, lowRes })
             if (o is not null && SamePath(o, image))
@@ -58,23 +63,30 @@ public static class SelectCommand
         Func<LogitMap> full;
         float score;
         string note = "";
+        LogitMap? saliency = null;
         if (guide)
         {
             using var subject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct);
             sw.Restart();
-            var saliency = subject.Saliency(img, ct);
-            double subjectMs = sw.Elapsed.TotalMilliseconds;
-            sw.Restart();
-            var r = SubjectGuidance.FirstClick(session, prompts.Points[0], saliency, null, ct);
-            (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
-            note = string.Create(CultureInfo.InvariantCulture, $", subject model {subjectMs:0} ms, ") +
-                (r.Box is { } b ? string.Create(CultureInfo.InvariantCulture, $"guided by the subject (box {b.X0:0},{b.Y0:0},{b.X1:0},{b.Y1:0})") : "subject guide kept the plain click");
+            saliency = subject.Saliency(img, ct);
+            note = string.Create(CultureInfo.InvariantCulture, $", subject model {sw.Elapsed.TotalMilliseconds:0} ms");
+        }
+        sw.Restart();
+        if (atOnce || prompts.MaskInput is not null || prompts.Points.Count == 0)
+        {
+            var prediction = session.Predict(prompts, null, ct);
+            (mask, low, full, score) = (prediction.Mask, prediction.LowResLogits, () => prediction.Logits, prediction.Score);
         }
         else
         {
-            sw.Restart();
-            var prediction = session.Predict(prompts, null, ct);
-            (mask, low, full, score) = (prediction.Mask, prediction.LowResLogits, () => prediction.Logits, prediction.Score);
+            var chain = new ClickChain(session, saliency);
+            var r = chain.Predict(prompts.Points, prompts.Box, ct);
+            (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
+            if (guide)
+                note += r.SubjectBox is { } b && prompts.Points.Count == 1
+                    ? string.Create(CultureInfo.InvariantCulture, $", guided by the subject (box {b.X0:0},{b.Y0:0},{b.X1:0},{b.Y1:0})")
+                    : prompts.Points.Count == 1 ? ", subject guide kept the plain click" : "";
+            if (prompts.Points.Count > 1) note += $", {prompts.Points.Count} clicks in order";
         }
         double decMs = sw.Elapsed.TotalMilliseconds;
 

@@ -137,12 +137,25 @@ public sealed class RecipeGlobals
 
     // ---- segmentation ------------------------------------------------------------------------------------------
 
-    /// <summary>Segments the input from clicks: <c>(x, y, true)</c> includes, <c>(x, y, false)</c> excludes. Pixel coordinates.</summary>
+    /// <summary>
+    /// Segments the input from clicks: <c>(x, y, true)</c> includes, <c>(x, y, false)</c> excludes. Pixel coordinates.
+    /// The clicks are read in the order given, each refining the answer to the ones before (as in the effect and
+    /// <c>segplug select</c>); <c>Select(PromptSet.FromPoints(...))</c> sends them in one prediction instead.
+    /// </summary>
     public MaskPrediction SelectPoints(params (float x, float y, bool positive)[] points) =>
-        Select(PromptSet.FromPoints(ToPrompts(points)));
+        SelectPoints(ToPrompts(points));
 
-    /// <summary>Segments the input from clicks.</summary>
-    public MaskPrediction SelectPoints(params PointPrompt[] points) => Select(PromptSet.FromPoints(points));
+    /// <summary>Segments the input from clicks, read in order.</summary>
+    public MaskPrediction SelectPoints(params PointPrompt[] points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Length == 0) throw new SegArgumentException("points", "SelectPoints needs at least one click");
+        var prompts = PromptSet.FromPoints(points);
+        var session = SessionFor(prompts);
+        var prediction = new ClickChain(session).Predict(points, null, CancellationToken).Prediction;
+        _prompts.AddOrUpdate(prediction, prompts);
+        return prediction;
+    }
 
     /// <summary>Segments the object inside the box (x0,y0) top-left to (x1,y1) bottom-right, in pixels.</summary>
     public MaskPrediction SelectBox(float x0, float y0, float x1, float y1) =>
@@ -198,14 +211,18 @@ public sealed class RecipeGlobals
     public MaskPrediction Select(PromptSet prompts, PredictOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
+        var prediction = SessionFor(prompts).Predict(prompts, options, CancellationToken);
+        _prompts.AddOrUpdate(prediction, prompts);
+        return prediction;
+    }
+
+    /// <summary>Checks the prompts against the input and returns the input's session (opened on first use).</summary>
+    private ISegmentationSession SessionFor(PromptSet prompts)
+    {
         RecipeRuntime.__seg_checkpoint();
         var img = Input;
         prompts.Validate(img.Width, img.Height);
-        ISegmentationSession session;
-        lock (_gate) session = _session ??= OpenSession(img);
-        var prediction = session.Predict(prompts, options, CancellationToken);
-        _prompts.AddOrUpdate(prediction, prompts);
-        return prediction;
+        lock (_gate) return _session ??= OpenSession(img);
     }
 
     private IRecipeSegmenter Engine() =>

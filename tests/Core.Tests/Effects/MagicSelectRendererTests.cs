@@ -300,6 +300,37 @@ public class MagicSelectRendererTests
     }
 
     [Fact]
+    public void PointsAreReadAsClicksInTheirNumberOrder()
+    {
+        // include 1, exclude 1, include 2, exclude 2, ...; switched-off points are left out.
+        var settings = Settings(600, 400, [(300, 200), (120, 80), (500, 300)], exclude: [(362, 290), (50, 50)]);
+        var prompts = MagicSelectRenderer.BuildPrompts(settings, WholeCoffee)!;
+        var order = prompts.Points.Select(p => ((int)Math.Round(p.X), (int)Math.Round(p.Y), p.Positive)).ToArray();
+        Assert.Equal(new[] { (300, 200, true), (362, 290, false), (120, 80, true), (50, 50, false), (500, 300, true) }, order);
+        Assert.Null(prompts.Box);
+    }
+
+    [Fact]
+    public void AnAddedPointRefinesTheLastAnswerWithOneDecoderRun()
+    {
+        var r = NewRenderer();
+        Assert.True(r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.ShowMask), WholeCoffee).IsReady);
+        Assert.Equal(1, r.Predictions);
+        var two = Settings(600, 400, [(300, 200)], exclude: [(362, 290)]);
+        var (obj, _, _) = ObjectOf(r, two, WholeCoffee);
+        Assert.Equal(2, r.Predictions);                    // the first click's step was reused
+
+        // The same as the feedback loop written out: the second click sees the first answer's logits.
+        var clicks = MagicSelectRenderer.BuildPrompts(two, WholeCoffee)!.Points;
+        var e = _f.Session.Embed(Coffee);
+        var p1 = _f.Session.Predict(e, PromptSet.FromPoints([clicks[0]]));
+        var p2 = _f.Session.Predict(e, new PromptSet { Points = [clicks[0], clicks[1]], MaskInput = p1.LowResLogits });
+        Assert.Equal(p2.Mask.Data, obj.Data);
+        var atOnce = _f.Session.Predict(e, PromptSet.FromPoints([clicks[0], clicks[1]]));
+        Assert.NotEqual(atOnce.Mask.Data, obj.Data);
+    }
+
+    [Fact]
     public void ExcludePointTakesThePartOut()
     {
         var r = NewRenderer();

@@ -55,6 +55,28 @@ public class SelectCommandTests
         Assert.Equal(256 * 256 * 4 + 128, new FileInfo(t.F("low.npy")).Length);
     }
 
+    [Fact]
+    public void SeveralPointsAreClicksInOrderLikeRefiningStepByStep()
+    {
+        using var t = new CliTemp();
+        string coffee = Sample("coffee.jpg");
+        // Step by step from the shell: the first click, then both with the first answer's logits fed back.
+        var (c1, _, e1) = Run("select", "--image", coffee, "--point", "300,200", "--out", t.F("m1.png"), "--low-res", t.F("low1.npy"));
+        Assert.True(c1 == 0, e1);
+        var (c2, _, e2) = Run("select", "--image", coffee, "--point", "300,200", "--point", "362,290,0", "--mask-in", t.F("low1.npy"), "--out", t.F("m2.png"));
+        Assert.True(c2 == 0, e2);
+        // The same two points in one call give the same selection.
+        var (c3, out3, e3) = Run("select", "--image", coffee, "--point", "300,200", "--point", "362,290,0", "--out", t.F("chain.png"));
+        Assert.True(c3 == 0, e3);
+        Assert.Contains("2 clicks in order", out3);
+        Assert.Equal(Core.Masks.IO.MaskPng.LoadMask(t.F("m2.png")).Data, Core.Masks.IO.MaskPng.LoadMask(t.F("chain.png")).Data);
+        Assert.False(Core.Masks.IO.MaskPng.LoadMask(t.F("chain.png"))[362, 290]); // the spoon is out
+        // --at-once is one prediction of both points, without the history.
+        var (c4, out4, e4) = Run("select", "--image", coffee, "--point", "300,200", "--point", "362,290,0", "--at-once", "--out", t.F("once.png"), "--low-res", t.F("once.npy"));
+        Assert.True(c4 == 0, e4);
+        Assert.DoesNotContain("clicks in order", out4);
+    }
+
     [Theory]
     [InlineData("no --point or --box", "select", "--image", "{coffee}")]
     [InlineData("x1 < x0", "select", "--image", "{coffee}", "--box", "300,10,100,200")]
@@ -72,8 +94,10 @@ public class SelectCommandTests
     [InlineData("not a device", "select", "--image", "{coffee}", "--point", "1,1", "--device", "tpu")]
     [InlineData("expected the 256x256 low-res logits", "select", "--image", "{coffee}", "--point", "1,1", "--mask-in", "{logits}")]
     [InlineData("outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
-    [InlineData("--subject-guide: reads one first click", "select", "--image", "{coffee}", "--point", "1,1", "--point", "5,5", "--subject-guide")]
-    [InlineData("--subject-guide: reads one first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide")]
+    [InlineData("--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1,0", "--point", "5,5", "--subject-guide")]
+    [InlineData("--subject-guide: reads the first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide")]
+    [InlineData("--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--subject-guide")]
+    [InlineData("--at-once: and --mask-in", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--mask-in", "{logits}")]
     public void BadInputGetsAClearErrorAndNoOutput(string expected, params string[] args)
     {
         using var t = new CliTemp();

@@ -28,6 +28,7 @@ public sealed class MagicSelectRenderer
     private UInt128 _embeddingHash;
     private (SamSession Session, UInt128 Image, string Prompts)? _predictionKey;
     private MaskPrediction? _prediction;
+    private ClickChain? _chain;
     private int _embeddingRequests;
     private int _predictions;
 
@@ -143,16 +144,30 @@ public sealed class MagicSelectRenderer
         return true;
     }
 
-    /// <summary>The SAM prompts the settings give on this input, or null when there is nothing to look for.</summary>
+    /// <summary>
+    /// The SAM prompts the settings give on this input, or null when there is nothing to look for. The points are
+    /// the clicks in the order the effect reads them: include 1, exclude 1, include 2, exclude 2, and so on (switched-off
+    /// points left out), which is how points get added while correcting a selection.
+    /// </summary>
     public static PromptSet? BuildPrompts(MagicSelectSettings settings, MagicSelectInput input)
     {
         int w = input.Source.Width, h = input.Source.Height;
         var points = new List<PointPrompt>();
-        foreach (var p in settings.Include)
-            if (p.On) { var (x, y) = PanCoordinates.ToPixel(p.At, w, h); points.Add(PointPrompt.Include(x, y)); }
-        bool anyPositive = points.Count > 0;
-        foreach (var p in settings.Exclude)
-            if (p.On) { var (x, y) = PanCoordinates.ToPixel(p.At, w, h); points.Add(PointPrompt.Exclude(x, y)); }
+        bool anyPositive = false;
+        for (int i = 0; i < Math.Max(settings.Include.Count, settings.Exclude.Count); i++)
+        {
+            if (i < settings.Include.Count && settings.Include[i] is { On: true } inc)
+            {
+                var (x, y) = PanCoordinates.ToPixel(inc.At, w, h);
+                points.Add(PointPrompt.Include(x, y));
+                anyPositive = true;
+            }
+            if (i < settings.Exclude.Count && settings.Exclude[i] is { On: true } exc)
+            {
+                var (x, y) = PanCoordinates.ToPixel(exc.At, w, h);
+                points.Add(PointPrompt.Exclude(x, y));
+            }
+        }
         // With nothing selected hosts report the whole canvas; a box around everything says nothing about the object.
         BoxXyxy? box = settings.UseSelectionBox && !input.BoundsCoverImage
             ? new BoxXyxy(input.SelectionBounds.X, input.SelectionBounds.Y, input.SelectionBounds.Right, input.SelectionBounds.Bottom)
@@ -178,9 +193,11 @@ public sealed class MagicSelectRenderer
         {
             _embedding = null;
             Interlocked.Increment(ref _embeddingRequests);
+            _chain = null;
             _embedding = session.Embed(input.Source, null, ct);
             _embeddingSession = session;
             _embeddingHash = key.SourceHash;
+            _chain = new ClickChain(new SamImageSession(session, _embedding));
         }
         ct.ThrowIfCancellationRequested();
 
@@ -188,8 +205,12 @@ public sealed class MagicSelectRenderer
         if (_prediction is null || _predictionKey != predictionKey)
         {
             _prediction = null;
-            Interlocked.Increment(ref _predictions);
-            _prediction = session.Predict(_embedding, prompts, null, ct);
+            // Points are read as successive clicks, each refining the last answer (see ClickChain); moving a
+            // later point re-runs the decoder from that point on only.
+            var chain = _chain!;
+            int runs = chain.DecoderRuns;
+            try { _prediction = chain.Predict(prompts.Points, prompts.Box, ct).Prediction; }
+            finally { Interlocked.Add(ref _predictions, chain.DecoderRuns - runs); }
             _predictionKey = predictionKey;
         }
         ct.ThrowIfCancellationRequested();

@@ -233,6 +233,9 @@ internal sealed class SamImageSession : ISegmentationSession
 
     public SamImageSession(SamSession owner) => _owner = owner;
 
+    /// <summary>A view fixed on an embedding computed earlier.</summary>
+    public SamImageSession(SamSession owner, SamImageEmbedding embedding) : this(owner) => _current = embedding;
+
     public string ModelName => _owner.ModelName;
     public bool HasImage => _current is not null;
     public int ImageWidth => _current?.Transform.SourceWidth ?? 0;
