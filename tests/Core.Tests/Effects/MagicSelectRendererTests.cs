@@ -31,11 +31,12 @@ public class MagicSelectRendererTests
 
     /// <summary>Settings with include/exclude points in pixels of a w x h image (up to 3 and 2), the rest default.</summary>
     private static MagicSelectSettings Settings(int w, int h, (float X, float Y)[] include, (float X, float Y)[]? exclude = null,
-        MagicSelectOutput output = MagicSelectOutput.KeepObject, bool useBox = true, int grow = 0, int feather = 0, bool refine = false)
+        MagicSelectOutput output = MagicSelectOutput.KeepObject, bool useBox = true, int grow = 0, int feather = 0, bool refine = false, bool guide = true)
     {
         var v = new Dictionary<string, object?>
         {
             [S.Output] = output, [S.UseSelectionBox] = useBox, [S.GrowShrink] = grow, [S.Feather] = feather, [S.RefineEdges] = refine,
+            [S.SubjectGuide] = guide,
         };
         for (int i = 0; i < S.IncludePointCount; i++) v[S.IncludeOn(i + 1)] = i < include.Length;
         for (int i = 0; i < include.Length; i++) v[S.IncludePoint(i + 1)] = PanCoordinates.FromPixel(include[i].X, include[i].Y, w, h);
@@ -80,7 +81,7 @@ public class MagicSelectRendererTests
     }
 
     private static MagicSelectSettings SettingsWithOutput(MagicSelectSettings s, MagicSelectOutput o) => new(
-        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur);
+        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur, s.SubjectGuide);
 
     private static BgraImage Ready(EffectStatus status, MagicSelectRenderer r)
     {
@@ -328,6 +329,52 @@ public class MagicSelectRendererTests
         Assert.Equal(p2.Mask.Data, obj.Data);
         var atOnce = _f.Session.Predict(e, PromptSet.FromPoints([clicks[0], clicks[1]]));
         Assert.NotEqual(atOnce.Mask.Data, obj.Data);
+    }
+
+    private static readonly Lazy<SegPlugins.Core.Segmentation.Subject.SubjectSelector> Subject = new(() => SegPlugins.Core.Segmentation.Subject.SubjectSelector.OpenAsync().GetAwaiter().GetResult());
+
+    [Fact]
+    public void WithTheSubjectModelTheFirstPointMeansTheWholeObject()
+    {
+        // A click low on the cat's body: read plainly the model takes cat and blanket (90 % of the frame, IoU 0.82).
+        var cat = _f.Chelsea;
+        var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png"));
+        var input = MagicSelectInput.WholeImage(cat);
+        var guided = new MagicSelectRenderer(new FixedSamModelProvider(_f.Session, Subject.Value));
+        var (obj, _, _) = ObjectOf(guided, Settings(cat.Width, cat.Height, [(120, 250)]), input);
+        Assert.Contains("read as the whole subject", guided.Status!.Message);
+        double iouGuided = MaskMath.IoU(obj, reference);
+        Assert.True(iouGuided >= 0.9, $"guided IoU {iouGuided:0.000}");
+
+        // Switched off, or without a subject model, the same point is read plainly.
+        var (plain, _, _) = ObjectOf(guided, Settings(cat.Width, cat.Height, [(120, 250)], guide: false), input);
+        Assert.DoesNotContain("whole subject", guided.Status!.Message);
+        var noModel = NewRenderer();
+        var (plain2, _, _) = ObjectOf(noModel, Settings(cat.Width, cat.Height, [(120, 250)]), input);
+        Assert.Equal(plain.Data, plain2.Data);
+        Assert.True(MaskMath.IoU(plain, reference) < iouGuided - 0.05, $"plain IoU {MaskMath.IoU(plain, reference):0.000} vs guided {iouGuided:0.000}");
+
+        // A selection box frames the object itself: no guide.
+        var boxed = new MagicSelectInput(cat, new PixelRect(20, 0, 390, 300), null, Primary, Secondary);
+        guided.Prepare(Settings(cat.Width, cat.Height, [(120, 250)]), boxed);
+        Assert.DoesNotContain("whole subject", guided.Status!.Message);
+    }
+
+    [Fact]
+    public void AnUnavailableSubjectModelFallsBackToThePlainReadingAndSaysSo()
+    {
+        var r = new MagicSelectRenderer(new NoSubjectProvider(_f.Session));
+        var status = r.Prepare(Settings(600, 400, [(300, 200)]), WholeCoffee);
+        Assert.True(status.IsReady, status.ToString());
+        Assert.Contains("First point read plainly", status.Message);
+        Assert.Contains("u2netp is not here", status.Message);
+    }
+
+    private sealed class NoSubjectProvider(SamSession session) : ISamModelProvider
+    {
+        public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => session;
+        public SegPlugins.Core.Segmentation.Subject.SubjectSelector? GetSubjectModel(CancellationToken cancellationToken) =>
+            throw new SegException("model u2netp is not here (offline)");
     }
 
     [Fact]

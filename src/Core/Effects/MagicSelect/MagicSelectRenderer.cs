@@ -27,8 +27,12 @@ public sealed class MagicSelectRenderer
     private SamImageEmbedding? _embedding;
     private UInt128 _embeddingHash;
     private (SamSession Session, UInt128 Image, string Prompts)? _predictionKey;
-    private MaskPrediction? _prediction;
+    private ClickChain.Result? _result;
     private ClickChain? _chain;
+    private LogitMap? _chainSaliency;
+    private LogitMap? _saliency;
+    private UInt128 _saliencyHash;
+    private string _guideNote = "";
     private int _embeddingRequests;
     private int _predictions;
 
@@ -197,27 +201,36 @@ public sealed class MagicSelectRenderer
             _embedding = session.Embed(input.Source, null, ct);
             _embeddingSession = session;
             _embeddingHash = key.SourceHash;
-            _chain = new ClickChain(new SamImageSession(session, _embedding));
         }
         ct.ThrowIfCancellationRequested();
 
-        var predictionKey = (session, key.SourceHash, Describe(prompts));
-        if (_prediction is null || _predictionKey != predictionKey)
+        // The subject guide reads include point 1 as "this object"; a selection box already says where the object is.
+        var saliency = settings.SubjectGuide && prompts.Box is null && prompts.Points is [{ Positive: true }, ..]
+            ? SaliencyFor(input.Source, key.SourceHash, ct) : null;
+        if (_chain is null || !ReferenceEquals(saliency, _chainSaliency))
         {
-            _prediction = null;
+            _chain = new ClickChain(new SamImageSession(session, _embedding), saliency);
+            _chainSaliency = saliency;
+        }
+
+        var predictionKey = (session, key.SourceHash, Describe(prompts) + (saliency is null ? "" : "|guided"));
+        if (_result is null || _predictionKey != predictionKey)
+        {
+            _result = null;
             // Points are read as successive clicks, each refining the last answer (see ClickChain); moving a
             // later point re-runs the decoder from that point on only.
-            var chain = _chain!;
+            var chain = _chain;
             int runs = chain.DecoderRuns;
-            try { _prediction = chain.Predict(prompts.Points, prompts.Box, ct).Prediction; }
+            try { _result = chain.Predict(prompts.Points, prompts.Box, ct); }
             finally { Interlocked.Add(ref _predictions, chain.DecoderRuns - runs); }
             _predictionKey = predictionKey;
         }
         ct.ThrowIfCancellationRequested();
+        var result = _result.Value;
 
         var src = input.Source;
         var selection = EffectPixels.SelectionMask(src.Width, src.Height, input.SelectionBounds, input.Selection);
-        var mask = _prediction.Mask.Intersect(selection);
+        var mask = result.Mask.Intersect(selection);
         if (settings.GrowShrink > 0) mask = mask.Grow(settings.GrowShrink);
         else if (settings.GrowShrink < 0) mask = mask.Shrink(-settings.GrowShrink);
         ct.ThrowIfCancellationRequested();
@@ -240,10 +253,34 @@ public sealed class MagicSelectRenderer
         EffectPixels.KeepSourceOutside(output, src, selection);
 
         long area = mask.Area();
+        float score = result.Proposal.Score;
         var message = area == 0
             ? "No object found inside the selection; move the include points onto the object."
-            : $"Object: {area:N0} px (model confidence {_prediction.Score:0.00}).";
-        return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = _prediction.Score, ObjectArea = area });
+            : $"Object: {area:N0} px (model confidence {score:0.00}){(result.SubjectBox is null ? "" : ", read as the whole subject")}.";
+        if (saliency is null && _guideNote.Length > 0 && settings.SubjectGuide) message += " " + _guideNote;
+        return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = score, ObjectArea = area });
+    }
+
+    /// <summary>
+    /// The salient-object map of the source, computed once per source image; null when the host has no subject
+    /// model or it cannot be opened (the first click is then read plainly, and the status says why).
+    /// </summary>
+    private LogitMap? SaliencyFor(BgraImage source, UInt128 hash, CancellationToken ct)
+    {
+        if (_saliency is not null && _saliencyHash == hash) return _saliency;
+        _saliency = null;
+        Segmentation.Subject.SubjectSelector? subject;
+        try { subject = _models.GetSubjectModel(ct); }
+        catch (SegException e)
+        {
+            _guideNote = $"(First point read plainly: the subject model is unavailable: {FirstLine(e.Message)})";
+            return null;
+        }
+        if (subject is null) { _guideNote = ""; return null; }
+        _guideNote = "";
+        _saliency = subject.Saliency(source, ct);
+        _saliencyHash = hash;
+        return _saliency;
     }
 
     private static Background Color(Bgra32 c) => Background.Color(c.R, c.G, c.B, c.A);

@@ -33,6 +33,7 @@ public static class MagicSelectSchema
     public const int ExcludePointCount = 2;
 
     public const string UseSelectionBox = "UseSelectionBox";
+    public const string SubjectGuide = "SubjectGuide";
     public const string Model = "Model";
     public const string EncoderFile = "EncoderFile";
     public const string DecoderFile = "DecoderFile";
@@ -76,6 +77,8 @@ public static class MagicSelectSchema
         }
         list.Add(EffectProperty.Bool(UseSelectionBox, "Use selection bounds as box", true,
             description: "The selection's bounding rectangle frames the object (ignored when nothing is selected)"));
+        list.Add(EffectProperty.Bool(SubjectGuide, "Read the first point as the whole object", true,
+            description: "A salient-object model decides whether include point 1 means a part or the whole object (when no selection box frames it)"));
         list.Add(EffectProperty.Choice(Model, "Model", MagicSelectModel.MobileSam, new Dictionary<MagicSelectModel, string>
         {
             [MagicSelectModel.MobileSam] = "MobileSAM (downloaded on first use)",

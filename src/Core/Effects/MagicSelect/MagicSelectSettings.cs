@@ -22,7 +22,8 @@ public sealed record MagicSelectSettings
         int growShrink = 0,
         int feather = 0,
         bool refineEdges = false,
-        int backgroundBlur = 12)
+        int backgroundBlur = 12,
+        bool subjectGuide = true)
     {
         Include = new ValueList<EffectPoint>(include ?? throw new SegArgumentException("include points", "is null"));
         Exclude = new ValueList<EffectPoint>(exclude ?? throw new SegArgumentException("exclude points", "is null"));
@@ -42,6 +43,7 @@ public sealed record MagicSelectSettings
         Feather = feather;
         RefineEdges = refineEdges;
         BackgroundBlur = backgroundBlur;
+        SubjectGuide = subjectGuide;
     }
 
     public ValueList<EffectPoint> Include { get; }
@@ -59,6 +61,12 @@ public sealed record MagicSelectSettings
     public int Feather { get; }
 
     public bool RefineEdges { get; }
+
+    /// <summary>
+    /// Read include point 1 with the salient-object model (u2netp), as "this object" rather than a part of it, when no
+    /// selection box is given. Measured on GrabCut: see SubjectGuidance and the README's evaluation section.
+    /// </summary>
+    public bool SubjectGuide { get; }
 
     /// <summary>Blur strength (Gaussian σ in pixels) for <see cref="MagicSelectOutput.BlurBackground"/>.</summary>
     public int BackgroundBlur { get; }
@@ -90,7 +98,8 @@ public sealed record MagicSelectSettings
             GetInt(values, S.GrowShrink),
             GetInt(values, S.Feather),
             GetBool(values, S.RefineEdges),
-            GetInt(values, S.BackgroundBlur));
+            GetInt(values, S.BackgroundBlur),
+            GetBool(values, S.SubjectGuide));
     }
 
     private static object? Raw(IReadOnlyDictionary<string, object?> values, string name) =>

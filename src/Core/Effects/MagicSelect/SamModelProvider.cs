@@ -1,5 +1,6 @@
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Core.Effects.MagicSelect;
 
@@ -8,6 +9,12 @@ public interface ISamModelProvider
 {
     /// <summary>The session for <paramref name="settings"/>' model; throws <see cref="SegException"/> when it cannot be had.</summary>
     SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The salient-object model that reads a first click as "this object", or null when the host has none (first
+    /// clicks are then read plainly). Throws <see cref="SegException"/> when it should exist but cannot be opened.
+    /// </summary>
+    SubjectSelector? GetSubjectModel(CancellationToken cancellationToken) => null;
 }
 
 /// <summary>
@@ -19,6 +26,7 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, SamSession> _sessions = new(StringComparer.Ordinal);
     private readonly Func<string, CancellationToken, SamSession> _openManaged;
+    private SubjectSelector? _subject;
 
     public SamModelProvider(EngineOptions? options = null)
         : this(options ?? EngineOptions.Default, null)
@@ -69,10 +77,22 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
         }
     }
 
+    /// <summary>The u2netp subject model from the model store, fetched and verified on first use, then kept.</summary>
+    public SubjectSelector? GetSubjectModel(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return _subject ??= SubjectSelector.OpenAsync(Options, null, cancellationToken).GetAwaiter().GetResult();
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)
         {
+            _subject?.Dispose();
+            _subject = null;
             foreach (var s in _sessions.Values) s.Dispose();
             _sessions.Clear();
         }
@@ -80,7 +100,9 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
 }
 
 /// <summary>Always the same session, whatever the model setting (tests, and hosts that manage sessions themselves).</summary>
-public sealed class FixedSamModelProvider(SamSession session) : ISamModelProvider
+public sealed class FixedSamModelProvider(SamSession session, SubjectSelector? subject = null) : ISamModelProvider
 {
     public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => session;
+
+    public SubjectSelector? GetSubjectModel(CancellationToken cancellationToken) => subject;
 }
