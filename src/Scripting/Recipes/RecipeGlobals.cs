@@ -216,7 +216,7 @@ public sealed class RecipeGlobals
         return prediction;
     }
 
-    /// <summary>Checks the prompts against the input and returns the input's session (opened on first use).</summary>
+    // Checks the prompts against the input and returns the input's session (opened on first use).
     private ISegmentationSession SessionFor(PromptSet prompts)
     {
         RecipeRuntime.__seg_checkpoint();
