@@ -50,7 +50,7 @@ public static class ImageIO
         var format = CheckFormat(stream, name);
         // The library's JPEG and BMP header readers already fail on some malformed headers; PNG is walked after the
         // size check so that an oversized image is refused for its size first.
-        if (format != Format.Png) CheckStructure(stream, start, format, name, (w, h) => CheckDimensions(name, w, h, options));
+        if (format != Format.Png) stream = CheckStructure(stream, ref start, format, name, (w, h) => CheckDimensions(name, w, h, options));
         stream.Position = start;
 
         IImageInfo? info;
@@ -63,7 +63,7 @@ public static class ImageIO
             throw new SegInputException(name, "unknown image format; expected PNG, JPEG or BMP");
         CheckDimensions(name, info.Width, info.Height, options);
         CheckComplete(stream, start, format, name);
-        if (format == Format.Png) CheckStructure(stream, start, format, name);
+        if (format == Format.Png) CheckStructure(stream, ref start, format, name);
 
         stream.Position = start;
         try
@@ -108,9 +108,10 @@ public static class ImageIO
     public static (int Width, int Height) Identify(string path)
     {
         if (!File.Exists(path)) throw new SegInputException(path, "file not found");
-        using var stream = OpenRead(path);
-        CheckStructure(stream, 0, CheckFormat(stream, path), path);
-        stream.Position = 0;
+        using var file = OpenRead(path);
+        long start = 0;
+        var stream = CheckStructure(file, ref start, CheckFormat(file, path), path);
+        stream.Position = start;
         IImageInfo? info;
         try { info = Image.Identify(Formats, stream); }
         catch (Exception e) { throw new SegInputException(path, $"not a readable PNG, JPEG or BMP file ({e.Message})"); }
@@ -138,12 +139,12 @@ public static class ImageIO
         var format = CheckFormat(stream, name);
         if (declared is not null)
         {
-            CheckStructure(stream, start, format, name, declared);
+            CheckStructure(stream, ref start, format, name, declared);
             CheckComplete(stream, start, format, name);
             return;
         }
         CheckComplete(stream, start, format, name);
-        CheckStructure(stream, start, format, name);
+        CheckStructure(stream, ref start, format, name);
     }
 
     /// <summary>Writes an 8-bit RGBA PNG atomically (temp file, then rename).</summary>
@@ -214,11 +215,47 @@ public static class ImageIO
 
     private enum Format { Png, Jpeg, Bmp }
 
-    private static void CheckStructure(Stream stream, long start, Format format, string name, Action<int, int>? declared = null)
+    /// <summary>
+    /// Walks the file's structure before the image library sees it. Returns the stream to decode: the same one, or
+    /// for a JPEG with stray bytes between its marker segments (which libjpeg skips with a warning, and which some
+    /// cameras and editors write) a copy without them, from position 0 (<paramref name="start"/> is updated).
+    /// </summary>
+    private static Stream CheckStructure(Stream stream, ref long start, Format format, string name, Action<int, int>? declared = null)
     {
         if (format == Format.Png) Internal.ImageHeaders.CheckPng(stream, start, name, declared);
-        else if (format == Format.Jpeg) Internal.ImageHeaders.CheckJpeg(stream, start, name, declared);
         else if (format == Format.Bmp) Internal.ImageHeaders.CheckBmp(stream, start, name, declared);
+        else if (format == Format.Jpeg)
+        {
+            var stray = new List<(long At, long Length)>();
+            Internal.ImageHeaders.CheckJpeg(stream, start, name, declared, stray);
+            if (stray.Count == 0) return stream;
+            var clean = new MemoryStream(checked((int)(stream.Length - start)));
+            long pos = start;
+            foreach (var (at, length) in stray)
+            {
+                Copy(stream, pos, at - pos, clean);
+                pos = at + length;
+            }
+            Copy(stream, pos, stream.Length - pos, clean);
+            clean.Position = 0;
+            start = 0;
+            Internal.ImageHeaders.CheckJpeg(clean, 0, name); // what the decoder gets has no stray bytes left
+            return clean;
+        }
+        return stream;
+    }
+
+    private static void Copy(Stream from, long at, long count, Stream to)
+    {
+        from.Position = at;
+        var buffer = new byte[(int)Math.Min(count, 1 << 16)];
+        while (count > 0)
+        {
+            int n = from.Read(buffer, 0, (int)Math.Min(count, buffer.Length));
+            if (n <= 0) throw new EndOfStreamException();
+            to.Write(buffer, 0, n);
+            count -= n;
+        }
     }
 
     /// <summary>

@@ -59,13 +59,33 @@ public class ImageStructureTests
         Assert.Equal("photo.jpg: JPEG ends before its image data (no start-of-scan marker); the file is corrupt", Refusal(Join(segments, [0xFF, 0xD9])));
     }
 
-    [Fact]
-    public void Jpeg_WithStrayBytesBetweenSegments_IsRefused()
+    [Theory]
+    [InlineData(1, new byte[] { 0x12, 0x34 })]                    // after the first segment
+    [InlineData(2, new byte[] { 0x12, 0x34 })]                    // between two segments
+    [InlineData(2, new byte[] { 0x00, 0xFF, 0x00, 0x7F })]        // with a stuffed FF 00 inside the run
+    [InlineData(3, new byte[] { 0xAB })]
+    public void Jpeg_WithStrayBytesBetweenSegments_LoadsAsWithoutThem(int where, byte[] stray)
     {
-        var (segments, scan) = Split(Seed("baseline.jpg"));
-        segments.Insert(2, [0x12, 0x34]);
-        int at = 2 + segments[0].Length + segments[1].Length;
-        Assert.Equal($"photo.jpg: JPEG has stray data at byte {at} where a marker was expected; the file is corrupt", Refusal(Join(segments, scan)));
+        // libjpeg skips such bytes with a warning ("extraneous bytes before marker"); so do we, and the decoder
+        // (which can lose the frame header on them) only sees the file without them.
+        var seed = Seed("baseline.jpg");
+        var (segments, scan) = Split(seed);
+        using var clean = new MemoryStream(seed);
+        var expected = ImageIO.Load(clean, "photo.jpg");
+        segments.Insert(Math.Min(where, segments.Count), stray);
+        segments.Insert(1, [.. Enumerable.Repeat((byte)0x5A, 1000)]); // and a long run elsewhere
+        using var dirty = new MemoryStream(Join(segments, scan));
+        var image = ImageIO.Load(dirty, "photo.jpg");
+        Assert.Equal(expected.Pixels, image.Pixels);
+    }
+
+    [Fact]
+    public void Jpeg_WithStrayBytesAndNoMarkerAfterThem_IsRefused()
+    {
+        var (segments, _) = Split(Seed("baseline.jpg"));
+        var frameless = segments.Where(s => s[1] != 0xC0).ToList();
+        Assert.Equal("photo.jpg: JPEG has no frame header (SOF marker); the file is corrupt", Refusal(Join(frameless, [0x12, 0x34, 0xFF, 0x00, 0x56])));
+        Assert.Equal("photo.jpg: JPEG has no image data (no start-of-scan marker); the file is corrupt", Refusal(Join(segments, [0x12, 0x34])));
     }
 
     [Fact]

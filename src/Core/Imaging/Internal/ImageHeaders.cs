@@ -17,7 +17,10 @@ internal static class ImageHeaders
     /// </summary>
     /// <remarks><c>declared</c> is called with the frame header's size as soon as it is read, so that size limits speak
     /// before structural complaints about a file too small for that size.</remarks>
-    public static void CheckJpeg(Stream stream, long start, string name, Action<int, int>? declared = null)
+    /// <remarks>With <c>stray</c>, runs of stray bytes between segments are skipped the way libjpeg does (up to the
+    /// next marker) and listed there as (position, length), for the caller to cut out before decoding; without it
+    /// they are refused.</remarks>
+    public static void CheckJpeg(Stream stream, long start, string name, Action<int, int>? declared = null, List<(long At, long Length)>? stray = null)
     {
         long end = stream.Length;
         long pos = start + 2; // after SOI
@@ -30,12 +33,32 @@ internal static class ImageHeaders
         {
             // Segments follow each other directly; only fill bytes (FF FF ...) may come between them (T.81 B.1.1.2).
             // The image library resynchronises on stray bytes in ways that can lose the frame header, so stray
-            // bytes are refused rather than guessed around.
+            // bytes are either refused or, like libjpeg ("extraneous bytes before marker"), skipped up to the next
+            // marker and reported for removal.
             stream.Position = pos;
             int b = stream.ReadByte();
             pos++;
             if (b >= 0 && b != 0xFF)
-                throw new SegInputException(name, $"JPEG has stray data at byte {pos - 1} where a marker was expected; the file is corrupt");
+            {
+                if (stray is null)
+                    throw new SegInputException(name, $"JPEG has stray data at byte {pos - 1} where a marker was expected; the file is corrupt");
+                long from = pos - 1;
+                // The marker is the first FF followed by anything but 00 (a stuffed FF, as inside scan data).
+                int prev = b;
+                long prevAt = from;
+                while (true)
+                {
+                    int c = stream.ReadByte();
+                    if (c < 0)
+                        throw new SegInputException(name, components == 0 ? "JPEG has no frame header (SOF marker); the file is corrupt" : "JPEG has no image data (no start-of-scan marker); the file is corrupt");
+                    if (prev == 0xFF && c != 0x00) break;
+                    prev = c;
+                    prevAt++;
+                }
+                stray.Add((from, prevAt - from));
+                pos = prevAt + 1;
+                stream.Position = pos;
+            }
             do { b = stream.ReadByte(); pos++; } while (b == 0xFF);
             if (b < 0)
                 throw new SegInputException(name, components == 0 ? "JPEG has no frame header (SOF marker); the file is corrupt" : "JPEG has no image data (no start-of-scan marker); the file is corrupt");
