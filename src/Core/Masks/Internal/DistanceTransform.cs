@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 namespace SegPlugins.Core.Masks.Internal;
 
 /// <summary>
@@ -53,13 +55,11 @@ internal static class DistanceTransform
                     ColumnSweeps(new ReadOnlySpan<byte>((byte*)m, width * height), g, width, height, x0, x1, targetIsSet, borderIsTarget);
                 }
             });
+            // Column distances never exceed the height (or the cap), which decides the arithmetic the rows may use.
+            int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
             ParallelRows.For(height, (long)width * 4, (y0, y1) =>
             {
-                int n = width + 2;
-                var v = new int[n + 1];
-                var hv = new long[n + 1];
-                var zn = new long[n + 1];
-                var zd = new long[n + 1];
+                var buffers = new EnvelopeBuffers(width, gMax);
                 for (int y = y0; y < y1; y++)
                 {
                     var row = new Span<float>((float*)r + (long)y * width, width);
@@ -70,63 +70,228 @@ internal static class DistanceTransform
                         if (gr.IndexOfAnyExcept((ushort)0) < 0) { row.Clear(); continue; }
                         if (gr.IndexOfAnyInRange((ushort)0, (ushort)Math.Min(cap, NoTarget - 1)) < 0) { row.Fill(Infinity); continue; }
                     }
-                    RowEnvelope(gr, cap, borderIsTarget, row, v, hv, zn, zd);
+                    RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                 }
             });
+        }
+    }
+
+    /// <summary>Per-thread scratch for <see cref="RowEnvelope"/>, sized for one row.</summary>
+    internal sealed class EnvelopeBuffers
+    {
+        public readonly int[] V, Start;
+        public readonly long[] H, Zn, Zd;
+        public readonly ulong[] Candidates;
+        /// <summary>Whether the 32-bit pruning test is exact: 2g² + 2·2² stays below 2^31 for g up to 23170.</summary>
+        public readonly bool Prune;
+        /// <summary>Whether every squared distance on a row fits an int, so segments can be written with int vectors.</summary>
+        public readonly bool IntValues;
+
+        public EnvelopeBuffers(int width, int gMax)
+        {
+            V = new int[width + 2];
+            Start = new int[width + 3];
+            H = new long[width + 2];
+            Zn = new long[width + 2];
+            Zd = new long[width + 2];
+            Candidates = new ulong[(width >> 6) + 2];
+            Prune = gMax <= 23170;
+            IntValues = (long)(width + 1) * (width + 1) + (long)gMax * gMax <= int.MaxValue;
         }
     }
 
     /// <summary>
     /// Row phase: d(x) = min over x' of (x - x')² + g(x')², as the lower envelope of one parabola per column
     /// (Felzenszwalb and Huttenlocher). Parabola q is kept as h = g² + q², so two of them cross at
-    /// (h_q - h_p) / (2(q - p)), held as an exact fraction and compared by cross-multiplication. Inner columns of
-    /// target runs are skipped (a run end is always at least as near), and so are columns beyond the cap.
+    /// (h_q - h_p) / (2(q - p)), held as an exact fraction and compared by cross-multiplication.
+    /// Only candidate columns enter the envelope (<see cref="MarkCandidates"/>), found with vectors and walked as
+    /// set bits, which keeps the sequential, branchy part of the work to columns that may matter.
     /// With <paramref name="border"/>, columns -1 and width are targets.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void RowEnvelope(ReadOnlySpan<ushort> g, int cap, bool border, Span<float> d, int[] vArr, long[] hArr, long[] znArr, long[] zdArr)
+    internal static void RowEnvelope(ReadOnlySpan<ushort> g, int cap, bool border, Span<float> d, EnvelopeBuffers buf)
     {
         int n = g.Length;
-        ref int v = ref MemoryMarshal.GetArrayDataReference(vArr);
-        ref long hv = ref MemoryMarshal.GetArrayDataReference(hArr);
-        ref long zn = ref MemoryMarshal.GetArrayDataReference(znArr);
-        ref long zd = ref MemoryMarshal.GetArrayDataReference(zdArr);
+        if (buf.V.Length < n + 2) throw new ArgumentException("envelope buffers too small");
+        int limit = Math.Min(cap, NoTarget - 1);
         ref ushort gr = ref MemoryMarshal.GetReference(g);
-        if (vArr.Length < n + 2 || hArr.Length < n + 2 || znArr.Length < n + 2 || zdArr.Length < n + 2) throw new ArgumentException("envelope buffers too small");
+        int words = MarkCandidates(g, limit, buf.Prune, buf.Candidates);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(buf.Candidates);
+        ref int v = ref MemoryMarshal.GetArrayDataReference(buf.V);
+        ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
+        ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
+        ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
         int k = -1;
         if (border) { k = 0; v = -1; hv = 1; }
-        int limit = Math.Min(cap, NoTarget - 1);
-        for (int q = 0; q <= n; q++)
+        for (int w = 0; w <= words; w++)
         {
-            long hq;
-            if (q == n)
+            // One word past the row carries the right border column, q = n.
+            ulong wb = w < words ? Unsafe.Add(ref bits, w) : border ? 1UL : 0UL;
+            while (wb != 0)
             {
-                if (!border) break;
-                hq = (long)n * n;
+                int q = w == words ? n : (w << 6) + BitOperations.TrailingZeroCount(wb);
+                wb &= wb - 1;
+                long hq;
+                if (q == n) hq = (long)n * n;
+                else { int gv = Unsafe.Add(ref gr, q); hq = (long)gv * gv + (long)q * q; }
+                if (k < 0) { k = 0; v = q; hv = hq; continue; }
+                long num, den;
+                while (true)
+                {
+                    // Where the parabolas rooted at the stack top and q cross; breakpoint 0 is -infinity.
+                    num = hq - Unsafe.Add(ref hv, k);
+                    den = 2L * (q - Unsafe.Add(ref v, k));
+                    if (k > 0 && num * Unsafe.Add(ref zd, k) <= Unsafe.Add(ref zn, k) * den) k--; else break;
+                }
+                k++;
+                Unsafe.Add(ref v, k) = q;
+                Unsafe.Add(ref hv, k) = hq;
+                Unsafe.Add(ref zn, k) = num;
+                Unsafe.Add(ref zd, k) = den;
             }
-            else
-            {
-                int gv = Unsafe.Add(ref gr, q);
-                if (gv > limit) continue;
-                if (gv == 0 && q > 0 && q < n - 1 && Unsafe.Add(ref gr, q - 1) == 0 && Unsafe.Add(ref gr, q + 1) == 0) continue;
-                hq = (long)gv * gv + (long)q * q;
-            }
-            if (k < 0) { k = 0; v = q; hv = hq; continue; }
-            long num, den;
-            while (true)
-            {
-                // Where the parabolas rooted at the stack top and q cross; breakpoint 0 is -infinity.
-                num = hq - Unsafe.Add(ref hv, k);
-                den = 2L * (q - Unsafe.Add(ref v, k));
-                if (k > 0 && num * Unsafe.Add(ref zd, k) <= Unsafe.Add(ref zn, k) * den) k--; else break;
-            }
-            k++;
-            Unsafe.Add(ref v, k) = q;
-            Unsafe.Add(ref hv, k) = hq;
-            Unsafe.Add(ref zn, k) = num;
-            Unsafe.Add(ref zd, k) = den;
         }
         if (k < 0) { d.Fill(Infinity); return; }
+        if (buf.IntValues) WriteSegments(g, d, k, buf);
+        else WritePixels(g, d, k, buf);
+    }
+
+    /// <summary>
+    /// Sets bit q of <paramref name="bitsArr"/> for every column that must enter the envelope; returns the word count.
+    /// Left out: columns beyond the cap; inner columns of target runs (a run end is at least as near to every
+    /// pixel outside the run, and pixels inside are 0); and, with <paramref name="prune"/>, columns q whose point
+    /// (q, h_q) lies on or above the chord between q - r and q + r for r = 1 or 2, i.e. 2g_q² &gt;= g_{q-r}² + g_{q+r}² + 2r²
+    /// with both partners within the cap. Such a parabola is nowhere below both partners, and where it ties for the
+    /// minimum its right partner ties too, so the rightmost column reaching the minimum is never left out and every
+    /// value is unchanged. The first and last columns are always kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int MarkCandidates(ReadOnlySpan<ushort> g, int limit, bool prune, ulong[] bitsArr)
+    {
+        int n = g.Length;
+        int words = (n + 63) >> 6;
+        Array.Clear(bitsArr, 0, words);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(bitsArr);
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        int q = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 2 + 8 + 2)
+        {
+            // 8 columns per step as ints, reading neighbours at -2..+2; the ends are left to the scalar loop.
+            var lim = Vector256.Create(limit);
+            var two = Vector256.Create(2);
+            var eight = Vector256.Create(8);
+            for (q = 2; q <= n - 2 - 8; q += 8)
+            {
+                var c = Load8(ref gr, q);
+                var a1 = Load8(ref gr, q - 1);
+                var b1 = Load8(ref gr, q + 1);
+                var keep = Vector256.LessThanOrEqual(c, lim) & ~Vector256.Equals(c | a1 | b1, Vector256<int>.Zero);
+                if (prune)
+                {
+                    var a2 = Load8(ref gr, q - 2);
+                    var b2 = Load8(ref gr, q + 2);
+                    var c2 = c * c * two;
+                    // Out-of-cap partners may overflow here; their lanes are masked off.
+                    var hid1 = Vector256.GreaterThanOrEqual(c2, a1 * a1 + b1 * b1 + two) & Vector256.LessThanOrEqual(a1, lim) & Vector256.LessThanOrEqual(b1, lim);
+                    var hid2 = Vector256.GreaterThanOrEqual(c2, a2 * a2 + b2 * b2 + eight) & Vector256.LessThanOrEqual(a2, lim) & Vector256.LessThanOrEqual(b2, lim);
+                    keep = Vector256.AndNot(keep, hid1 | hid2);
+                }
+                ulong m = keep.ExtractMostSignificantBits();
+                int sh = q & 63;
+                Unsafe.Add(ref bits, q >> 6) |= m << sh;
+                if (sh > 56) Unsafe.Add(ref bits, (q >> 6) + 1) |= m >> (64 - sh);
+            }
+        }
+        int vecEnd = q;
+        for (int x = 0; x < n; x++)
+        {
+            if (x == 2 && vecEnd > 2) x = vecEnd;
+            if (x >= n) break;
+            if (KeepColumn(g, x, limit, prune)) Unsafe.Add(ref bits, x >> 6) |= 1UL << (x & 63);
+        }
+        return words;
+    }
+
+    private static Vector256<int> Load8(ref ushort g, int at) =>
+        Vector256.WidenLower(Vector128.LoadUnsafe(ref g, (nuint)at).ToVector256Unsafe()).AsInt32();
+
+    /// <summary>The scalar form of the test in <see cref="MarkCandidates"/>.</summary>
+    private static bool KeepColumn(ReadOnlySpan<ushort> g, int q, int limit, bool prune)
+    {
+        int n = g.Length;
+        int gv = g[q];
+        if (gv > limit) return false;
+        if (q == 0 || q == n - 1) return true;
+        if (gv == 0 && g[q - 1] == 0 && g[q + 1] == 0) return false;
+        if (!prune) return true;
+        for (int r = 1; r <= 2 && q - r >= 0 && q + r < n; r++)
+        {
+            int a = g[q - r], c = g[q + r];
+            if (a <= limit && c <= limit && 2L * gv * gv >= (long)a * a + (long)c * c + 2L * r * r) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the envelope segment by segment: segment j covers the integers x with z_j &lt; x &lt;= z_{j+1}, so it
+    /// starts at floor(z_j) + 1. The floor comes from a double division, which is exact here: |zn| &lt; 2^53, and a
+    /// non-integer quotient a/b lies at least 1/b from an integer, far more than its rounding error. Values are
+    /// (x - v)² + g_v² in ints (the caller checked they fit) and round to float as the long form did.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteSegments(ReadOnlySpan<ushort> g, Span<float> d, int k, EnvelopeBuffers buf)
+    {
+        int n = g.Length;
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        ref int v = ref MemoryMarshal.GetArrayDataReference(buf.V);
+        ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
+        ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
+        ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
+        ref int st = ref MemoryMarshal.GetArrayDataReference(buf.Start);
+        st = 0;
+        for (int j = 1; j <= k; j++)
+        {
+            double f = Math.Floor((double)Unsafe.Add(ref zn, j) / Unsafe.Add(ref zd, j)) + 1;
+            Unsafe.Add(ref st, j) = (int)Math.Clamp(f, 0, n);
+        }
+        Unsafe.Add(ref st, k + 1) = n;
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        for (int j = 0; j <= k; j++)
+        {
+            int x = Unsafe.Add(ref st, j), e = Unsafe.Add(ref st, j + 1);
+            if (x >= e) continue;
+            int vj = Unsafe.Add(ref v, j);
+            int g2 = (int)(Unsafe.Add(ref hv, j) - (long)vj * vj);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var g2v = Vector256.Create(g2);
+                var off = iota - Vector256.Create(vj);
+                for (; x <= e - 8; x += 8)
+                {
+                    var dx = Vector256.Create(x) + off;
+                    var val = Vector256.ConvertToSingle(dx * dx + g2v);
+                    // Target pixels are 0 even where their run's inside was left out of the envelope.
+                    var target = Vector256.Equals(Load8(ref gr, x), Vector256<int>.Zero).AsSingle();
+                    Vector256.AndNot(val, target).StoreUnsafe(ref dr, (nuint)x);
+                }
+            }
+            for (; x < e; x++)
+            {
+                int dx = x - vj;
+                Unsafe.Add(ref dr, x) = Unsafe.Add(ref gr, x) == 0 ? 0f : dx * dx + g2;
+            }
+        }
+    }
+
+    /// <summary>The envelope written pixel by pixel in longs, for rows whose squared distances may pass 2^31.</summary>
+    private static void WritePixels(ReadOnlySpan<ushort> g, Span<float> d, int k, EnvelopeBuffers buf)
+    {
+        int n = g.Length;
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        ref int v = ref MemoryMarshal.GetArrayDataReference(buf.V);
+        ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
+        ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
+        ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
         ref float dr = ref MemoryMarshal.GetReference(d);
         int j = 0;
         int vj = v;
