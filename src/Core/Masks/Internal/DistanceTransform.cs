@@ -39,40 +39,176 @@ internal static class DistanceTransform
             SquaredDistanceTall(mask, width, height, targetIsSet, borderIsTarget, result);
             return;
         }
+        if (width <= 0 || height <= 0) return;
         // Vertical distances fit 16 bits here, which halves the traffic of the column sweeps and lets them vectorise.
-        var g = GC.AllocateUninitializedArray<ushort>(width * height); // the down sweep writes every element first
+        // Only the downward distances are stored, in the first half of each result row (a float row has room for
+        // two ushort rows), so no image-sized scratch is allocated and faulted in. Each band of rows then runs the
+        // upward sweep itself, row by row, copying a row's distances out before the row phase overwrites them.
         int cap = maxDistance >= NoTarget ? NoTarget : maxDistance;
+        int bands = Math.Max(1, Math.Min(height, Environment.ProcessorCount * 4));
+        // Per band and column, the topmost target row in the band (NoTarget: none), which gives each band the
+        // upward distance it starts from without waiting for the bands below.
+        var top = GC.AllocateUninitializedArray<ushort>(bands * width);
+        top.AsSpan().Fill(NoTarget);
         fixed (byte* mp = mask)
         fixed (float* rp = result)
         {
             nint m = (nint)mp, r = (nint)rp;
             int strips = Math.Max(1, Math.Min(width / 64, Environment.ProcessorCount * 2));
-            ParallelRows.For(strips, (long)width * height / strips * 2, (s0, s1) =>
+            ParallelRows.For(strips, (long)width * height / strips, (s0, s1) =>
             {
                 for (int s = s0; s < s1; s++)
                 {
                     int x0 = (int)((long)width * s / strips), x1 = (int)((long)width * (s + 1) / strips);
-                    ColumnSweeps(new ReadOnlySpan<byte>((byte*)m, width * height), g, width, height, x0, x1, targetIsSet, borderIsTarget);
+                    DownSweep((byte*)m, (ushort*)r, top, width, height, bands, x0, x1, targetIsSet, borderIsTarget);
                 }
             });
             // Column distances never exceed the height (or the cap), which decides the arithmetic the rows may use.
             int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
-            ParallelRows.For(height, (long)width * 4, (y0, y1) =>
+            ParallelRows.For(bands, (long)width * height / bands * 4, (b0, b1) =>
             {
                 var buffers = new EnvelopeBuffers(width, gMax);
-                for (int y = y0; y < y1; y++)
+                var up = new ushort[width];
+                var gr = new ushort[width];
+                for (int b = b0; b < b1; b++)
                 {
-                    var row = new Span<float>((float*)r + (long)y * width, width);
-                    var gr = new ReadOnlySpan<ushort>(g, y * width, width);
-                    if (!borderIsTarget)
+                    int y0 = BandStart(b, bands, height), y1 = BandStart(b + 1, bands, height);
+                    UpStart(top, b, bands, width, height, y1, borderIsTarget, up);
+                    for (int y = y1 - 1; y >= y0; y--)
                     {
-                        // Whole-row shortcuts: all target, or nothing within reach.
-                        if (gr.IndexOfAnyExcept((ushort)0) < 0) { row.Clear(); continue; }
-                        if (gr.IndexOfAnyInRange((ushort)0, (ushort)Math.Min(cap, NoTarget - 1)) < 0) { row.Fill(Infinity); continue; }
+                        UpStep(new ReadOnlySpan<ushort>((ushort*)r + (nint)y * 2 * width, width), up, gr);
+                        var row = new Span<float>((float*)r + (long)y * width, width);
+                        if (!borderIsTarget)
+                        {
+                            // Whole-row shortcuts: all target, or nothing within reach.
+                            if (gr.AsSpan().IndexOfAnyExcept((ushort)0) < 0) { row.Clear(); continue; }
+                            if (gr.AsSpan().IndexOfAnyInRange((ushort)0, (ushort)Math.Min(cap, NoTarget - 1)) < 0) { row.Fill(Infinity); continue; }
+                        }
+                        RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                     }
-                    RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                 }
             });
+        }
+    }
+
+    private static int BandStart(int b, int bands, int height) => (int)((long)height * b / bands);
+
+    /// <summary>
+    /// Downward sweep over columns [x0, x1): g = rows since the nearest target at or above (NoTarget: none; with a
+    /// border, row -1 is a target), row y stored at <paramref name="g"/> + 2·width·y; and the topmost target row of
+    /// each band into <paramref name="top"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DownSweep(byte* mask, ushort* g, ushort[] top, int width, int height, int bands, int x0, int x1, bool targetIsSet, bool borderIsTarget)
+    {
+        ref byte m0 = ref *mask;
+        ref ushort g0 = ref *g;
+        ref ushort t0 = ref MemoryMarshal.GetArrayDataReference(top);
+        ushort start = borderIsTarget ? (ushort)1 : (ushort)NoTarget;
+        var noTarget = Vector256.Create((ushort)NoTarget);
+        var most = Vector256.Create((ushort)(NoTarget - 1));
+        var one = Vector256.Create((ushort)1);
+        int b = 0, nextBand = BandStart(1, bands, height);
+        for (int y = 0; y < height; y++)
+        {
+            if (y == nextBand) nextBand = BandStart(++b + 1, bands, height);
+            ref byte mr = ref Unsafe.Add(ref m0, (nint)y * width);
+            ref ushort gr = ref Unsafe.Add(ref g0, (nint)y * 2 * width);
+            ref ushort prev = ref Unsafe.Add(ref g0, (nint)Math.Max(y - 1, 0) * 2 * width); // unused on row 0
+            ref ushort tr = ref Unsafe.Add(ref t0, (nint)b * width);
+            var yv = Vector256.Create((ushort)y);
+            int x = x0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; x <= x1 - 32; x += 32)
+                {
+                    // 0xFFFF on target pixels, widened from the byte compare.
+                    var isZero = Vector256.Equals(Vector256.LoadUnsafe(ref mr, (nuint)x), Vector256<byte>.Zero).AsSByte();
+                    var isTarget = targetIsSet ? ~isZero : isZero;
+                    var (tLo, tHi) = Vector256.Widen(isTarget);
+                    DownStep(ref gr, ref prev, ref tr, x, y == 0, start, tLo.AsUInt16(), yv, noTarget, most, one);
+                    DownStep(ref gr, ref prev, ref tr, x + 16, y == 0, start, tHi.AsUInt16(), yv, noTarget, most, one);
+                }
+            }
+            for (; x < x1; x++)
+            {
+                bool target = (Unsafe.Add(ref mr, x) != 0) == targetIsSet;
+                int p = y == 0 ? start : Unsafe.Add(ref prev, x);
+                int inc = y == 0 ? start : p == NoTarget ? NoTarget : Math.Min(p + 1, NoTarget - 1);
+                Unsafe.Add(ref gr, x) = target ? (ushort)0 : (ushort)inc;
+                if (target && Unsafe.Add(ref tr, x) == NoTarget) Unsafe.Add(ref tr, x) = (ushort)y;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DownStep(ref ushort gr, ref ushort prev, ref ushort tr, int x, bool first, ushort start, Vector256<ushort> isTarget,
+        Vector256<ushort> y, Vector256<ushort> noTarget, Vector256<ushort> most, Vector256<ushort> one)
+    {
+        Vector256<ushort> inc;
+        if (first) inc = Vector256.Create(start);
+        else
+        {
+            var p = Vector256.LoadUnsafe(ref prev, (nuint)x);
+            inc = Vector256.ConditionalSelect(Vector256.Equals(p, noTarget), noTarget, Vector256.Min(p + one, most));
+        }
+        Vector256.AndNot(inc, isTarget).StoreUnsafe(ref gr, (nuint)x);
+        // Rows only grow, so the minimum over target rows (others read as NoTarget) is the topmost one.
+        var t = Vector256.LoadUnsafe(ref tr, (nuint)x);
+        Vector256.Min(t, y | ~isTarget).StoreUnsafe(ref tr, (nuint)x);
+    }
+
+    /// <summary>
+    /// Upward distances at row <paramref name="y1"/>, just below band <paramref name="b"/>: rows to the topmost
+    /// target at or below it, from the per-band topmost rows of the bands below (the first one that has a target
+    /// holds the smallest row, so the minimum over all of them is it); the bottom border sits at row height.
+    /// </summary>
+    private static void UpStart(ushort[] top, int b, int bands, int width, int height, int y1, bool borderIsTarget, ushort[] up)
+    {
+        var below = up.AsSpan(0, width);
+        below.Fill(NoTarget);
+        for (int bb = b + 1; bb < bands; bb++)
+        {
+            var t = top.AsSpan(bb * width, width);
+            for (int x = 0; x < width; x++) if (t[x] < below[x]) below[x] = t[x];
+        }
+        for (int x = 0; x < width; x++)
+            below[x] = below[x] != NoTarget ? (ushort)(below[x] - y1) : borderIsTarget ? (ushort)(height - y1) : (ushort)NoTarget;
+    }
+
+    /// <summary>
+    /// One step of the upward sweep: <paramref name="upArr"/> moves from the row below to this one (0 on targets,
+    /// i.e. where the downward distance is 0), and the row's column distance is the smaller of the two.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void UpStep(ReadOnlySpan<ushort> down, ushort[] upArr, ushort[] outArr)
+    {
+        int n = down.Length;
+        ref ushort d = ref MemoryMarshal.GetReference(down);
+        ref ushort up = ref MemoryMarshal.GetArrayDataReference(upArr);
+        ref ushort o = ref MemoryMarshal.GetArrayDataReference(outArr);
+        int x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var noTarget = Vector256.Create((ushort)NoTarget);
+            var most = Vector256.Create((ushort)(NoTarget - 1));
+            var one = Vector256.Create((ushort)1);
+            for (; x <= n - 16; x += 16)
+            {
+                var dv = Vector256.LoadUnsafe(ref d, (nuint)x);
+                var p = Vector256.LoadUnsafe(ref up, (nuint)x);
+                var u = Vector256.ConditionalSelect(Vector256.Equals(p, noTarget), noTarget, Vector256.Min(p + one, most));
+                u = Vector256.AndNot(u, Vector256.Equals(dv, Vector256<ushort>.Zero));
+                u.StoreUnsafe(ref up, (nuint)x);
+                Vector256.Min(dv, u).StoreUnsafe(ref o, (nuint)x);
+            }
+        }
+        for (; x < n; x++)
+        {
+            int dv = Unsafe.Add(ref d, x), p = Unsafe.Add(ref up, x);
+            int u = dv == 0 ? 0 : p == NoTarget ? NoTarget : Math.Min(p + 1, NoTarget - 1);
+            Unsafe.Add(ref up, x) = (ushort)u;
+            Unsafe.Add(ref o, x) = (ushort)Math.Min(dv, u);
         }
     }
 
@@ -165,7 +301,7 @@ internal static class DistanceTransform
     /// value is unchanged. The first and last columns are always kept.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int MarkCandidates(ReadOnlySpan<ushort> g, int limit, bool prune, ulong[] bitsArr)
+    internal static int MarkCandidates(ReadOnlySpan<ushort> g, int limit, bool prune, ulong[] bitsArr)
     {
         int n = g.Length;
         int words = (n + 63) >> 6;
