@@ -34,6 +34,9 @@ internal static class DistanceTransform
     {
         if (mask.Length < width * height || result.Length < width * height)
             throw new ArgumentException("buffers are smaller than width*height");
+        // The result rows hold intermediate column distances while the mask is still being read.
+        if (mask.Overlaps(MemoryMarshal.AsBytes(result)))
+            throw new ArgumentException("mask and result must not overlap");
         if (height >= NoTarget - 1)
         {
             SquaredDistanceTall(mask, width, height, targetIsSet, borderIsTarget, result);
@@ -301,7 +304,7 @@ internal static class DistanceTransform
     /// value is unchanged. The first and last columns are always kept.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static int MarkCandidates(ReadOnlySpan<ushort> g, int limit, bool prune, ulong[] bitsArr)
+    private static int MarkCandidates(ReadOnlySpan<ushort> g, int limit, bool prune, ulong[] bitsArr)
     {
         int n = g.Length;
         int words = (n + 63) >> 6;
