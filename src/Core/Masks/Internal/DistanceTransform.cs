@@ -108,9 +108,10 @@ internal static class DistanceTransform
         ref ushort g0 = ref *g;
         ref ushort t0 = ref MemoryMarshal.GetArrayDataReference(top);
         ushort start = borderIsTarget ? (ushort)1 : (ushort)NoTarget;
-        var noTarget = Vector256.Create((ushort)NoTarget);
-        var most = Vector256.Create((ushort)(NoTarget - 1));
-        var one = Vector256.Create((ushort)1);
+        var noTarget = new Vector<ushort>(NoTarget);
+        var most = new Vector<ushort>(NoTarget - 1);
+        var one = new Vector<ushort>(1);
+        int bn = Vector<byte>.Count, un = Vector<ushort>.Count;
         int b = 0, nextBand = BandStart(1, bands, height);
         for (int y = 0; y < height; y++)
         {
@@ -119,18 +120,18 @@ internal static class DistanceTransform
             ref ushort gr = ref Unsafe.Add(ref g0, (nint)y * 2 * width);
             ref ushort prev = ref Unsafe.Add(ref g0, (nint)Math.Max(y - 1, 0) * 2 * width); // unused on row 0
             ref ushort tr = ref Unsafe.Add(ref t0, (nint)b * width);
-            var yv = Vector256.Create((ushort)y);
+            var yv = new Vector<ushort>((ushort)y);
             int x = x0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector.IsHardwareAccelerated)
             {
-                for (; x <= x1 - 32; x += 32)
+                for (; x <= x1 - bn; x += bn)
                 {
                     // 0xFFFF on target pixels, widened from the byte compare.
-                    var isZero = Vector256.Equals(Vector256.LoadUnsafe(ref mr, (nuint)x), Vector256<byte>.Zero).AsSByte();
+                    var isZero = Vector.AsVectorSByte(Vector.Equals(Vector.LoadUnsafe(ref mr, (nuint)x), Vector<byte>.Zero));
                     var isTarget = targetIsSet ? ~isZero : isZero;
-                    var (tLo, tHi) = Vector256.Widen(isTarget);
-                    DownStep(ref gr, ref prev, ref tr, x, y == 0, start, tLo.AsUInt16(), yv, noTarget, most, one);
-                    DownStep(ref gr, ref prev, ref tr, x + 16, y == 0, start, tHi.AsUInt16(), yv, noTarget, most, one);
+                    Vector.Widen(isTarget, out var tLo, out var tHi);
+                    DownStep(ref gr, ref prev, ref tr, x, y == 0, start, Vector.AsVectorUInt16(tLo), yv, noTarget, most, one);
+                    DownStep(ref gr, ref prev, ref tr, x + un, y == 0, start, Vector.AsVectorUInt16(tHi), yv, noTarget, most, one);
                 }
             }
             for (; x < x1; x++)
@@ -145,20 +146,20 @@ internal static class DistanceTransform
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DownStep(ref ushort gr, ref ushort prev, ref ushort tr, int x, bool first, ushort start, Vector256<ushort> isTarget,
-        Vector256<ushort> y, Vector256<ushort> noTarget, Vector256<ushort> most, Vector256<ushort> one)
+    private static void DownStep(ref ushort gr, ref ushort prev, ref ushort tr, int x, bool first, ushort start, Vector<ushort> isTarget,
+        Vector<ushort> y, Vector<ushort> noTarget, Vector<ushort> most, Vector<ushort> one)
     {
-        Vector256<ushort> inc;
-        if (first) inc = Vector256.Create(start);
+        Vector<ushort> inc;
+        if (first) inc = new Vector<ushort>(start);
         else
         {
-            var p = Vector256.LoadUnsafe(ref prev, (nuint)x);
-            inc = Vector256.ConditionalSelect(Vector256.Equals(p, noTarget), noTarget, Vector256.Min(p + one, most));
+            var p = Vector.LoadUnsafe(ref prev, (nuint)x);
+            inc = Vector.ConditionalSelect(Vector.Equals(p, noTarget), noTarget, Vector.Min(p + one, most));
         }
-        Vector256.AndNot(inc, isTarget).StoreUnsafe(ref gr, (nuint)x);
+        Vector.AndNot(inc, isTarget).StoreUnsafe(ref gr, (nuint)x);
         // Rows only grow, so the minimum over target rows (others read as NoTarget) is the topmost one.
-        var t = Vector256.LoadUnsafe(ref tr, (nuint)x);
-        Vector256.Min(t, y | ~isTarget).StoreUnsafe(ref tr, (nuint)x);
+        var t = Vector.LoadUnsafe(ref tr, (nuint)x);
+        Vector.Min(t, y | ~isTarget).StoreUnsafe(ref tr, (nuint)x);
     }
 
     /// <summary>
@@ -191,19 +192,19 @@ internal static class DistanceTransform
         ref ushort up = ref MemoryMarshal.GetArrayDataReference(upArr);
         ref ushort o = ref MemoryMarshal.GetArrayDataReference(outArr);
         int x = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
-            var noTarget = Vector256.Create((ushort)NoTarget);
-            var most = Vector256.Create((ushort)(NoTarget - 1));
-            var one = Vector256.Create((ushort)1);
-            for (; x <= n - 16; x += 16)
+            var noTarget = new Vector<ushort>(NoTarget);
+            var most = new Vector<ushort>(NoTarget - 1);
+            var one = new Vector<ushort>(1);
+            for (; x <= n - Vector<ushort>.Count; x += Vector<ushort>.Count)
             {
-                var dv = Vector256.LoadUnsafe(ref d, (nuint)x);
-                var p = Vector256.LoadUnsafe(ref up, (nuint)x);
-                var u = Vector256.ConditionalSelect(Vector256.Equals(p, noTarget), noTarget, Vector256.Min(p + one, most));
-                u = Vector256.AndNot(u, Vector256.Equals(dv, Vector256<ushort>.Zero));
+                var dv = Vector.LoadUnsafe(ref d, (nuint)x);
+                var p = Vector.LoadUnsafe(ref up, (nuint)x);
+                var u = Vector.ConditionalSelect(Vector.Equals(p, noTarget), noTarget, Vector.Min(p + one, most));
+                u = Vector.AndNot(u, Vector.Equals(dv, Vector<ushort>.Zero));
                 u.StoreUnsafe(ref up, (nuint)x);
-                Vector256.Min(dv, u).StoreUnsafe(ref o, (nuint)x);
+                Vector.Min(dv, u).StoreUnsafe(ref o, (nuint)x);
             }
         }
         for (; x < n; x++)
