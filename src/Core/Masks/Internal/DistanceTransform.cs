@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -34,7 +35,6 @@ internal static class DistanceTransform
     {
         if (mask.Length < width * height || result.Length < width * height)
             throw new ArgumentException("buffers are smaller than width*height");
-        // The result rows hold intermediate column distances while the mask is still being read.
         if (mask.Overlaps(MemoryMarshal.AsBytes(result)))
             throw new ArgumentException("mask and result must not overlap");
         if (height >= NoTarget - 1)
@@ -43,141 +43,207 @@ internal static class DistanceTransform
             return;
         }
         if (width <= 0 || height <= 0) return;
-        // Vertical distances fit 16 bits here, which halves the traffic of the column sweeps and lets them vectorise.
-        // Only the downward distances are stored, in the first half of each result row (a float row has room for
-        // two ushort rows), so no image-sized scratch is allocated and faulted in. Each band of rows then runs the
-        // upward sweep itself, row by row, copying a row's distances out before the row phase overwrites them.
+        // Vertical distances fit 16 bits here. The image is cut into bands of rows small enough that a band's
+        // downward distances stay in the core's cache: a first pass notes, per band and column, the topmost and
+        // bottommost target rows, from which every band knows the nearest target above and below it; then each
+        // band runs its own downward sweep into a band buffer and its upward sweep row by row, handing each
+        // finished row straight to the row phase. No image-sized intermediate is written.
         int cap = maxDistance >= NoTarget ? NoTarget : maxDistance;
-        int bands = Math.Max(1, Math.Min(height, Environment.ProcessorCount * 4));
-        // Per band and column, the topmost target row in the band (NoTarget: none), which gives each band the
-        // upward distance it starts from without waiting for the bands below.
-        var top = GC.AllocateUninitializedArray<ushort>(bands * width);
-        top.AsSpan().Fill(NoTarget);
-        fixed (byte* mp = mask)
-        fixed (float* rp = result)
+        int bandRows = Math.Min(height, Math.Max(4, BandBufferBytes / (2 * width)));
+        int bands = (height + bandRows - 1) / bandRows;
+        var above = ArrayPool<ushort>.Shared.Rent(bands * width);
+        var below = ArrayPool<ushort>.Shared.Rent(bands * width);
+        try
         {
-            nint m = (nint)mp, r = (nint)rp;
-            int strips = Math.Max(1, Math.Min(width / 64, Environment.ProcessorCount * 2));
-            ParallelRows.For(strips, (long)width * height / strips, (s0, s1) =>
+            fixed (byte* mp = mask)
+            fixed (float* rp = result)
             {
-                for (int s = s0; s < s1; s++)
+                nint m = (nint)mp, r = (nint)rp;
+                ParallelRows.For(bands, (long)width * bandRows / 2, (b0, b1) =>
                 {
-                    int x0 = (int)((long)width * s / strips), x1 = (int)((long)width * (s + 1) / strips);
-                    DownSweep((byte*)m, (ushort*)r, top, width, height, bands, x0, x1, targetIsSet, borderIsTarget);
-                }
-            });
-            // Column distances never exceed the height (or the cap), which decides the arithmetic the rows may use.
-            int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
-            ParallelRows.For(bands, (long)width * height / bands * 4, (b0, b1) =>
-            {
-                var buffers = new EnvelopeBuffers(width, gMax);
-                var up = new ushort[width];
-                var gr = new ushort[width];
-                for (int b = b0; b < b1; b++)
+                    for (int b = b0; b < b1; b++)
+                        BandTargets((byte*)m, width, b * bandRows, Math.Min(height, (b + 1) * bandRows), targetIsSet,
+                            below.AsSpan(b * width, width), above.AsSpan(b * width, width));
+                });
+                NearestOutsideBands(above, below, bands, width);
+                // Column distances never exceed the height (or the cap), which decides the arithmetic the rows may use.
+                int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
+                ParallelRows.For(bands, (long)width * bandRows * 8, (b0, b1) =>
                 {
-                    int y0 = BandStart(b, bands, height), y1 = BandStart(b + 1, bands, height);
-                    UpStart(top, b, bands, width, height, y1, borderIsTarget, up);
-                    for (int y = y1 - 1; y >= y0; y--)
+                    var buffers = new EnvelopeBuffers(width, gMax);
+                    var down = GC.AllocateUninitializedArray<ushort>((bandRows + 1) * width);
+                    var up = new ushort[width];
+                    var gr = new ushort[width];
+                    // Bottom band first, so that each row's envelope columns can serve the row above it.
+                    for (int b = b1 - 1; b >= b0; b--)
                     {
-                        UpStep(new ReadOnlySpan<ushort>((ushort*)r + (nint)y * 2 * width, width), up, gr);
-                        var row = new Span<float>((float*)r + (long)y * width, width);
-                        if (!borderIsTarget)
+                        int y0 = b * bandRows, y1 = Math.Min(height, y0 + bandRows);
+                        DownBand((byte*)m, width, y0, y1, targetIsSet, borderIsTarget, above.AsSpan(b * width, width), down);
+                        UpStart(below.AsSpan(b * width, width), width, height, y1, borderIsTarget, up);
+                        for (int y = y1 - 1; y >= y0; y--)
                         {
-                            // Whole-row shortcuts: all target, or nothing within reach.
-                            if (gr.AsSpan().IndexOfAnyExcept((ushort)0) < 0) { row.Clear(); continue; }
-                            if (gr.AsSpan().IndexOfAnyInRange((ushort)0, (ushort)Math.Min(cap, NoTarget - 1)) < 0) { row.Fill(Infinity); continue; }
+                            UpStep(new ReadOnlySpan<ushort>(down, (y - y0 + 1) * width, width), up, gr);
+                            var row = new Span<float>((float*)r + (long)y * width, width);
+                            RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                         }
-                        RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                     }
-                }
-            });
+                });
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(above);
+            ArrayPool<ushort>.Shared.Return(below);
         }
     }
 
-    private static int BandStart(int b, int bands, int height) => (int)((long)height * b / bands);
+    /// <summary>Size of one band's downward distances, chosen to stay in a core's L2 cache.</summary>
+    private const int BandBufferBytes = 192 * 1024;
 
     /// <summary>
-    /// Downward sweep over columns [x0, x1): g = rows since the nearest target at or above (NoTarget: none; with a
-    /// border, row -1 is a target), row y stored at <paramref name="g"/> + 2·width·y; and the topmost target row of
-    /// each band into <paramref name="top"/>.
+    /// For rows [y0, y1): per column the topmost target row into <paramref name="top"/> (NoTarget: none) and the
+    /// bottommost target row + 1 into <paramref name="bottom"/> (0: none).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void DownSweep(byte* mask, ushort* g, ushort[] top, int width, int height, int bands, int x0, int x1, bool targetIsSet, bool borderIsTarget)
+    private static unsafe void BandTargets(byte* mask, int width, int y0, int y1, bool targetIsSet, Span<ushort> top, Span<ushort> bottom)
     {
-        ref byte m0 = ref *mask;
-        ref ushort g0 = ref *g;
-        ref ushort t0 = ref MemoryMarshal.GetArrayDataReference(top);
-        ushort start = borderIsTarget ? (ushort)1 : (ushort)NoTarget;
+        top.Fill(NoTarget);
+        bottom.Clear();
+        ref ushort t0 = ref MemoryMarshal.GetReference(top);
+        ref ushort b0 = ref MemoryMarshal.GetReference(bottom);
+        int bn = Vector<byte>.Count, un = Vector<ushort>.Count;
+        for (int y = y0; y < y1; y++)
+        {
+            ref byte mr = ref *(mask + (nint)y * width);
+            var yv = new Vector<ushort>((ushort)y);
+            var y1v = new Vector<ushort>((ushort)(y + 1));
+            int x = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; x <= width - bn; x += bn)
+                {
+                    var isZero = Vector.Equals(Vector.LoadUnsafe(ref mr, (nuint)x), Vector<byte>.Zero);
+                    var isTarget = Vector.AsVectorSByte(targetIsSet ? ~isZero : isZero);
+                    Vector.Widen(isTarget, out var tLo, out var tHi);
+                    var lo = Vector.AsVectorUInt16(tLo);
+                    var hi = Vector.AsVectorUInt16(tHi);
+                    // Rows only grow: the minimum over target rows is the topmost, the maximum the bottommost.
+                    Vector.Min(Vector.LoadUnsafe(ref t0, (nuint)x), yv | ~lo).StoreUnsafe(ref t0, (nuint)x);
+                    Vector.Min(Vector.LoadUnsafe(ref t0, (nuint)(x + un)), yv | ~hi).StoreUnsafe(ref t0, (nuint)(x + un));
+                    Vector.Max(Vector.LoadUnsafe(ref b0, (nuint)x), y1v & lo).StoreUnsafe(ref b0, (nuint)x);
+                    Vector.Max(Vector.LoadUnsafe(ref b0, (nuint)(x + un)), y1v & hi).StoreUnsafe(ref b0, (nuint)(x + un));
+                }
+            }
+            for (; x < width; x++)
+            {
+                if ((Unsafe.Add(ref mr, x) != 0) != targetIsSet) continue;
+                if (Unsafe.Add(ref t0, x) == NoTarget) Unsafe.Add(ref t0, x) = (ushort)y;
+                Unsafe.Add(ref b0, x) = (ushort)(y + 1);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Turns the per-band target rows into, per band and column, the nearest target row above the band
+    /// (<paramref name="above"/>, as row + 1, 0: none) and below it (<paramref name="below"/>, NoTarget: none).
+    /// </summary>
+    private static void NearestOutsideBands(ushort[] above, ushort[] below, int bands, int width)
+    {
+        var carry = new ushort[width];
+        for (int b = 0; b < bands; b++)
+        {
+            // Bands further down hold larger rows, so the running maximum is the nearest target above.
+            var a = above.AsSpan(b * width, width);
+            int x = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+                {
+                    var t = new Vector<ushort>(a.Slice(x));
+                    var c = new Vector<ushort>(carry, x);
+                    c.CopyTo(a.Slice(x));
+                    Vector.Max(c, t).CopyTo(carry, x);
+                }
+            for (; x < width; x++) { ushort t = a[x]; a[x] = carry[x]; if (t > carry[x]) carry[x] = t; }
+        }
+        carry.AsSpan().Fill(NoTarget);
+        for (int b = bands - 1; b >= 0; b--)
+        {
+            var t = below.AsSpan(b * width, width);
+            int x = 0;
+            if (Vector.IsHardwareAccelerated)
+                for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+                {
+                    var v = new Vector<ushort>(t.Slice(x));
+                    var c = new Vector<ushort>(carry, x);
+                    c.CopyTo(t.Slice(x));
+                    Vector.Min(c, v).CopyTo(carry, x);
+                }
+            for (; x < width; x++) { ushort v = t[x]; t[x] = carry[x]; if (v < carry[x]) carry[x] = v; }
+        }
+    }
+
+    /// <summary>
+    /// Downward sweep over rows [y0, y1): row y - y0 + 1 of <paramref name="down"/> gets the rows since the nearest
+    /// target at or above (NoTarget: none; with a border, row -1 is a target), starting from the nearest target
+    /// above the band (<paramref name="above"/>, row + 1 or 0); row 0 of the buffer holds the row above the band.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DownBand(byte* mask, int width, int y0, int y1, bool targetIsSet, bool borderIsTarget, ReadOnlySpan<ushort> above, ushort[] down)
+    {
+        ref ushort g0 = ref MemoryMarshal.GetArrayDataReference(down);
+        ushort none = borderIsTarget ? (ushort)y0 : (ushort)NoTarget;
+        for (int x = 0; x < width; x++)
+        {
+            int a = above[x];
+            Unsafe.Add(ref g0, x) = a != 0 ? (ushort)(y0 - a) : none;
+        }
         var noTarget = new Vector<ushort>(NoTarget);
         var most = new Vector<ushort>(NoTarget - 1);
         var one = new Vector<ushort>(1);
         int bn = Vector<byte>.Count, un = Vector<ushort>.Count;
-        int b = 0, nextBand = BandStart(1, bands, height);
-        for (int y = 0; y < height; y++)
+        for (int y = y0; y < y1; y++)
         {
-            if (y == nextBand) nextBand = BandStart(++b + 1, bands, height);
-            ref byte mr = ref Unsafe.Add(ref m0, (nint)y * width);
-            ref ushort gr = ref Unsafe.Add(ref g0, (nint)y * 2 * width);
-            ref ushort prev = ref Unsafe.Add(ref g0, (nint)Math.Max(y - 1, 0) * 2 * width); // unused on row 0
-            ref ushort tr = ref Unsafe.Add(ref t0, (nint)b * width);
-            var yv = new Vector<ushort>((ushort)y);
-            int x = x0;
+            ref byte mr = ref *(mask + (nint)y * width);
+            ref ushort prev = ref Unsafe.Add(ref g0, (nint)(y - y0) * width);
+            ref ushort gr = ref Unsafe.Add(ref prev, width);
+            int x = 0;
             if (Vector.IsHardwareAccelerated)
             {
-                for (; x <= x1 - bn; x += bn)
+                for (; x <= width - bn; x += bn)
                 {
-                    // 0xFFFF on target pixels, widened from the byte compare.
                     var isZero = Vector.AsVectorSByte(Vector.Equals(Vector.LoadUnsafe(ref mr, (nuint)x), Vector<byte>.Zero));
                     var isTarget = targetIsSet ? ~isZero : isZero;
                     Vector.Widen(isTarget, out var tLo, out var tHi);
-                    DownStep(ref gr, ref prev, ref tr, x, y == 0, start, Vector.AsVectorUInt16(tLo), yv, noTarget, most, one);
-                    DownStep(ref gr, ref prev, ref tr, x + un, y == 0, start, Vector.AsVectorUInt16(tHi), yv, noTarget, most, one);
+                    DownStep(ref gr, ref prev, x, Vector.AsVectorUInt16(tLo), noTarget, most, one);
+                    DownStep(ref gr, ref prev, x + un, Vector.AsVectorUInt16(tHi), noTarget, most, one);
                 }
             }
-            for (; x < x1; x++)
+            for (; x < width; x++)
             {
                 bool target = (Unsafe.Add(ref mr, x) != 0) == targetIsSet;
-                int p = y == 0 ? start : Unsafe.Add(ref prev, x);
-                int inc = y == 0 ? start : p == NoTarget ? NoTarget : Math.Min(p + 1, NoTarget - 1);
+                int p = Unsafe.Add(ref prev, x);
+                int inc = p == NoTarget ? NoTarget : Math.Min(p + 1, NoTarget - 1);
                 Unsafe.Add(ref gr, x) = target ? (ushort)0 : (ushort)inc;
-                if (target && Unsafe.Add(ref tr, x) == NoTarget) Unsafe.Add(ref tr, x) = (ushort)y;
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DownStep(ref ushort gr, ref ushort prev, ref ushort tr, int x, bool first, ushort start, Vector<ushort> isTarget,
-        Vector<ushort> y, Vector<ushort> noTarget, Vector<ushort> most, Vector<ushort> one)
+    private static void DownStep(ref ushort gr, ref ushort prev, int x, Vector<ushort> isTarget, Vector<ushort> noTarget, Vector<ushort> most, Vector<ushort> one)
     {
-        Vector<ushort> inc;
-        if (first) inc = new Vector<ushort>(start);
-        else
-        {
-            var p = Vector.LoadUnsafe(ref prev, (nuint)x);
-            inc = Vector.ConditionalSelect(Vector.Equals(p, noTarget), noTarget, Vector.Min(p + one, most));
-        }
+        var p = Vector.LoadUnsafe(ref prev, (nuint)x);
+        var inc = Vector.ConditionalSelect(Vector.Equals(p, noTarget), noTarget, Vector.Min(p + one, most));
         Vector.AndNot(inc, isTarget).StoreUnsafe(ref gr, (nuint)x);
-        // Rows only grow, so the minimum over target rows (others read as NoTarget) is the topmost one.
-        var t = Vector.LoadUnsafe(ref tr, (nuint)x);
-        Vector.Min(t, y | ~isTarget).StoreUnsafe(ref tr, (nuint)x);
     }
 
     /// <summary>
-    /// Upward distances at row <paramref name="y1"/>, just below band <paramref name="b"/>: rows to the topmost
-    /// target at or below it, from the per-band topmost rows of the bands below (the first one that has a target
-    /// holds the smallest row, so the minimum over all of them is it); the bottom border sits at row height.
+    /// Upward distances at row <paramref name="y1"/>, just below a band, from the nearest target row below the band
+    /// (<paramref name="below"/>, NoTarget: none); the bottom border sits at row height.
     /// </summary>
-    private static void UpStart(ushort[] top, int b, int bands, int width, int height, int y1, bool borderIsTarget, ushort[] up)
+    private static void UpStart(ReadOnlySpan<ushort> below, int width, int height, int y1, bool borderIsTarget, ushort[] up)
     {
-        var below = up.AsSpan(0, width);
-        below.Fill(NoTarget);
-        for (int bb = b + 1; bb < bands; bb++)
-        {
-            var t = top.AsSpan(bb * width, width);
-            for (int x = 0; x < width; x++) if (t[x] < below[x]) below[x] = t[x];
-        }
         for (int x = 0; x < width; x++)
-            below[x] = below[x] != NoTarget ? (ushort)(below[x] - y1) : borderIsTarget ? (ushort)(height - y1) : (ushort)NoTarget;
+            up[x] = below[x] != NoTarget ? (ushort)(below[x] - y1) : borderIsTarget ? (ushort)(height - y1) : (ushort)NoTarget;
     }
 
     /// <summary>
@@ -216,12 +282,16 @@ internal static class DistanceTransform
         }
     }
 
-    /// <summary>Per-thread scratch for <see cref="RowEnvelope"/>, sized for one row.</summary>
+    /// <summary>Per-thread scratch for <see cref="RowEnvelope"/>, sized for one row; carries one row's envelope to the next.</summary>
     internal sealed class EnvelopeBuffers
     {
-        public readonly int[] V, Start;
+        /// <summary>Envelope columns of this row and of the previous row processed (<see cref="PrevK"/> + 1 of them).</summary>
+        public int[] V, PrevV;
+        public readonly int[] Start, H32;
         public readonly long[] H, Zn, Zd;
-        public readonly ulong[] Candidates;
+        public readonly ulong[] Candidates, Drop;
+        /// <summary>Index of the previous row's last envelope column; -1 when there is none to learn from.</summary>
+        public int PrevK = -1;
         /// <summary>Whether the 32-bit pruning test is exact: 2g² + 2·2² stays below 2^31 for g up to 23170.</summary>
         public readonly bool Prune;
         /// <summary>Whether every squared distance on a row fits an int, so segments can be written with int vectors.</summary>
@@ -230,11 +300,14 @@ internal static class DistanceTransform
         public EnvelopeBuffers(int width, int gMax)
         {
             V = new int[width + 2];
+            PrevV = new int[width + 2];
             Start = new int[width + 3];
+            H32 = new int[width + 8];
             H = new long[width + 2];
             Zn = new long[width + 2];
             Zd = new long[width + 2];
             Candidates = new ulong[(width >> 6) + 2];
+            Drop = new ulong[(width >> 6) + 2];
             Prune = gMax <= 23170;
             IntValues = (long)(width + 1) * (width + 1) + (long)gMax * gMax <= int.MaxValue;
         }
@@ -244,8 +317,10 @@ internal static class DistanceTransform
     /// Row phase: d(x) = min over x' of (x - x')² + g(x')², as the lower envelope of one parabola per column
     /// (Felzenszwalb and Huttenlocher). Parabola q is kept as h = g² + q², so two of them cross at
     /// (h_q - h_p) / (2(q - p)), held as an exact fraction and compared by cross-multiplication.
-    /// Only candidate columns enter the envelope (<see cref="MarkCandidates"/>), found with vectors and walked as
-    /// set bits, which keeps the sequential, branchy part of the work to columns that may matter.
+    /// Only candidate columns enter the envelope, found with vectors and walked as set bits, which keeps the
+    /// sequential, branchy part of the work to columns that may matter: columns within the cap that are not inside
+    /// a run of targets (<see cref="BasicCandidates"/>), less those the previous row's envelope shows to be hidden
+    /// (<see cref="WitnessPrune"/>), or on a first row those a local test shows to be hidden (<see cref="MarkCandidates"/>).
     /// With <paramref name="border"/>, columns -1 and width are targets.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -254,45 +329,217 @@ internal static class DistanceTransform
         int n = g.Length;
         if (buf.V.Length < n + 2) throw new ArgumentException("envelope buffers too small");
         int limit = Math.Min(cap, NoTarget - 1);
+        int words;
+        if (buf.PrevK >= 1 && buf.IntValues)
+        {
+            var kind = BasicCandidates(g, limit, buf.Candidates, out words);
+            if (!border && kind != RowKind.Mixed)
+            {
+                // Whole-row shortcuts: all target, or nothing within reach.
+                if (kind == RowKind.AllTarget) d.Clear(); else d.Fill(Infinity);
+                return;
+            }
+            WitnessPrune(g, limit, buf);
+        }
+        else
+        {
+            if (!border)
+            {
+                if (g.IndexOfAnyExcept((ushort)0) < 0) { d.Clear(); return; }
+                if (g.IndexOfAnyInRange((ushort)0, (ushort)limit) < 0) { d.Fill(Infinity); return; }
+            }
+            words = MarkCandidates(g, limit, buf.Prune, buf.Candidates);
+        }
+        int k = Hull(g, border, words, buf);
+        // This row's columns become the next row's witnesses.
+        (buf.V, buf.PrevV) = (buf.PrevV, buf.V);
+        buf.PrevK = k;
+        if (k < 0) { d.Fill(Infinity); return; }
+        if (buf.IntValues) WriteSegments(g, d, k, buf.PrevV, buf);
+        else WritePixels(g, d, k, buf.PrevV, buf);
+    }
+
+    private enum RowKind { Mixed, AllTarget, NoneInReach }
+
+    /// <summary>
+    /// Sets bit q of <paramref name="bitsArr"/> for every column within the cap that is not inside a run of
+    /// targets (a run end is at least as near to every pixel outside the run, and pixels inside are 0; the first
+    /// and last columns count as run ends). Also tells whether the whole row is target or out of reach.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static RowKind BasicCandidates(ReadOnlySpan<ushort> g, int limit, ulong[] bitsArr, out int words)
+    {
+        int n = g.Length;
+        words = (n + 63) >> 6;
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(bitsArr);
         ref ushort gr = ref MemoryMarshal.GetReference(g);
-        int words = MarkCandidates(g, limit, buf.Prune, buf.Candidates);
-        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(buf.Candidates);
-        ref int v = ref MemoryMarshal.GetArrayDataReference(buf.V);
-        ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
-        ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
-        ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
-        int k = -1;
-        if (border) { k = 0; v = -1; hv = 1; }
+        // Zero and in-reach flags 64 columns at a time; inside a zero run means zero with zero neighbours on both
+        // sides, Z & Z<<1 & Z>>1 across words, so a word is finished once the next one is known.
+        ulong allZero = ulong.MaxValue, anyReach = 0;
+        ulong z2 = 0, z1 = 0, l1 = 0;
         for (int w = 0; w <= words; w++)
         {
-            // One word past the row carries the right border column, q = n.
-            ulong wb = w < words ? Unsafe.Add(ref bits, w) : border ? 1UL : 0UL;
-            while (wb != 0)
+            ulong z = 0, l = 0;
+            if (w < words)
             {
-                int q = w == words ? n : (w << 6) + BitOperations.TrailingZeroCount(wb);
-                wb &= wb - 1;
-                long hq;
-                if (q == n) hq = (long)n * n;
-                else { int gv = Unsafe.Add(ref gr, q); hq = (long)gv * gv + (long)q * q; }
-                if (k < 0) { k = 0; v = q; hv = hq; continue; }
-                long num, den;
-                while (true)
+                int x0 = w << 6;
+                int cnt = Math.Min(64, n - x0);
+                int i = 0;
+                if (Vector256.IsHardwareAccelerated)
                 {
-                    // Where the parabolas rooted at the stack top and q cross; breakpoint 0 is -infinity.
-                    num = hq - Unsafe.Add(ref hv, k);
-                    den = 2L * (q - Unsafe.Add(ref v, k));
-                    if (k > 0 && num * Unsafe.Add(ref zd, k) <= Unsafe.Add(ref zn, k) * den) k--; else break;
+                    var lim = Vector256.Create((ushort)limit);
+                    for (; i <= cnt - 32; i += 32)
+                    {
+                        var c0 = Vector256.LoadUnsafe(ref gr, (nuint)(x0 + i));
+                        var c1 = Vector256.LoadUnsafe(ref gr, (nuint)(x0 + i + 16));
+                        ulong zz = Vector256.Narrow(Vector256.Equals(c0, Vector256<ushort>.Zero), Vector256.Equals(c1, Vector256<ushort>.Zero)).ExtractMostSignificantBits();
+                        ulong ll = Vector256.Narrow(Vector256.LessThanOrEqual(c0, lim), Vector256.LessThanOrEqual(c1, lim)).ExtractMostSignificantBits();
+                        z |= zz << i;
+                        l |= ll << i;
+                    }
                 }
-                k++;
-                Unsafe.Add(ref v, k) = q;
-                Unsafe.Add(ref hv, k) = hq;
-                Unsafe.Add(ref zn, k) = num;
-                Unsafe.Add(ref zd, k) = den;
+                else if (Vector128.IsHardwareAccelerated)
+                {
+                    var lim = Vector128.Create((ushort)limit);
+                    for (; i <= cnt - 16; i += 16)
+                    {
+                        var c0 = Vector128.LoadUnsafe(ref gr, (nuint)(x0 + i));
+                        var c1 = Vector128.LoadUnsafe(ref gr, (nuint)(x0 + i + 8));
+                        ulong zz = Vector128.Narrow(Vector128.Equals(c0, Vector128<ushort>.Zero), Vector128.Equals(c1, Vector128<ushort>.Zero)).ExtractMostSignificantBits();
+                        ulong ll = Vector128.Narrow(Vector128.LessThanOrEqual(c0, lim), Vector128.LessThanOrEqual(c1, lim)).ExtractMostSignificantBits();
+                        z |= zz << i;
+                        l |= ll << i;
+                    }
+                }
+                for (; i < cnt; i++)
+                {
+                    int gv = Unsafe.Add(ref gr, x0 + i);
+                    if (gv == 0) z |= 1UL << i;
+                    if (gv <= limit) l |= 1UL << i;
+                }
+                allZero &= z | (cnt == 64 ? 0 : ~((1UL << cnt) - 1));
+                anyReach |= l;
             }
+            if (w > 0)
+            {
+                // Columns -1 and n count as non-zero, so the first and last columns are never inside a run.
+                ulong inside = z1 & ((z1 << 1) | (z2 >> 63)) & ((z1 >> 1) | (z << 63));
+                Unsafe.Add(ref bits, w - 1) = l1 & ~inside;
+            }
+            z2 = z1; z1 = z; l1 = l;
         }
-        if (k < 0) { d.Fill(Infinity); return; }
-        if (buf.IntValues) WriteSegments(g, d, k, buf);
-        else WritePixels(g, d, k, buf);
+        return allZero == ulong.MaxValue ? RowKind.AllTarget : anyReach == 0 ? RowKind.NoneInReach : RowKind.Mixed;
+    }
+
+    /// <summary>
+    /// Clears the candidates that the previous row's envelope shows to be hidden. For consecutive envelope
+    /// columns a &lt; b of the previous row, a column q between them whose point (q, h_q) lies on or above the chord
+    /// from (a, h_a) to (b, h_b), with this row's h, has a parabola nowhere below both partners' (h = g² + q²
+    /// makes the parabolas' values at any x affine in h and q), so leaving it out changes no minimum; where it ties
+    /// for the minimum both partners tie too, so the leftmost column reaching the minimum is never left out. Any two
+    /// columns within the cap serve as such witnesses; neighbouring rows' envelopes differ little, so the previous
+    /// row's columns leave hardly more candidates than this row's envelope has.
+    /// The test (b - a)·h_q &gt;= c0 + c1·q is exact in doubles: every term is an integer below 2^53 for rows below 2^16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WitnessPrune(ReadOnlySpan<ushort> g, int limit, EnvelopeBuffers buf)
+    {
+        int n = g.Length;
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(buf.Candidates);
+        ref ulong dropWords = ref MemoryMarshal.GetArrayDataReference(buf.Drop);
+        ref byte drop = ref Unsafe.As<ulong, byte>(ref dropWords);
+        ref byte basic = ref Unsafe.As<ulong, byte>(ref bits);
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        ref int pv = ref MemoryMarshal.GetArrayDataReference(buf.PrevV);
+        ref int h32 = ref MemoryMarshal.GetArrayDataReference(buf.H32);
+        int pk = buf.PrevK;
+        bool vec = Vector256.IsHardwareAccelerated;
+        if (vec)
+        {
+            // h = g² + q² as ints (IntValues: they fit); out-of-reach columns hold garbage that only they read.
+            int q = 0;
+            var qq = Vector256.Create(0, 1, 4, 9, 16, 25, 36, 49);
+            var dq = Vector256.Create(64, 80, 96, 112, 128, 144, 160, 176); // (q + 8)² - q² = 16q + 64
+            var dd = Vector256.Create(128);
+            for (; q <= n - 8; q += 8)
+            {
+                var gv = Vector256.WidenLower(Vector128.LoadUnsafe(ref gr, (nuint)q).ToVector256Unsafe()).AsInt32();
+                (gv * gv + qq).StoreUnsafe(ref h32, (nuint)q);
+                qq += dq;
+                dq += dd;
+            }
+            for (; q < n; q++) { int gq = Unsafe.Add(ref gr, q); Unsafe.Add(ref h32, q) = gq * gq + q * q; }
+        }
+        // Doubles from small non-negative longs: OR the bits into 2^52's mantissa, subtract 2^52.
+        var magic = Vector256.Create(0x4330000000000000UL);
+        var magicD = Vector256.Create(4503599627370496.0);
+        var iota = Vector256.Create(0.0, 1.0, 2.0, 3.0);
+        int a = pv;
+        long ha = WitnessH(ref gr, n, a, limit);
+        for (int i = 1; i <= pk; i++)
+        {
+            int b = Unsafe.Add(ref pv, i);
+            long hb = WitnessH(ref gr, n, b, limit);
+            if ((ha | hb) >= 0 && b - a >= 2)
+            {
+                long A = b - a, c0 = b * ha - a * hb, c1 = hb - ha;
+                int qEnd = Math.Min(b, n);
+                if (vec)
+                {
+                    // 8 columns per step at multiples of 8, so each step owns one byte of the drop bits; the
+                    // steps at either end share their byte with the neighbouring interval and mask the lanes.
+                    int q = (a + 1) & ~7;
+                    var av = Vector256.Create((double)A);
+                    var c1v = Vector256.Create((double)c1);
+                    var r0 = Vector256.Create((double)c0) + c1v * (Vector256.Create((double)q) + iota);
+                    var r1 = r0 + c1v * Vector256.Create(4.0);
+                    var step = c1v * Vector256.Create(8.0);
+                    int valid = 0xFF << ((a + 1) & 7);
+                    for (; q < qEnd; q += 8)
+                    {
+                        if (Unsafe.Add(ref basic, q >> 3) != 0)
+                        {
+                            var hv = Vector256.LoadUnsafe(ref h32, (nuint)q).AsUInt32();
+                            var d0 = (Vector256.WidenLower(hv) | magic).AsDouble() - magicD;
+                            var d1 = (Vector256.WidenUpper(hv) | magic).AsDouble() - magicD;
+                            uint m = Vector256.GreaterThanOrEqual(av * d0, r0).ExtractMostSignificantBits()
+                                   | (Vector256.GreaterThanOrEqual(av * d1, r1).ExtractMostSignificantBits() << 4);
+                            int over = q + 8 - qEnd;
+                            if (over > 0) valid &= 0xFF >> over;
+                            Unsafe.Add(ref drop, q >> 3) |= (byte)(m & valid);
+                        }
+                        valid = 0xFF;
+                        r0 += step;
+                        r1 += step;
+                    }
+                }
+                else
+                {
+                    for (int q = a + 1; q < qEnd; q++)
+                    {
+                        long gq = Unsafe.Add(ref gr, q);
+                        if (A * (gq * gq + (long)q * q) >= c0 + c1 * q) Unsafe.Add(ref dropWords, q >> 6) |= 1UL << (q & 63);
+                    }
+                }
+            }
+            a = b;
+            ha = hb;
+        }
+        int words = (n + 63) >> 6;
+        for (int w = 0; w < words; w++)
+        {
+            Unsafe.Add(ref bits, w) &= ~Unsafe.Add(ref dropWords, w);
+            Unsafe.Add(ref dropWords, w) = 0;
+        }
+    }
+
+    /// <summary>h = g² + c² of a witness column, or -1 where it cannot serve (beyond the cap); columns -1 and n are the border.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long WitnessH(ref ushort gr, int n, int c, int limit)
+    {
+        if ((uint)c >= (uint)n) return c < 0 ? 1 : (long)n * n;
+        int gv = Unsafe.Add(ref gr, c);
+        return gv <= limit ? (long)gv * gv + (long)c * c : -1;
     }
 
     /// <summary>
@@ -372,63 +619,158 @@ internal static class DistanceTransform
     }
 
     /// <summary>
-    /// Writes the envelope segment by segment: segment j covers the integers x with z_j &lt; x &lt;= z_{j+1}, so it
-    /// starts at floor(z_j) + 1. The floor comes from a double division, which is exact here: |zn| &lt; 2^53, and a
-    /// non-integer quotient a/b lies at least 1/b from an integer, far more than its rounding error. Values are
-    /// (x - v)² + g_v² in ints (the caller checked they fit) and round to float as the long form did.
+    /// The lower envelope of the candidate columns' parabolas, as a stack of columns in <see cref="EnvelopeBuffers.V"/>
+    /// (with h and the breakpoint fraction to the previous one); returns the top index, -1 when empty.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteSegments(ReadOnlySpan<ushort> g, Span<float> d, int k, EnvelopeBuffers buf)
+    private static int Hull(ReadOnlySpan<ushort> g, bool border, int words, EnvelopeBuffers buf)
     {
         int n = g.Length;
         ref ushort gr = ref MemoryMarshal.GetReference(g);
+        ref ulong bits = ref MemoryMarshal.GetArrayDataReference(buf.Candidates);
         ref int v = ref MemoryMarshal.GetArrayDataReference(buf.V);
         ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
         ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
         ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
-        ref int st = ref MemoryMarshal.GetArrayDataReference(buf.Start);
-        st = 0;
-        for (int j = 1; j <= k; j++)
+        int k = -1;
+        if (border) { k = 0; v = -1; hv = 1; }
+        for (int w = 0; w <= words; w++)
         {
-            double f = Math.Floor((double)Unsafe.Add(ref zn, j) / Unsafe.Add(ref zd, j)) + 1;
-            Unsafe.Add(ref st, j) = (int)Math.Clamp(f, 0, n);
+            // One word past the row carries the right border column, q = n.
+            ulong wb = w < words ? Unsafe.Add(ref bits, w) : border ? 1UL : 0UL;
+            while (wb != 0)
+            {
+                int q = w == words ? n : (w << 6) + BitOperations.TrailingZeroCount(wb);
+                wb &= wb - 1;
+                long hq;
+                if (q == n) hq = (long)n * n;
+                else { int gv = Unsafe.Add(ref gr, q); hq = (long)gv * gv + (long)q * q; }
+                if (k < 0) { k = 0; v = q; hv = hq; continue; }
+                long num, den;
+                while (true)
+                {
+                    // Where the parabolas rooted at the stack top and q cross; breakpoint 0 is -infinity.
+                    num = hq - Unsafe.Add(ref hv, k);
+                    den = 2L * (q - Unsafe.Add(ref v, k));
+                    if (k > 0 && num * Unsafe.Add(ref zd, k) <= Unsafe.Add(ref zn, k) * den) k--; else break;
+                }
+                k++;
+                Unsafe.Add(ref v, k) = q;
+                Unsafe.Add(ref hv, k) = hq;
+                Unsafe.Add(ref zn, k) = num;
+                Unsafe.Add(ref zd, k) = den;
+            }
+        }
+        return k;
+    }
+
+    /// <summary>
+    /// Writes the envelope segment by segment: segment j covers the integers x with z_j &lt; x &lt;= z_{j+1}, so it
+    /// starts at floor(z_j) + 1. The floor comes from a double division, which is exact here: |zn| &lt; 2^53, and a
+    /// non-integer quotient a/b lies at least 1/b from an integer, far more than its rounding error. Values are
+    /// (x - v)² + g_v² in ints (the caller checked they fit) and round to float as the long form did.
+    /// Whole vectors may run past a segment's end, as the next segment rewrites those pixels. Pixels inside a run
+    /// of targets, whose columns were left out, lie between the run's two ends, which are consecutive on the
+    /// stack (a target column is the only one at distance 0 from itself, so it is never hidden): they are zeroed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WriteSegments(ReadOnlySpan<ushort> g, Span<float> d, int k, int[] varr, EnvelopeBuffers buf)
+    {
+        int n = g.Length;
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        ref int v = ref MemoryMarshal.GetArrayDataReference(varr);
+        ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
+        ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
+        ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
+        ref int st = ref MemoryMarshal.GetArrayDataReference(buf.Start);
+        for (int i = 1; i <= k; i++)
+        {
+            double f = Math.Floor((double)Unsafe.Add(ref zn, i) / Unsafe.Add(ref zd, i)) + 1;
+            Unsafe.Add(ref st, i) = (int)Math.Clamp(f, 0, n);
         }
         Unsafe.Add(ref st, k + 1) = n;
         ref float dr = ref MemoryMarshal.GetReference(d);
-        var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        for (int j = 0; j <= k; j++)
+        int x = 0, j = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
         {
-            int x = Unsafe.Add(ref st, j), e = Unsafe.Add(ref st, j + 1);
-            if (x >= e) continue;
+            // Every segment stores one vector at x unconditionally (an empty segment's store is rewritten by the
+            // segment that owns x), more only when it is longer; stores are clamped to end at the row's end.
+            int lastVec = n - 8;
+            var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            for (; j <= k && x <= lastVec; j++)
+            {
+                int e = Unsafe.Add(ref st, j + 1);
+                int vj = Unsafe.Add(ref v, j);
+                int g2 = (int)(Unsafe.Add(ref hv, j) - (long)vj * vj);
+                if (g2 == 0 && j < k && (uint)(vj + 1) < (uint)n && Unsafe.Add(ref gr, vj + 1) == 0 && Unsafe.Add(ref v, j + 1) > vj + 1)
+                {
+                    // vj starts a run of targets whose far end is the next column on the stack.
+                    int end = Unsafe.Add(ref v, j + 1);
+                    Fill(ref dr, x, vj, vj, 0, n);
+                    d.Slice(vj, end - vj + 1).Clear();
+                    x = end + 1;
+                    continue;
+                }
+                var off = iota - Vector256.Create(vj);
+                var g2v = Vector256.Create(g2);
+                var dx = Vector256.Create(x) + off;
+                Vector256.ConvertToSingle(dx * dx + g2v).StoreUnsafe(ref dr, (nuint)x);
+                for (int xx = x + 8; xx < e; xx += 8)
+                {
+                    int at = Math.Min(xx, lastVec);
+                    dx = Vector256.Create(at) + off;
+                    Vector256.ConvertToSingle(dx * dx + g2v).StoreUnsafe(ref dr, (nuint)at);
+                }
+                x = Math.Max(x, e);
+            }
+        }
+        for (; j <= k; j++)
+        {
+            int e = Unsafe.Add(ref st, j + 1);
+            if (e <= x) continue;
             int vj = Unsafe.Add(ref v, j);
             int g2 = (int)(Unsafe.Add(ref hv, j) - (long)vj * vj);
-            if (Vector256.IsHardwareAccelerated)
+            if (g2 == 0 && j < k && (uint)(vj + 1) < (uint)n && Unsafe.Add(ref gr, vj + 1) == 0 && Unsafe.Add(ref v, j + 1) > vj + 1)
             {
-                var g2v = Vector256.Create(g2);
-                var off = iota - Vector256.Create(vj);
-                for (; x <= e - 8; x += 8)
-                {
-                    var dx = Vector256.Create(x) + off;
-                    var val = Vector256.ConvertToSingle(dx * dx + g2v);
-                    // Target pixels are 0 even where their run's inside was left out of the envelope.
-                    var target = Vector256.Equals(Load8(ref gr, x), Vector256<int>.Zero).AsSingle();
-                    Vector256.AndNot(val, target).StoreUnsafe(ref dr, (nuint)x);
-                }
+                int end = Unsafe.Add(ref v, j + 1);
+                Fill(ref dr, x, vj, vj, 0, n);
+                d.Slice(vj, end - vj + 1).Clear();
+                x = end + 1;
+                continue;
             }
-            for (; x < e; x++)
+            Fill(ref dr, x, e, vj, g2, n);
+            x = e;
+        }
+    }
+
+    /// <summary>Writes (x - vj)² + g2 for x in [x, e); vectors may spill past e but never past the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fill(ref float dr, int x, int e, int vj, int g2, int n)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var off = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) - Vector256.Create(vj);
+            var g2v = Vector256.Create(g2);
+            int stop = Math.Min(e, n - 8);
+            for (; x < stop; x += 8)
             {
-                int dx = x - vj;
-                Unsafe.Add(ref dr, x) = Unsafe.Add(ref gr, x) == 0 ? 0f : dx * dx + g2;
+                var dx = Vector256.Create(x) + off;
+                Vector256.ConvertToSingle(dx * dx + g2v).StoreUnsafe(ref dr, (nuint)x);
             }
+        }
+        for (; x < e; x++)
+        {
+            int dx = x - vj;
+            Unsafe.Add(ref dr, x) = dx * dx + g2;
         }
     }
 
     /// <summary>The envelope written pixel by pixel in longs, for rows whose squared distances may pass 2^31.</summary>
-    private static void WritePixels(ReadOnlySpan<ushort> g, Span<float> d, int k, EnvelopeBuffers buf)
+    private static void WritePixels(ReadOnlySpan<ushort> g, Span<float> d, int k, int[] varr, EnvelopeBuffers buf)
     {
         int n = g.Length;
         ref ushort gr = ref MemoryMarshal.GetReference(g);
-        ref int v = ref MemoryMarshal.GetArrayDataReference(buf.V);
+        ref int v = ref MemoryMarshal.GetArrayDataReference(varr);
         ref long hv = ref MemoryMarshal.GetArrayDataReference(buf.H);
         ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
         ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
