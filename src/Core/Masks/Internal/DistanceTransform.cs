@@ -302,7 +302,7 @@ internal static class DistanceTransform
             V = new int[width + 2];
             PrevV = new int[width + 2];
             Start = new int[width + 3];
-            H32 = new int[width + 8];
+            H32 = new int[width + 10];
             H = new long[width + 2];
             Zn = new long[width + 2];
             Zd = new long[width + 2];
@@ -451,79 +451,69 @@ internal static class DistanceTransform
         ref byte basic = ref Unsafe.As<ulong, byte>(ref bits);
         ref ushort gr = ref MemoryMarshal.GetReference(g);
         ref int pv = ref MemoryMarshal.GetArrayDataReference(buf.PrevV);
-        ref int h32 = ref MemoryMarshal.GetArrayDataReference(buf.H32);
-        int pk = buf.PrevK;
-        bool vec = Vector256.IsHardwareAccelerated;
-        if (vec)
+        // hc[c + 1] = g_c² + c² for columns c = -1..n (the border columns -1 and n are targets), -1 beyond the cap.
+        ref int hc = ref MemoryMarshal.GetArrayDataReference(buf.H32);
+        hc = 1;
+        Unsafe.Add(ref hc, n + 1) = n * n;
+        ref int h32 = ref Unsafe.Add(ref hc, 1);
+        RowH(g, limit, buf.H32.AsSpan(1, n));
+        // The previous row's neighbouring columns with something between them, gathered without branches.
+        ref int pairs = ref MemoryMarshal.GetArrayDataReference(buf.Start);
+        int np = 0;
+        for (int i = 0; i < buf.PrevK; i++)
         {
-            // h = g² + q² as ints (IntValues: they fit); out-of-reach columns hold garbage that only they read.
-            int q = 0;
-            var qq = Vector256.Create(0, 1, 4, 9, 16, 25, 36, 49);
-            var dq = Vector256.Create(64, 80, 96, 112, 128, 144, 160, 176); // (q + 8)² - q² = 16q + 64
-            var dd = Vector256.Create(128);
-            for (; q <= n - 8; q += 8)
-            {
-                var gv = Vector256.WidenLower(Vector128.LoadUnsafe(ref gr, (nuint)q).ToVector256Unsafe()).AsInt32();
-                (gv * gv + qq).StoreUnsafe(ref h32, (nuint)q);
-                qq += dq;
-                dq += dd;
-            }
-            for (; q < n; q++) { int gq = Unsafe.Add(ref gr, q); Unsafe.Add(ref h32, q) = gq * gq + q * q; }
+            Unsafe.Add(ref pairs, np) = i;
+            np += Unsafe.Add(ref pv, i + 1) - Unsafe.Add(ref pv, i) > 1 ? 1 : 0;
         }
-        // Doubles from small non-negative longs: OR the bits into 2^52's mantissa, subtract 2^52.
+        // Doubles from small non-negative integers: OR the bits into 2^52's mantissa, subtract 2^52.
         var magic = Vector256.Create(0x4330000000000000UL);
         var magicD = Vector256.Create(4503599627370496.0);
         var iota = Vector256.Create(0.0, 1.0, 2.0, 3.0);
-        int a = pv;
-        long ha = WitnessH(ref gr, n, a, limit);
-        for (int i = 1; i <= pk; i++)
+        for (int p = 0; p < np; p++)
         {
-            int b = Unsafe.Add(ref pv, i);
-            long hb = WitnessH(ref gr, n, b, limit);
-            if ((ha | hb) >= 0 && b - a >= 2)
+            int i = Unsafe.Add(ref pairs, p);
+            int a = Unsafe.Add(ref pv, i), b = Unsafe.Add(ref pv, i + 1);
+            long ha = Unsafe.Add(ref hc, a + 1), hb = Unsafe.Add(ref hc, b + 1);
+            if ((ha | hb) < 0) continue;
+            long A = b - a, c0 = b * ha - a * hb, c1 = hb - ha;
+            int qEnd = Math.Min(b, n);
+            if (Vector256.IsHardwareAccelerated)
             {
-                long A = b - a, c0 = b * ha - a * hb, c1 = hb - ha;
-                int qEnd = Math.Min(b, n);
-                if (vec)
+                // 8 columns per step at multiples of 8, so each step owns one byte of the drop bits; the steps at
+                // either end share their byte with the neighbouring interval and mask their lanes.
+                int q = (a + 1) & ~7;
+                var av = Vector256.Create((double)A);
+                var c1v = Vector256.Create((double)c1);
+                var r0 = Vector256.Create((double)c0) + c1v * (Vector256.Create((double)q) + iota);
+                var r1 = r0 + c1v * Vector256.Create(4.0);
+                var step = c1v * Vector256.Create(8.0);
+                int valid = 0xFF << ((a + 1) & 7);
+                for (; q < qEnd; q += 8)
                 {
-                    // 8 columns per step at multiples of 8, so each step owns one byte of the drop bits; the
-                    // steps at either end share their byte with the neighbouring interval and mask the lanes.
-                    int q = (a + 1) & ~7;
-                    var av = Vector256.Create((double)A);
-                    var c1v = Vector256.Create((double)c1);
-                    var r0 = Vector256.Create((double)c0) + c1v * (Vector256.Create((double)q) + iota);
-                    var r1 = r0 + c1v * Vector256.Create(4.0);
-                    var step = c1v * Vector256.Create(8.0);
-                    int valid = 0xFF << ((a + 1) & 7);
-                    for (; q < qEnd; q += 8)
+                    if (Unsafe.Add(ref basic, q >> 3) != 0)
                     {
-                        if (Unsafe.Add(ref basic, q >> 3) != 0)
-                        {
-                            var hv = Vector256.LoadUnsafe(ref h32, (nuint)q).AsUInt32();
-                            var d0 = (Vector256.WidenLower(hv) | magic).AsDouble() - magicD;
-                            var d1 = (Vector256.WidenUpper(hv) | magic).AsDouble() - magicD;
-                            uint m = Vector256.GreaterThanOrEqual(av * d0, r0).ExtractMostSignificantBits()
-                                   | (Vector256.GreaterThanOrEqual(av * d1, r1).ExtractMostSignificantBits() << 4);
-                            int over = q + 8 - qEnd;
-                            if (over > 0) valid &= 0xFF >> over;
-                            Unsafe.Add(ref drop, q >> 3) |= (byte)(m & valid);
-                        }
-                        valid = 0xFF;
-                        r0 += step;
-                        r1 += step;
+                        var hv = Vector256.LoadUnsafe(ref h32, (nuint)q).AsUInt32();
+                        var d0 = (Vector256.WidenLower(hv) | magic).AsDouble() - magicD;
+                        var d1 = (Vector256.WidenUpper(hv) | magic).AsDouble() - magicD;
+                        uint m = Vector256.GreaterThanOrEqual(av * d0, r0).ExtractMostSignificantBits()
+                               | (Vector256.GreaterThanOrEqual(av * d1, r1).ExtractMostSignificantBits() << 4);
+                        int over = q + 8 - qEnd;
+                        if (over > 0) valid &= 0xFF >> over;
+                        Unsafe.Add(ref drop, q >> 3) |= (byte)(m & valid);
                     }
-                }
-                else
-                {
-                    for (int q = a + 1; q < qEnd; q++)
-                    {
-                        long gq = Unsafe.Add(ref gr, q);
-                        if (A * (gq * gq + (long)q * q) >= c0 + c1 * q) Unsafe.Add(ref dropWords, q >> 6) |= 1UL << (q & 63);
-                    }
+                    valid = 0xFF;
+                    r0 += step;
+                    r1 += step;
                 }
             }
-            a = b;
-            ha = hb;
+            else
+            {
+                for (int q = a + 1; q < qEnd; q++)
+                {
+                    long hq = Unsafe.Add(ref h32, q);
+                    if (hq >= 0 && A * hq >= c0 + c1 * q) Unsafe.Add(ref dropWords, q >> 6) |= 1UL << (q & 63);
+                }
+            }
         }
         int words = (n + 63) >> 6;
         for (int w = 0; w < words; w++)
@@ -533,13 +523,29 @@ internal static class DistanceTransform
         }
     }
 
-    /// <summary>h = g² + c² of a witness column, or -1 where it cannot serve (beyond the cap); columns -1 and n are the border.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long WitnessH(ref ushort gr, int n, int c, int limit)
+    /// <summary>h = g² + q² per column, -1 beyond the cap; IntValues guarantees these fit an int.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowH(ReadOnlySpan<ushort> g, int limit, Span<int> h)
     {
-        if ((uint)c >= (uint)n) return c < 0 ? 1 : (long)n * n;
-        int gv = Unsafe.Add(ref gr, c);
-        return gv <= limit ? (long)gv * gv + (long)c * c : -1;
+        int n = g.Length;
+        ref ushort gr = ref MemoryMarshal.GetReference(g);
+        ref int hr = ref MemoryMarshal.GetReference(h);
+        int q = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var qq = Vector256.Create(0, 1, 4, 9, 16, 25, 36, 49);
+            var dq = Vector256.Create(64, 80, 96, 112, 128, 144, 160, 176); // (q + 8)² - q² = 16q + 64
+            var dd = Vector256.Create(128);
+            var lim = Vector256.Create(limit);
+            for (; q <= n - 8; q += 8)
+            {
+                var gv = Vector256.WidenLower(Vector128.LoadUnsafe(ref gr, (nuint)q).ToVector256Unsafe()).AsInt32();
+                ((gv * gv + qq) | Vector256.GreaterThan(gv, lim)).StoreUnsafe(ref hr, (nuint)q);
+                qq += dq;
+                dq += dd;
+            }
+        }
+        for (; q < n; q++) { int gq = Unsafe.Add(ref gr, q); Unsafe.Add(ref hr, q) = gq <= limit ? gq * gq + q * q : -1; }
     }
 
     /// <summary>
