@@ -689,7 +689,26 @@ internal static class DistanceTransform
         ref long zn = ref MemoryMarshal.GetArrayDataReference(buf.Zn);
         ref long zd = ref MemoryMarshal.GetArrayDataReference(buf.Zd);
         ref int st = ref MemoryMarshal.GetArrayDataReference(buf.Start);
-        for (int i = 1; i <= k; i++)
+        int i = 1;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Longs below 2^51 in magnitude to doubles: add them into the mantissa of 1.5·2^52 and subtract it.
+            var magicL = Vector256.Create(0x4338000000000000L);
+            var magicD = Vector256.Create(6755399441055744.0);
+            var one = Vector256.Create(1.0);
+            var zero = Vector256<double>.Zero;
+            var top = Vector256.Create((double)n);
+            for (; i <= k - 7; i += 8)
+            {
+                var f0 = Vector256.Floor(((Vector256.LoadUnsafe(ref zn, (nuint)i) + magicL).AsDouble() - magicD) / ((Vector256.LoadUnsafe(ref zd, (nuint)i) + magicL).AsDouble() - magicD)) + one;
+                var f1 = Vector256.Floor(((Vector256.LoadUnsafe(ref zn, (nuint)(i + 4)) + magicL).AsDouble() - magicD) / ((Vector256.LoadUnsafe(ref zd, (nuint)(i + 4)) + magicL).AsDouble() - magicD)) + one;
+                // Back to ints the same way: clamped to [0, n], the low 32 bits of f + 1.5·2^52 are f.
+                var i0 = (Vector256.Min(Vector256.Max(f0, zero), top) + magicD).AsUInt64();
+                var i1 = (Vector256.Min(Vector256.Max(f1, zero), top) + magicD).AsUInt64();
+                Vector256.Narrow(i0, i1).AsInt32().StoreUnsafe(ref st, (nuint)i);
+            }
+        }
+        for (; i <= k; i++)
         {
             double f = Math.Floor((double)Unsafe.Add(ref zn, i) / Unsafe.Add(ref zd, i)) + 1;
             Unsafe.Add(ref st, i) = (int)Math.Clamp(f, 0, n);
@@ -699,8 +718,9 @@ internal static class DistanceTransform
         int x = 0, j = 0;
         if (Vector256.IsHardwareAccelerated && n >= 8)
         {
-            // Every segment stores one vector at x unconditionally (an empty segment's store is rewritten by the
-            // segment that owns x), more only when it is longer; stores are clamped to end at the row's end.
+            // Every segment stores two vectors from x unconditionally (an empty or short segment's stores are
+            // rewritten by the segments that own those pixels), more only when it is longer, which keeps the
+            // unpredictable length test off most segments; stores are clamped to end at the row's end.
             int lastVec = n - 8;
             var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
             for (; j <= k && x <= lastVec; j++)
@@ -721,7 +741,10 @@ internal static class DistanceTransform
                 var g2v = Vector256.Create(g2);
                 var dx = Vector256.Create(x) + off;
                 Vector256.ConvertToSingle(dx * dx + g2v).StoreUnsafe(ref dr, (nuint)x);
-                for (int xx = x + 8; xx < e; xx += 8)
+                int x2 = Math.Min(x + 8, lastVec);
+                dx = Vector256.Create(x2) + off;
+                Vector256.ConvertToSingle(dx * dx + g2v).StoreUnsafe(ref dr, (nuint)x2);
+                for (int xx = x + 16; xx < e; xx += 8)
                 {
                     int at = Math.Min(xx, lastVec);
                     dx = Vector256.Create(at) + off;
