@@ -49,8 +49,11 @@ internal static class DistanceTransform
         // band runs its own downward sweep into a band buffer and its upward sweep row by row, handing each
         // finished row straight to the row phase. No image-sized intermediate is written.
         int cap = maxDistance >= NoTarget ? NoTarget : maxDistance;
-        int bandRows = Math.Min(height, Math.Max(4, BandBufferBytes / (2 * width)));
+        // Bands of at most 255 rows, so that a row within a band fits a byte.
+        int bandRows = Math.Min(height, Math.Clamp(BandBufferBytes / (2 * width), 4, 255));
         int bands = (height + bandRows - 1) / bandRows;
+        var topRows = ArrayPool<byte>.Shared.Rent(bands * width);
+        var bottomRows = ArrayPool<byte>.Shared.Rent(bands * width);
         var above = ArrayPool<ushort>.Shared.Rent(bands * width);
         var below = ArrayPool<ushort>.Shared.Rent(bands * width);
         try
@@ -63,9 +66,9 @@ internal static class DistanceTransform
                 {
                     for (int b = b0; b < b1; b++)
                         BandTargets((byte*)m, width, b * bandRows, Math.Min(height, (b + 1) * bandRows), targetIsSet,
-                            below.AsSpan(b * width, width), above.AsSpan(b * width, width));
+                            topRows.AsSpan(b * width, width), bottomRows.AsSpan(b * width, width));
                 });
-                NearestOutsideBands(above, below, bands, width);
+                NearestOutsideBands(topRows, bottomRows, above, below, bands, bandRows, width);
                 // Column distances never exceed the height (or the cap), which decides the arithmetic the rows may use.
                 int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
                 ParallelRows.For(bands, (long)width * bandRows * 8, (b0, b1) =>
@@ -92,6 +95,8 @@ internal static class DistanceTransform
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(topRows);
+            ArrayPool<byte>.Shared.Return(bottomRows);
             ArrayPool<ushort>.Shared.Return(above);
             ArrayPool<ushort>.Shared.Return(below);
         }
@@ -101,84 +106,107 @@ internal static class DistanceTransform
     private const int BandBufferBytes = 192 * 1024;
 
     /// <summary>
-    /// For rows [y0, y1): per column the topmost target row into <paramref name="top"/> (NoTarget: none) and the
-    /// bottommost target row + 1 into <paramref name="bottom"/> (0: none).
+    /// For rows [y0, y1) (at most 255): per column the topmost target row - y0 into <paramref name="top"/> (255: none)
+    /// and the bottommost target row - y0 + 1 into <paramref name="bottom"/> (0: none).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void BandTargets(byte* mask, int width, int y0, int y1, bool targetIsSet, Span<ushort> top, Span<ushort> bottom)
+    private static unsafe void BandTargets(byte* mask, int width, int y0, int y1, bool targetIsSet, Span<byte> top, Span<byte> bottom)
     {
-        top.Fill(NoTarget);
+        top.Fill(byte.MaxValue);
         bottom.Clear();
-        ref ushort t0 = ref MemoryMarshal.GetReference(top);
-        ref ushort b0 = ref MemoryMarshal.GetReference(bottom);
-        int bn = Vector<byte>.Count, un = Vector<ushort>.Count;
+        ref byte t0 = ref MemoryMarshal.GetReference(top);
+        ref byte b0 = ref MemoryMarshal.GetReference(bottom);
+        int bn = Vector<byte>.Count;
         for (int y = y0; y < y1; y++)
         {
             ref byte mr = ref *(mask + (nint)y * width);
-            var yv = new Vector<ushort>((ushort)y);
-            var y1v = new Vector<ushort>((ushort)(y + 1));
+            byte r = (byte)(y - y0);
+            var rv = new Vector<byte>(r);
+            var r1v = new Vector<byte>((byte)(r + 1));
             int x = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 for (; x <= width - bn; x += bn)
                 {
                     var isZero = Vector.Equals(Vector.LoadUnsafe(ref mr, (nuint)x), Vector<byte>.Zero);
-                    var isTarget = Vector.AsVectorSByte(targetIsSet ? ~isZero : isZero);
-                    Vector.Widen(isTarget, out var tLo, out var tHi);
-                    var lo = Vector.AsVectorUInt16(tLo);
-                    var hi = Vector.AsVectorUInt16(tHi);
+                    var isTarget = targetIsSet ? ~isZero : isZero;
                     // Rows only grow: the minimum over target rows is the topmost, the maximum the bottommost.
-                    Vector.Min(Vector.LoadUnsafe(ref t0, (nuint)x), yv | ~lo).StoreUnsafe(ref t0, (nuint)x);
-                    Vector.Min(Vector.LoadUnsafe(ref t0, (nuint)(x + un)), yv | ~hi).StoreUnsafe(ref t0, (nuint)(x + un));
-                    Vector.Max(Vector.LoadUnsafe(ref b0, (nuint)x), y1v & lo).StoreUnsafe(ref b0, (nuint)x);
-                    Vector.Max(Vector.LoadUnsafe(ref b0, (nuint)(x + un)), y1v & hi).StoreUnsafe(ref b0, (nuint)(x + un));
+                    Vector.Min(Vector.LoadUnsafe(ref t0, (nuint)x), rv | ~isTarget).StoreUnsafe(ref t0, (nuint)x);
+                    Vector.Max(Vector.LoadUnsafe(ref b0, (nuint)x), r1v & isTarget).StoreUnsafe(ref b0, (nuint)x);
                 }
             }
             for (; x < width; x++)
             {
                 if ((Unsafe.Add(ref mr, x) != 0) != targetIsSet) continue;
-                if (Unsafe.Add(ref t0, x) == NoTarget) Unsafe.Add(ref t0, x) = (ushort)y;
-                Unsafe.Add(ref b0, x) = (ushort)(y + 1);
+                if (Unsafe.Add(ref t0, x) == byte.MaxValue) Unsafe.Add(ref t0, x) = r;
+                Unsafe.Add(ref b0, x) = (byte)(r + 1);
             }
         }
     }
 
     /// <summary>
-    /// Turns the per-band target rows into, per band and column, the nearest target row above the band
+    /// From the per-band target rows, per band and column the nearest target row above the band
     /// (<paramref name="above"/>, as row + 1, 0: none) and below it (<paramref name="below"/>, NoTarget: none).
     /// </summary>
-    private static void NearestOutsideBands(ushort[] above, ushort[] below, int bands, int width)
+    private static void NearestOutsideBands(byte[] topRows, byte[] bottomRows, ushort[] above, ushort[] below, int bands, int bandRows, int width)
     {
         var carry = new ushort[width];
+        int un = Vector<ushort>.Count;
         for (int b = 0; b < bands; b++)
         {
             // Bands further down hold larger rows, so the running maximum is the nearest target above.
+            var t = bottomRows.AsSpan(b * width, width);
             var a = above.AsSpan(b * width, width);
+            ushort y0 = (ushort)(b * bandRows);
             int x = 0;
             if (Vector.IsHardwareAccelerated)
-                for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+            {
+                var y0v = new Vector<ushort>(y0);
+                for (; x <= width - 2 * un; x += 2 * un)
                 {
-                    var t = new Vector<ushort>(a.Slice(x));
-                    var c = new Vector<ushort>(carry, x);
-                    c.CopyTo(a.Slice(x));
-                    Vector.Max(c, t).CopyTo(carry, x);
+                    Vector.Widen(new Vector<byte>(t.Slice(x)), out var lo, out var hi);
+                    var c0 = new Vector<ushort>(carry, x);
+                    var c1 = new Vector<ushort>(carry, x + un);
+                    c0.CopyTo(a.Slice(x));
+                    c1.CopyTo(a.Slice(x + un));
+                    Vector.Max(c0, (lo + y0v) & ~Vector.Equals(lo, Vector<ushort>.Zero)).CopyTo(carry, x);
+                    Vector.Max(c1, (hi + y0v) & ~Vector.Equals(hi, Vector<ushort>.Zero)).CopyTo(carry, x + un);
                 }
-            for (; x < width; x++) { ushort t = a[x]; a[x] = carry[x]; if (t > carry[x]) carry[x] = t; }
+            }
+            for (; x < width; x++)
+            {
+                a[x] = carry[x];
+                if (t[x] != 0) carry[x] = (ushort)(y0 + t[x]);
+            }
         }
         carry.AsSpan().Fill(NoTarget);
         for (int b = bands - 1; b >= 0; b--)
         {
-            var t = below.AsSpan(b * width, width);
+            // And the running minimum from below, the nearest target below.
+            var t = topRows.AsSpan(b * width, width);
+            var d = below.AsSpan(b * width, width);
+            ushort y0 = (ushort)(b * bandRows);
             int x = 0;
             if (Vector.IsHardwareAccelerated)
-                for (; x <= width - Vector<ushort>.Count; x += Vector<ushort>.Count)
+            {
+                var y0v = new Vector<ushort>(y0);
+                var none = new Vector<ushort>(byte.MaxValue);
+                for (; x <= width - 2 * un; x += 2 * un)
                 {
-                    var v = new Vector<ushort>(t.Slice(x));
-                    var c = new Vector<ushort>(carry, x);
-                    c.CopyTo(t.Slice(x));
-                    Vector.Min(c, v).CopyTo(carry, x);
+                    Vector.Widen(new Vector<byte>(t.Slice(x)), out var lo, out var hi);
+                    var c0 = new Vector<ushort>(carry, x);
+                    var c1 = new Vector<ushort>(carry, x + un);
+                    c0.CopyTo(d.Slice(x));
+                    c1.CopyTo(d.Slice(x + un));
+                    Vector.Min(c0, (lo + y0v) | Vector.Equals(lo, none)).CopyTo(carry, x);
+                    Vector.Min(c1, (hi + y0v) | Vector.Equals(hi, none)).CopyTo(carry, x + un);
                 }
-            for (; x < width; x++) { ushort v = t[x]; t[x] = carry[x]; if (v < carry[x]) carry[x] = v; }
+            }
+            for (; x < width; x++)
+            {
+                d[x] = carry[x];
+                if (t[x] != byte.MaxValue) carry[x] = (ushort)(y0 + t[x]);
+            }
         }
     }
 
