@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -71,12 +72,16 @@ internal static class DistanceTransform
                 NearestOutsideBands(topRows, bottomRows, above, below, bands, bandRows, width);
                 // Column distances never exceed the height (or the cap), which decides the arithmetic the rows may use.
                 int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
+                // Bands above and below a shape cost several times those across it: fine chunks even the cores out,
+                // and each chunk start only costs one row without a previous row to prune by.
+                // Scratch is handed from chunk to chunk rather than allocated per chunk.
+                var spare = new ConcurrentBag<BandScratch>();
                 ParallelRows.For(bands, (long)width * bandRows * 8, (b0, b1) =>
                 {
-                    var buffers = new EnvelopeBuffers(width, gMax);
-                    var down = GC.AllocateUninitializedArray<ushort>((bandRows + 1) * width);
-                    var up = new ushort[width];
-                    var gr = new ushort[width];
+                    if (!spare.TryTake(out var scratch)) scratch = new BandScratch(width, gMax, bandRows);
+                    var buffers = scratch.Envelope;
+                    buffers.PrevK = -1;
+                    ushort[] down = scratch.Down, up = scratch.Up, gr = scratch.Column;
                     // Bottom band first, so that each row's envelope columns can serve the row above it.
                     for (int b = b1 - 1; b >= b0; b--)
                     {
@@ -90,7 +95,8 @@ internal static class DistanceTransform
                             RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                         }
                     }
-                });
+                    spare.Add(scratch);
+                }, chunksPerCore: 16);
             }
         }
         finally
@@ -100,6 +106,15 @@ internal static class DistanceTransform
             ArrayPool<ushort>.Shared.Return(above);
             ArrayPool<ushort>.Shared.Return(below);
         }
+    }
+
+    /// <summary>One worker's buffers for the band pass.</summary>
+    private sealed class BandScratch(int width, int gMax, int bandRows)
+    {
+        public readonly EnvelopeBuffers Envelope = new(width, gMax);
+        /// <summary>A band's downward distances, after the row above the band.</summary>
+        public readonly ushort[] Down = GC.AllocateUninitializedArray<ushort>((bandRows + 1) * width);
+        public readonly ushort[] Up = new ushort[width], Column = new ushort[width];
     }
 
     /// <summary>Size of one band's downward distances, chosen to stay in a core's L2 cache.</summary>
