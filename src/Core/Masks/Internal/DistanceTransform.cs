@@ -74,11 +74,9 @@ internal static class DistanceTransform
                 int gMax = Math.Min(Math.Min(cap, NoTarget - 1), height);
                 // Bands above and below a shape cost several times those across it: fine chunks even the cores out,
                 // and each chunk start only costs one row without a previous row to prune by.
-                // Scratch is handed from chunk to chunk rather than allocated per chunk.
-                var spare = new ConcurrentBag<BandScratch>();
                 ParallelRows.For(bands, (long)width * bandRows * 8, (b0, b1) =>
                 {
-                    if (!spare.TryTake(out var scratch)) scratch = new BandScratch(width, gMax, bandRows);
+                    var scratch = BandScratch.Take(width, gMax, bandRows);
                     var buffers = scratch.Envelope;
                     buffers.PrevK = -1;
                     ushort[] down = scratch.Down, up = scratch.Up, gr = scratch.Column;
@@ -95,7 +93,7 @@ internal static class DistanceTransform
                             RowEnvelope(gr, cap, borderIsTarget, row, buffers);
                         }
                     }
-                    spare.Add(scratch);
+                    BandScratch.Give(scratch);
                 }, chunksPerCore: 16);
             }
         }
@@ -108,13 +106,30 @@ internal static class DistanceTransform
         }
     }
 
-    /// <summary>One worker's buffers for the band pass.</summary>
+    /// <summary>
+    /// One worker's buffers for the band pass, handed from chunk to chunk and kept between calls (a few, for the
+    /// last sizes used), so that repeated transforms allocate nothing.
+    /// </summary>
     private sealed class BandScratch(int width, int gMax, int bandRows)
     {
+        private static readonly ConcurrentBag<BandScratch> Spare = new();
+        private readonly int _width = width, _gMax = gMax, _bandRows = bandRows;
         public readonly EnvelopeBuffers Envelope = new(width, gMax);
         /// <summary>A band's downward distances, after the row above the band.</summary>
         public readonly ushort[] Down = GC.AllocateUninitializedArray<ushort>((bandRows + 1) * width);
         public readonly ushort[] Up = new ushort[width], Column = new ushort[width];
+
+        public static BandScratch Take(int width, int gMax, int bandRows)
+        {
+            while (Spare.TryTake(out var s))
+                if (s._width == width && s._gMax == gMax && s._bandRows == bandRows) return s;
+            return new BandScratch(width, gMax, bandRows);
+        }
+
+        public static void Give(BandScratch s)
+        {
+            if (Spare.Count < 2 * Environment.ProcessorCount) Spare.Add(s);
+        }
     }
 
     /// <summary>Size of one band's downward distances, chosen to stay in a core's L2 cache.</summary>
