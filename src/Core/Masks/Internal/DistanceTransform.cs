@@ -11,7 +11,9 @@ namespace SegPlugins.Core.Masks.Internal;
 /// Transforms of Sampled Functions", 2012): a 1-D lower envelope of parabolas per row over per-column distances.
 /// The cost does not depend on the distances involved, so growing by 50 px costs the same as by 1 px.
 /// For a binary input the per-column 1-D transform reduces to two running-count sweeps (Meijster et al. 2000),
-/// which walk memory row by row instead of down columns.
+/// which walk memory row by row instead of down columns, here band by band in cache. The row phase only hands the
+/// envelope the columns that may be on it: neighbouring rows have nearly the same envelope, so the previous row's
+/// envelope columns rule out almost every other column with one vectorised, exact chord test per column.
 /// </summary>
 internal static class DistanceTransform
 {
