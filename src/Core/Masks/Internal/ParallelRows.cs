@@ -9,8 +9,11 @@ internal static class ParallelRows
     private const long MinParallelWork = 1 << 18;
 
     /// <summary>Runs <paramref name="body"/>(start, end) over contiguous chunks of [0, count).</summary>
-    /// <remarks>workPerItem: approximate pixel operations per item, to decide whether threads pay.</remarks>
-    public static void For(int count, long workPerItem, Action<int, int> body)
+    /// <remarks>
+    /// workPerItem: approximate pixel operations per item, to decide whether threads pay. chunksPerCore: how finely
+    /// to split; more chunks even out items of very different cost, at the price of more chunk boundaries.
+    /// </remarks>
+    public static void For(int count, long workPerItem, Action<int, int> body, int chunksPerCore = 4)
     {
         if (count <= 0) return;
         int cores = Environment.ProcessorCount;
@@ -20,7 +23,7 @@ internal static class ParallelRows
             return;
         }
         // A few chunks per core evens out rows of different cost (e.g. edge rows of a blob).
-        int chunks = Math.Min(count, cores * 4);
+        int chunks = Math.Min(count, cores * chunksPerCore);
         Parallel.For(0, chunks, c =>
         {
             int start = (int)((long)count * c / chunks);
