@@ -118,6 +118,18 @@ internal sealed class Components
         return -1;
     }
 
+    /// <summary>Flags the components that share at least one pixel with the set pixels of <paramref name="other"/> (same size).</summary>
+    public bool[] Overlapping(byte[] other)
+    {
+        var hit = new bool[Count];
+        for (int r = 0; r < _runs; r++)
+        {
+            int l = RunLabel[r];
+            if (!hit[l] && other.AsSpan(_runRow[r] * Width + _runX0[r], _runX1[r] - _runX0[r]).IndexOfAnyExcept((byte)0) >= 0) hit[l] = true;
+        }
+        return hit;
+    }
+
     /// <summary>Writes <paramref name="value"/> over every pixel of the components flagged in <paramref name="select"/>.</summary>
     public void Paint(byte[] dst, bool[] select, byte value)
     {

@@ -1,0 +1,272 @@
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Tests.Evaluation;
+using Xunit;
+
+namespace SegPlugins.Core.Tests.Masks;
+
+public class ColorRefinerTests
+{
+    private const int W = 120, H = 90;
+
+    /// <summary>
+    /// Noisy green background, a red ellipse (the object) and, far from it, a red disc of the same colours (a
+    /// look-alike). Returns the image and the object's mask.
+    /// </summary>
+    private static (BgraImage Image, Mask Object, Mask Decoy) Scene(int seed = 1)
+    {
+        var img = new BgraImage(W, H);
+        var obj = new Mask(W, H);
+        var decoy = new Mask(W, H);
+        var rng = new Random(seed);
+        for (int y = 0; y < H; y++)
+        {
+            for (int x = 0; x < W; x++)
+            {
+                double ex = (x - 50) / 28.0, ey = (y - 45) / 20.0;
+                bool inObj = ex * ex + ey * ey <= 1;
+                bool inDecoy = (x - 105) * (x - 105) + (y - 12) * (y - 12) <= 36;
+                var px = img.Row(y).Slice(x * 4, 4);
+                int n = rng.Next(-20, 21);
+                if (inObj || inDecoy) { px[2] = (byte)(200 + n / 2); px[1] = (byte)(50 + n); px[0] = (byte)(40 + n); }
+                else { px[2] = (byte)(60 + n); px[1] = (byte)(150 + n); px[0] = (byte)(90 + n); }
+                px[3] = 255;
+                if (inObj) obj.Data[y * W + x] = Mask.On;
+                if (inDecoy) decoy.Data[y * W + x] = Mask.On;
+            }
+        }
+        return (img, obj, decoy);
+    }
+
+    /// <summary>Logits of +v inside the rectangle and -v outside: a model that filled the object's box.</summary>
+    private static LogitMap RectLogits(int x0, int y0, int x1, int y1, float v = 6f)
+    {
+        var l = new LogitMap(W, H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                l.Data[y * W + x] = x >= x0 && x < x1 && y >= y0 && y < y1 ? v : -v;
+        return l;
+    }
+
+    [Fact]
+    public void AModelThatFilledTheBoxIsCutBackToTheObject()
+    {
+        var (img, obj, decoy) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        Assert.InRange(logits.ToMask().IoU(obj), 0.7, 0.82);
+        var refined = ColorRefiner.Refine(img, logits);
+        Assert.True(refined.IoU(obj) >= 0.95, $"IoU {refined.IoU(obj):0.000}");
+        // The look-alike is not connected to the model's answer and stays out.
+        Assert.Equal(0, refined.Intersect(decoy).Area());
+    }
+
+    [Fact]
+    public void ABoxKeepsEverythingOutsideItUnselected()
+    {
+        var (img, obj, _) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        var box = new BoxXyxy(20, 20, 60, 70);
+        var refined = ColorRefiner.Refine(img, logits, new ColorRefineInput { Box = box });
+        // The box's pixels are floor(X0)..floor(X1): its corners may be inclusive pixels or continuous edges.
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                if (x > 60 || y > 70 || x < 20 || y < 20) Assert.Equal(Mask.Off, refined.Data[y * W + x]);
+        var inside = new Mask(W, H);
+        for (int y = 20; y <= 70; y++) for (int x = 20; x <= 60; x++) inside.Data[y * W + x] = Mask.On;
+        Assert.True(refined.IoU(obj.Intersect(inside)) >= 0.93, $"IoU {refined.IoU(obj.Intersect(inside)):0.000}");
+    }
+
+    [Fact]
+    public void ClicksHoldTheirDiscsAgainstColoursAndModel()
+    {
+        var (img, obj, _) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        var options = new ColorRefineOptions { ClickRadius = 4 };
+        // A negative click in the object's middle and a positive one on the background, away from everything.
+        var clicks = new[] { PointPrompt.Exclude(50, 45), PointPrompt.Include(10, 80) };
+        var refined = ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = clicks }, options);
+        Assert.Equal(Mask.Off, refined.Data[45 * W + 50]);
+        Assert.Equal(Mask.Off, refined.Data[45 * W + 53]);
+        Assert.Equal(Mask.On, refined.Data[80 * W + 10]);
+        Assert.Equal(Mask.On, refined.Data[80 * W + 13]);
+        // The rest of the object is still selected.
+        Assert.True(refined.Intersect(obj).Area() > obj.Area() * 0.9);
+    }
+
+    [Fact]
+    public void AWorkingGridBelowTheRegionSizeGivesNearlyTheSameSelection()
+    {
+        var (img, obj, _) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        var full = ColorRefiner.Refine(img, logits);
+        var coarse = ColorRefiner.Refine(img, logits, options: new ColorRefineOptions { MaxWorkingPixels = 1500 });
+        Assert.True(coarse.IoU(full) >= 0.9, $"IoU {coarse.IoU(full):0.000}");
+        Assert.True(coarse.IoU(obj) >= 0.92, $"IoU {coarse.IoU(obj):0.000}");
+    }
+
+    [Fact]
+    public void SaliencyDecidesBetweenRegionsOfTheSameColour()
+    {
+        // Two touching red rectangles; the model weakly selects both, the saliency map only the left one. A red
+        // band down each side, apart from them, makes red a background colour too, so colour alone cannot tell.
+        var img = new BgraImage(W, H);
+        var left = new Mask(W, H);
+        var sal = new LogitMap(W, H);
+        var logits = new LogitMap(W, H);
+        var rng = new Random(3);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                bool inLeft = x >= 20 && x < 60 && y >= 20 && y < 62, inRight = x >= 60 && x < 100 && y >= 20 && y < 62, band = x < 14 || x >= 106;
+                int n = rng.Next(-15, 16);
+                var px = img.Row(y).Slice(x * 4, 4);
+                if (inLeft || inRight || band) { px[2] = (byte)(200 + n); px[1] = (byte)(60 + n); px[0] = (byte)(50 + n); }
+                else { px[2] = (byte)(40 + n); px[1] = (byte)(140 + n); px[0] = (byte)(160 + n); }
+                px[3] = 255;
+                if (inLeft) left.Data[y * W + x] = Mask.On;
+                sal.Data[y * W + x] = inLeft ? 0.95f : 0.02f;
+                logits.Data[y * W + x] = inLeft || inRight ? 1f : -6f;
+            }
+        var click = PointPrompt.Include(40, 45);
+        var plain = ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [click] });
+        var guided = ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [click], Saliency = sal });
+        Assert.True(plain.IoU(left) < 0.6, $"without saliency IoU {plain.IoU(left):0.000}");
+        Assert.True(guided.IoU(left) >= 0.95, $"with saliency IoU {guided.IoU(left):0.000}");
+    }
+
+    [Fact]
+    public void SaliencyIsDroppedWhenTheClicksContradictIt()
+    {
+        var sal = new LogitMap(W, H);
+        for (int y = 0; y < H; y++) for (int x = 0; x < 60; x++) sal.Data[y * W + x] = 0.9f;
+        var model = new Mask(W, H);
+        for (int y = 10; y < 80; y++) for (int x = 5; x < 55; x++) model.Data[y * W + x] = Mask.On;
+        Assert.Same(sal, ColorRefiner.SaliencyInUse(new ColorRefineInput { Saliency = sal, Clicks = [new(30, 40)] }, model));
+        // A positive click where the map sees nothing, or a negative one on the salient part.
+        Assert.Null(ColorRefiner.SaliencyInUse(new ColorRefineInput { Saliency = sal, Clicks = [new(30, 40), new(90, 40)] }, model));
+        Assert.Null(ColorRefiner.SaliencyInUse(new ColorRefineInput { Saliency = sal, Clicks = [new(30, 40), PointPrompt.Exclude(20, 20)] }, model));
+        // With a box: used when its salient part matches the model's mask, not when it does not.
+        Assert.Same(sal, ColorRefiner.SaliencyInUse(new ColorRefineInput { Saliency = sal, Box = new BoxXyxy(5, 10, 55, 80) }, model));
+        var other = new Mask(W, H);
+        for (int y = 10; y < 80; y++) for (int x = 60; x < 110; x++) other.Data[y * W + x] = Mask.On;
+        Assert.Null(ColorRefiner.SaliencyInUse(new ColorRefineInput { Saliency = sal, Box = new BoxXyxy(30, 10, 110, 80) }, other));
+    }
+
+    [Fact]
+    public void ColoursShareWithTheBackgroundDoNotPunchHolesIntoTheObject()
+    {
+        // A red object with a green patch inside (the background's colour, like a spoon reflecting the table).
+        var (img, obj, _) = Scene();
+        var patch = EvalTestUtil.Disk(W, H, 50, 45, 6);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                if (patch.Data[y * W + x] != 0) { var px = img.Row(y).Slice(x * 4, 4); px[2] = 60; px[1] = 150; px[0] = 90; }
+        var logits = new LogitMap(W, H);
+        for (int i = 0; i < logits.Data.Length; i++) logits.Data[i] = obj.Data[i] != 0 ? 2f : -6f;
+        var refined = ColorRefiner.Refine(img, logits);
+        Assert.Equal(patch.Area(), refined.Intersect(patch).Area());
+        // A negative click in the patch says it is a hole after all.
+        var holed = ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [PointPrompt.Exclude(50, 45)] });
+        Assert.True(holed.Intersect(patch).Area() < patch.Area() / 4, $"{holed.Intersect(patch).Area()} of {patch.Area()}");
+    }
+
+    [Fact]
+    public void AFlatRegionKeepsTheModelsAnswer()
+    {
+        var img = new BgraImage(40, 30);
+        img.Pixels.AsSpan().Fill(128);
+        var logits = new LogitMap(40, 30);
+        for (int y = 0; y < 30; y++) for (int x = 0; x < 40; x++) logits.Data[y * 40 + x] = x >= 10 && x < 25 && y >= 5 && y < 20 ? 3f : -3f;
+        Assert.Equal(logits.ToMask().Data, ColorRefiner.Refine(img, logits).Data);
+    }
+
+    [Fact]
+    public void SameInputSameSelection()
+    {
+        var (img, _, _) = Scene(7);
+        var logits = RectLogits(22, 25, 79, 66);
+        var a = ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [new(50, 45)] });
+        var b = ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [new(50, 45)] });
+        Assert.Equal(a.Data, b.Data);
+    }
+
+    [Fact]
+    public void NothingSelectedAndNoPromptLeavesNothingToRefine()
+    {
+        var (img, _, _) = Scene();
+        var logits = RectLogits(0, 0, 0, 0);
+        Assert.Equal(0, ColorRefiner.Refine(img, logits).Area());
+        // A negative click alone does not select anything either.
+        Assert.Equal(0, ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [PointPrompt.Exclude(5, 5)] }).Area());
+    }
+
+    [Fact]
+    public void BadInputsAreRefusedWithTheirNames()
+    {
+        var (img, _, _) = Scene();
+        var small = new LogitMap(W - 1, H);
+        var e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, small));
+        Assert.Contains("logits", e.Message);
+        Assert.Contains($"{W - 1}x{H}", e.Message);
+        var logits = RectLogits(22, 25, 79, 66);
+        e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, new ColorRefineInput { Saliency = new LogitMap(10, 10) }));
+        Assert.Contains("saliency", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, new ColorRefineInput { Clicks = [new(W + 5, 3)] }));
+        Assert.Contains("outside", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, options: new ColorRefineOptions { Rounds = 0 }));
+        Assert.Contains("rounds", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, options: new ColorRefineOptions { ModelTemperature = 0 }));
+        Assert.Contains("temperature", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, options: new ColorRefineOptions { MaxWorkingPixels = 10 }));
+        Assert.Contains("working pixels", e.Message);
+    }
+
+    [Fact]
+    public void OnePixelImage()
+    {
+        var img = new BgraImage(1, 1);
+        var logits = new LogitMap(1, 1, [3f]);
+        Assert.Equal(1, ColorRefiner.Refine(img, logits).Area());
+    }
+
+    [Fact]
+    public void FeedbackFlipsOnlyTheCellsTheEditChanged()
+    {
+        // 512x256 image: the model frame is 1024x512, so low-res cells 0..255 x 0..127 cover the image.
+        int w = 512, h = 256;
+        var low = new LogitMap(256, 256);
+        Array.Fill(low.Data, -5f);
+        var sel = new Mask(w, h);
+        for (int y = 0; y < h; y++) for (int x = 0; x < 256; x++) sel.Data[y * w + x] = Mask.On;
+        var fed = MaskFeedback.FromSelection(sel, low);
+        Assert.Equal(MaskFeedback.FlippedLogit + 0.5f, fed[10, 10]);      // inside the edit
+        Assert.Equal(-5f, fed[200, 10]);                                   // outside it, the model's own value
+        Assert.Equal(-5f, fed[10, 200]);                                   // the padding below the image
+        Assert.Equal(-5f, low[10, 10]);                                    // the input is not touched
+        var agreeing = MaskFeedback.FromSelection(new Mask(w, h), low);
+        Assert.Equal(low.Data, agreeing.Data);
+        Assert.Throws<SegArgumentException>(() => MaskFeedback.FromSelection(sel, new LogitMap(64, 64)));
+    }
+
+    [Fact]
+    public void AFusedChainRefinesEveryAnswerAndFeedsTheRefinedSelectionBack()
+    {
+        var (img, obj, _) = Scene();
+        var session = new DiskSession(22);
+        session.SetImage(img);
+        var chain = new ClickChain(session, fusion: new ColorFusion(img));
+        Assert.True(chain.Fused);
+        var first = chain.Predict([new PointPrompt(50, 45)]);
+        var disk = EvalTestUtil.Disk(W, H, 50, 45, 22);
+        Assert.True(disk.IoU(obj) < 0.8);
+        Assert.True(first.Mask.IoU(obj) >= 0.9, $"IoU {first.Mask.IoU(obj):0.000}");
+        Assert.NotSame(first.Proposal.LowResLogits, first.LowResLogits);
+        var second = chain.Predict([new PointPrompt(50, 45), new PointPrompt(30, 45)]);
+        Assert.Same(first.LowResLogits, session.Requests[1].MaskInput);
+        Assert.True(second.Mask.IoU(obj) >= 0.9, $"IoU {second.Mask.IoU(obj):0.000}");
+        Assert.Throws<SegArgumentException>(() => new ClickChain(session, fusion: new ColorFusion(new BgraImage(10, 10))));
+    }
+}
