@@ -22,9 +22,15 @@ public enum ClickStrategyKind
     BestProposal,
     /// <summary>
     /// Like <see cref="FeedbackLogits"/>, but the first click is read with a salient-object prior (see
-    /// <see cref="SubjectGuidance"/>): the default, as it needs the fewest clicks on GrabCut.
+    /// <see cref="SubjectGuidance"/>).
     /// </summary>
     SubjectGuided,
+    /// <summary>
+    /// Like <see cref="SubjectGuided"/>, and every answer is refined with the image's colours and the saliency map
+    /// (<see cref="ColorRefiner"/>), the refined selection being fed back (<see cref="ColorFusion"/>): the default,
+    /// as it needs the fewest clicks on GrabCut.
+    /// </summary>
+    Fused,
 }
 
 /// <summary>What a strategy gets for one image: a session with the image set and a way to open views of crops.</summary>
@@ -89,25 +95,26 @@ public sealed record ZoomInOptions
 public static class ClickStrategies
 {
     /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided"];
+    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided", "fused"];
 
     public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null) => kind switch
     {
         ClickStrategyKind.AllClicks => new FeedbackStrategy(Names[0], feedback: false, firstMultimask: false),
-        ClickStrategyKind.FeedbackLogits => new ChainStrategy(Names[1], null),
+        ClickStrategyKind.FeedbackLogits => new ChainStrategy(Names[1], null, fused: false),
         ClickStrategyKind.FirstClickMultimask => new FeedbackStrategy(Names[2], feedback: true, firstMultimask: true),
         ClickStrategyKind.ZoomIn => new ZoomInStrategy(zoom ?? new ZoomInOptions()),
         ClickStrategyKind.BestProposal => new FeedbackStrategy(Names[4], feedback: true, firstMultimask: false, everyClickBest: true),
-        ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], SubjectGuidanceOptions.Default),
+        ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], SubjectGuidanceOptions.Default, fused: false),
+        ClickStrategyKind.Fused => new ChainStrategy(Names[6], SubjectGuidanceOptions.Default, fused: true),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
     /// <summary>Every built-in strategy.</summary>
     public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null) =>
-        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided)];
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided), Create(ClickStrategyKind.Fused)];
 
     /// <summary>The strategy <c>segplug eval</c> uses when none is named: the one that needs the fewest clicks.</summary>
-    public const ClickStrategyKind Default = ClickStrategyKind.SubjectGuided;
+    public const ClickStrategyKind Default = ClickStrategyKind.Fused;
 
     /// <summary>Parses a strategy name (see <see cref="Names"/>; case and '-'/'_' are not significant).</summary>
     public static ClickStrategyKind Parse(string name)
@@ -155,9 +162,10 @@ public static class ClickStrategies
 
     /// <summary>
     /// The strategies the hosts use: a <see cref="ClickChain"/>, so the evaluation measures the same code that
-    /// `segplug select` and the effect run. With <paramref name="guide"/> the first click is read with the saliency map.
+    /// `segplug select` and the effect run. With <paramref name="guide"/> the first click is read with the saliency map;
+    /// with <paramref name="fused"/> every answer is refined with colours.
     /// </summary>
-    private sealed class ChainStrategy(string name, SubjectGuidanceOptions? guide) : IClickStrategy
+    private sealed class ChainStrategy(string name, SubjectGuidanceOptions? guide, bool fused) : IClickStrategy
     {
         public string Name => name;
 
@@ -165,16 +173,16 @@ public static class ClickStrategies
         {
             if (guide is not null && context.Saliency is null)
                 throw new SegArgumentException("strategy", $"{name} needs the subject model (u2netp) for its saliency map; none was given");
-            return new Episode(context.Session, guide is null ? null : context.Saliency, guide);
+            return new Episode(context.Session, guide is null ? null : context.Saliency, guide, fused ? new ColorFusion(context.Image) : null);
         }
 
-        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide) : IClickEpisode
+        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide, ColorFusion? fusion) : IClickEpisode
         {
             private ClickChain? _chain;
 
             public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
             {
-                _chain ??= new ClickChain(session, saliency?.Invoke(), guide);
+                _chain ??= new ClickChain(session, saliency?.Invoke(), guide, fusion);
                 return _chain.Predict(clicks, null, cancellationToken).Mask;
             }
 

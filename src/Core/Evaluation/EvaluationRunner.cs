@@ -28,6 +28,12 @@ public sealed record BoxPromptOptions
     /// <summary>Smallest crop side in pixels when zooming.</summary>
     public int MinCropSize { get; init; } = 160;
 
+    /// <summary>
+    /// Refine the model's mask with the image's colours inside the box (<see cref="ColorRefiner"/>), as
+    /// <c>segplug select --box</c> does by default. The box already says where the object is, so no saliency map.
+    /// </summary>
+    public bool ColorRefine { get; init; } = true;
+
     internal void Validate()
     {
         if (!(ZoomExpansion >= 1.0 && ZoomExpansion <= 4.0)) throw new SegArgumentException("box zoom", $"must be between 1 (off) and 4, got {ZoomExpansion}");
@@ -187,6 +193,7 @@ public sealed class EvaluationRunner
         var frame = CropFrame.Whole(image);
         ISegmentationSession session = _session;
         ISegmentationSession? view = null;
+        var pixels = image;
         try
         {
             if (opts.ZoomExpansion > 1.0)
@@ -195,7 +202,7 @@ public sealed class EvaluationRunner
                 if (crop != frame)
                 {
                     frame = crop;
-                    var pixels = crop.Cut(image);
+                    pixels = crop.Cut(image);
                     view = _openView!(pixels);
                     if (!view.HasImage) view.SetImage(pixels, ct);
                     session = view;
@@ -205,7 +212,10 @@ public sealed class EvaluationRunner
             var prediction = session.Predict(PromptSet.FromBox(local), null, ct);
             for (int i = 0; i < opts.RefineSteps; i++)
                 prediction = session.Predict(new PromptSet { Box = local, MaskInput = prediction.LowResLogits }, null, ct);
-            return frame == CropFrame.Whole(image) ? prediction.Mask : frame.PasteInto(prediction.Mask, image.Width, image.Height);
+            var mask = prediction.Mask;
+            if (opts.ColorRefine)
+                mask = ColorRefiner.Refine(pixels, prediction.Logits, new ColorRefineInput { Box = local }, null, ct);
+            return frame == CropFrame.Whole(image) ? mask : frame.PasteInto(mask, image.Width, image.Height);
         }
         finally
         {

@@ -1,13 +1,26 @@
+using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Core.Segmentation;
+
+/// <summary>
+/// Colour fusion for a <see cref="ClickChain"/>: every answer is refined with the image's colours (and the
+/// saliency map, while it agrees with the clicks) by <see cref="ColorRefiner"/>, and the refined selection is
+/// what the next click starts from.
+/// </summary>
+/// <param name="Image">The image the session was set to.</param>
+/// <param name="Options">Refinement settings; null for the defaults.</param>
+public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = null);
 
 /// <summary>
 /// Reads a user's clicks in order, the way <c>segplug eval</c> measured best: each click is predicted together with
 /// all clicks before it and the previous step's low-res logits as mask input, so the model refines its last answer
 /// instead of starting over. Sending the same points at once, without that history, needs far more clicks
 /// (GrabCut, MobileSAM: NoC90 3.72 against 2.36). With a saliency map the first click is read with the subject prior
-/// (<see cref="SubjectGuidance"/>), and the box it may bring stays as context for later clicks.
+/// (<see cref="SubjectGuidance"/>), and the box it may bring stays as context for later clicks. With
+/// <see cref="ColorFusion"/> every answer is refined with the image's colours and the refined selection is fed back
+/// instead (GrabCut, MobileSAM: NoC90 1.6 against 1.88 for the subject guide alone).
 /// <para>
 /// Steps are remembered: a click list that extends the previous one costs one decoder run per new click, and
 /// changing an earlier click recomputes from that click on. Not thread-safe; one chain per interactive selection.
@@ -18,35 +31,42 @@ public sealed class ClickChain
     private readonly ISegmentationSession _session;
     private readonly LogitMap? _saliency;
     private readonly SubjectGuidanceOptions? _options;
+    private readonly ColorFusion? _fusion;
     private readonly List<Step> _steps = [];
     private BoxXyxy? _userBox;
 
-    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox);
+    /// <summary>One click's answer; Feedback is what the next click feeds back (the proposal's own logits, or the refined selection's).</summary>
+    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback);
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
     /// <param name="options">Subject-guidance settings; only used with a saliency map.</param>
-    public ClickChain(ISegmentationSession session, LogitMap? saliency = null, SubjectGuidanceOptions? options = null)
+    /// <param name="fusion">Refine every answer with the image's colours (see <see cref="ColorFusion"/>); null for the model's answers as they are.</param>
+    public ClickChain(ISegmentationSession session, LogitMap? saliency = null, SubjectGuidanceOptions? options = null, ColorFusion? fusion = null)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _saliency = saliency;
         _options = options;
+        if (fusion is not null && (fusion.Image.Width != session.ImageWidth || fusion.Image.Height != session.ImageHeight))
+            throw new SegArgumentException("colour fusion image", $"is {fusion.Image.Width}x{fusion.Image.Height} but the session's image is {session.ImageWidth}x{session.ImageHeight}");
+        _fusion = fusion;
     }
 
     /// <summary>Decoder runs so far (each plain step costs one; a guided first click or a dropped box costs two).</summary>
     public int DecoderRuns { get; private set; }
 
+    /// <summary>True when answers are refined with the image's colours.</summary>
+    public bool Fused => _fusion is not null;
+
     /// <summary>The result of the newest click.</summary>
     /// <param name="Mask">The selection.</param>
     /// <param name="Prediction">The decoder run it came from.</param>
-    /// <param name="Proposal">The proposal of <paramref name="Prediction"/> that is the selection (the prediction's own choice unless the subject guide picked another).</param>
+    /// <param name="Proposal">The proposal of <paramref name="Prediction"/> the selection came from (the prediction's own choice unless the subject guide picked another).</param>
     /// <param name="SubjectBox">The salient region's box that went with the clicks as context, or null.</param>
-    public readonly record struct Result(Mask Mask, MaskPrediction Prediction, MaskProposal Proposal, BoxXyxy? SubjectBox)
+    /// <param name="LowResLogits">The selection's low-res logits, what the next click feeds back (the proposal's own unless the selection was refined with colours).</param>
+    public readonly record struct Result(Mask Mask, MaskPrediction Prediction, MaskProposal Proposal, BoxXyxy? SubjectBox, LogitMap LowResLogits)
     {
-        /// <summary>The selection's low-res logits (what the next click feeds back).</summary>
-        public LogitMap LowResLogits => Proposal.LowResLogits;
-
-        /// <summary>The selection's logits at the image size.</summary>
+        /// <summary>The model's logits at the image size (before any colour refinement).</summary>
         public LogitMap Logits => Prediction.UpscaleLogits(Proposal);
     }
 
@@ -61,7 +81,8 @@ public sealed class ClickChain
         {
             if (box is null) throw new SegArgumentException(nameof(clicks), "needs at least one click or a box");
             var p = Run(new PromptSet { Box = box }, cancellationToken);
-            return new Result(p.Mask, p, p.Chosen, null);
+            var only = Refined(new Step(default, p, p.Chosen, p.Mask, null, p.LowResLogits), [], box, cancellationToken);
+            return new Result(only.Mask, p, p.Chosen, null, only.Feedback);
         }
         if (box is not null && _saliency is not null)
             throw new SegArgumentException("box", "a drawn box and the subject guide both say where the object is; use one of them");
@@ -78,7 +99,7 @@ public sealed class ClickChain
             _steps.Add(i == 0 ? First(clicks[0], box, cancellationToken) : Next(clicks, i, box, cancellationToken));
         }
         var last = _steps[clicks.Count - 1];
-        return new Result(last.Mask, last.Prediction, last.Proposal, last.ContextBox);
+        return new Result(last.Mask, last.Prediction, last.Proposal, last.ContextBox, last.Feedback);
     }
 
     /// <summary>Forgets every step (for a new image).</summary>
@@ -93,10 +114,10 @@ public sealed class ClickChain
         if (_saliency is not null && click.Positive)
         {
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, ct);
-            return new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box);
+            return Refined(new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits), [click], box, ct);
         }
         var p = Run(new PromptSet { Points = [click], Box = box }, ct);
-        return new Step(click, p, p.Chosen, p.Mask, null);
+        return Refined(new Step(click, p, p.Chosen, p.Mask, null, p.LowResLogits), [click], box, ct);
     }
 
     private Step Next(IReadOnlyList<PointPrompt> clicks, int index, BoxXyxy? box, CancellationToken ct)
@@ -104,13 +125,24 @@ public sealed class ClickChain
         var prev = _steps[index - 1];
         var points = new PointPrompt[index + 1];
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
-        if (box is null && prev.ContextBox is not null)
+        // With colour fusion the refined selection is fed back and the subject's box is not carried on: the
+        // colour models already keep the selection on the object (measured: the box no longer helps).
+        if (box is null && prev.ContextBox is not null && _fusion is null)
         {
-            var (prediction, contextBox) = SubjectGuidance.NextClick(new CountingSession(this), points, prev.ContextBox, prev.Proposal.LowResLogits, ct);
-            return new Step(points[^1], prediction, prediction.Chosen, prediction.Mask, contextBox);
+            var (prediction, contextBox) = SubjectGuidance.NextClick(new CountingSession(this), points, prev.ContextBox, prev.Feedback, ct);
+            return new Step(points[^1], prediction, prediction.Chosen, prediction.Mask, contextBox, prediction.LowResLogits);
         }
-        var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Proposal.LowResLogits }, ct);
-        return new Step(points[^1], p, p.Chosen, p.Mask, null);
+        var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Feedback }, ct);
+        return Refined(new Step(points[^1], p, p.Chosen, p.Mask, null, p.LowResLogits), points, box, ct);
+    }
+
+    /// <summary>The step with its selection refined with colours when fusion is on; unchanged otherwise.</summary>
+    private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct)
+    {
+        if (_fusion is null) return step;
+        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
+        var mask = ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options, ct);
+        return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits) };
     }
 
     private MaskPrediction Run(PromptSet prompts, CancellationToken ct)

@@ -15,10 +15,12 @@ public static class EvalCommand
         segplug eval --dataset DIR [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
                      [--mode box|clicks|all] [--strategy NAME|all] [--max-clicks 20] [--limit N]
                      [--report OUT.json] [--per-image OUT.csv] [--plot OUT.svg]
-                     [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0]
+                     [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0] [--box-colors on|off]
           DIR holds images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored) and optionally
           boxes.csv. Strategies: all-clicks, feedback-logits, first-click-multimask, zoom-in, best-proposal,
-          subject-guided (default; also loads the u2netp subject model); several may be given comma-separated.
+          subject-guided, fused (default: subject guide and colour refinement; both load the u2netp subject
+          model); several may be given comma-separated. Box prompts are refined with colours unless
+          --box-colors off.
           Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most --max-clicks), NoF (images that
           never reach it), mIoU after each click.
         """;
@@ -45,6 +47,7 @@ public static class EvalCommand
         {
             ZoomExpansion = ReadDouble(args, "--box-zoom", 1.0),
             RefineSteps = args.GetInt("--box-refine", 0, 0, 10),
+            ColorRefine = ParseOnOff(args, "--box-colors", true),
         };
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
@@ -57,8 +60,10 @@ public static class EvalCommand
 
         var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Box = box };
         using var session = await model.OpenSamAsync(stderr, ct);
-        // The subject-guided strategy reads first clicks with the salient-object model; load it only when asked for.
-        using var subject = (mode & EvaluationMode.Clicks) != 0 && strategies.Any(s => s.Name == ClickStrategies.Names[(int)ClickStrategyKind.SubjectGuided])
+        // The subject-guided and fused strategies read first clicks with the salient-object model; load it only then.
+        bool guided = (mode & EvaluationMode.Clicks) != 0 && strategies.Any(s =>
+            s.Name == ClickStrategies.Names[(int)ClickStrategyKind.SubjectGuided] || s.Name == ClickStrategies.Names[(int)ClickStrategyKind.Fused]);
+        using var subject = guided
             ? await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct)
             : null;
         var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options,
@@ -103,6 +108,14 @@ public static class EvalCommand
         if (list.Count == 0) throw new SegArgumentException("--strategy", "no strategy given");
         return list;
     }
+
+    private static bool ParseOnOff(ArgReader args, string name, bool fallback) => args.Get(name)?.Trim().ToLowerInvariant() switch
+    {
+        null => fallback,
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        var other => throw new SegArgumentException(name, $"'{other}' is not on or off"),
+    };
 
     private static double ReadDouble(ArgReader args, string name, double fallback)
     {

@@ -121,7 +121,13 @@ internal sealed class DiskSession : ISegmentationSession
             }
         var low = new LogitMap(256, 256);
         var chosen = new MaskProposal(0, 0.9f, low);
-        return new MaskPrediction(mask, chosen, [chosen], _ => new LogitMap(w, h));
+        // Logits that say the same as the mask, confidently (as SAM's do far from an edge).
+        return new MaskPrediction(mask, chosen, [chosen], _ =>
+        {
+            var logits = new LogitMap(w, h);
+            for (int i = 0; i < logits.Data.Length; i++) logits.Data[i] = mask.Data[i] != 0 ? 10f : -10f;
+            return logits;
+        });
     }
 
     public void Reset() => _image = null;

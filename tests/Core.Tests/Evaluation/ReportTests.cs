@@ -51,11 +51,11 @@ public class ReportTests
     [Fact]
     public void SeveralStrategiesAddAStrategiesArrayAndTopLevelIsTheDefault()
     {
-        var report = EvaluationReport.FromResult(Result("all-clicks", "subject-guided", "zoom-in"));
+        var report = EvaluationReport.FromResult(Result("all-clicks", "fused", "zoom-in"));
         using var doc = JsonDocument.Parse(report.ToJson());
         var root = doc.RootElement;
         Assert.Equal([.. Keys, "strategies"], root.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("subject-guided", root.GetProperty("strategy").GetString());
+        Assert.Equal("fused", root.GetProperty("strategy").GetString());
         var list = root.GetProperty("strategies").EnumerateArray().ToArray();
         Assert.Equal(3, list.Length);
         foreach (var s in list)

@@ -25,7 +25,9 @@ public class RunnerTests
         using var d = SquaresDataset();
         var ds = SegmentationDataset.Open(d.Root);
         var session = new DiskSession(5);
-        var options = new EvaluationOptions { Strategies = ClickStrategies.All(new ZoomInOptions { MinCropSize = 16 }) };
+        // Every strategy but colour fusion, which changes the fake's answers (checked below on its own).
+        var strategies = ClickStrategies.All(new ZoomInOptions { MinCropSize = 16 }).Where(s => s.Name != "fused").ToArray();
+        var options = new EvaluationOptions { Strategies = strategies };
         var progress = new List<EvaluationProgress>();
         // A saliency map with no subject: the subject-guided strategy falls back to the plain click, like the others.
         var runner = new EvaluationRunner(session, img => session.ForImage(img), options, (img, _) => new LogitMap(img.Width, img.Height));
@@ -34,9 +36,10 @@ public class RunnerTests
         Assert.Equal(3, result.Images.Count);
         Assert.Equal([1, 2, 3], progress.Select(p => p.Done));
         Assert.Equal(3, session.SetImageCalls);
-        Assert.Equal(ClickStrategies.Names, result.StrategyNames);
+        Assert.Equal(strategies.Select(s => s.Name), result.StrategyNames);
 
-        // The fake box prediction is the box itself: the tight box covers exactly the object.
+        // The fake box prediction is the box itself: the tight box covers exactly the object, and the colour
+        // refinement inside the box keeps it (the red object stands out from the gradient).
         Assert.All(result.Images, i => Assert.Equal(1.0, i.TightBoxIoU!.Value, 12));
 
         foreach (var img in result.Images)
@@ -64,13 +67,37 @@ public class RunnerTests
         Assert.True(result.Images[1].Strategies[0].IoUs.Max() > result.Images[1].Strategies[0].IoUs[0]); // clicks help on the way
 
         var report = EvaluationReport.FromResult(result);
-        Assert.Equal(ClickStrategies.Names.Count, report.Strategies.Count);
+        Assert.Equal(strategies.Length, report.Strategies.Count);
         Assert.Equal(2, report.Primary!.Nof90);
         Assert.Equal((1 + 20 + 20) / 3.0, report.Primary.Noc90, 12);
         Assert.Equal(1.0, report.TightBoxMiou!.Value, 12);
         // Zoom-in opened views on crops and disposed them.
         Assert.NotEmpty(session.Views);
         Assert.All(session.Views, v => Assert.True(v.Disposed));
+    }
+
+    [Fact]
+    public void FusedStrategyRefinesTheFakesDisksWithTheImagesColours()
+    {
+        using var d = SquaresDataset();
+        var ds = SegmentationDataset.Open(d.Root);
+        var session = new DiskSession(5);
+        var options = new EvaluationOptions
+        {
+            Mode = EvaluationMode.Clicks,
+            Strategies = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits), ClickStrategies.Create(ClickStrategyKind.Fused)],
+        };
+        // No subject in the saliency map: the fused strategy reads the click plainly and then refines it.
+        var runner = new EvaluationRunner(session, img => session.ForImage(img), options, (img, _) => new LogitMap(img.Width, img.Height));
+        var result = runner.Run(ds);
+        foreach (var img in result.Images)
+        {
+            double plain = img.Strategies[0].IoUs[0], fused = img.Strategies[1].IoUs[0];
+            Assert.True(fused >= plain, $"{img.Name}: fused {fused:0.000}, plain {plain:0.000}");
+        }
+        // The 12x12 square: the disk of radius 5 grows to the red square at the first click.
+        Assert.True(result.Images[0].Strategies[1].IoUs[0] >= 0.95, $"{result.Images[0].Strategies[1].IoUs[0]:0.000}");
+        Assert.Equal(1, result.Images[0].Strategies[1].Noc90);
     }
 
     [Fact]
