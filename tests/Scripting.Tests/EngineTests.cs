@@ -51,6 +51,29 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public async Task FixtureModels_RefineColorsEqualsTheEngineCalledDirectly()
+    {
+        File.Copy(Fixture("images/grad_97x61.png"), Path.Combine(_ws.Root, "g1.png"));
+        string recipe = _ws.Write("colours.csx", """
+            var p = SelectPoints((30, 20, true), (70, 40, false));
+            Save(RefineColors(p), "{name}-colours.png");
+            """);
+        string enc = Fixture("models/sam_encoder_input_output.onnx"), dec = Fixture("models/sam_decoder_multi.onnx");
+        var run = await _ws.RunAsync(EngineServices(), CancellationToken.None,
+            recipe, "g1.png", "--out", _ws.Out, "--encoder", enc, "--decoder", dec, "--device", "cpu");
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        using var session = SamSession.Open(enc, dec, new EngineOptions { Device = ExecutionDevice.Cpu });
+        var img = ImageIO.Load(Path.Combine(_ws.Root, "g1.png"));
+        session.SetImage(img);
+        PointPrompt[] clicks = [new(30, 20), new(70, 40, false)];
+        var p = new ClickChain(session).Predict(clicks).Prediction;
+        var expected = SegPlugins.Core.Masks.ColorRefiner.Refine(img, p.Logits, new SegPlugins.Core.Masks.ColorRefineInput { Clicks = clicks });
+        Assert.NotEqual(p.Mask.Data, expected.Data);   // the colours changed something, so the file shows which ran
+        Assert.Equal(expected.Data, MaskPng.LoadMask(Path.Combine(_ws.Out, "g1-colours.png")).Data);
+    }
+
+    [Fact]
     public async Task MissingModelFile_FailsEachInputWithTheEngineMessage()
     {
         File.Copy(Fixture("images/grad_97x61.png"), Path.Combine(_ws.Root, "g1.png"));

@@ -18,11 +18,14 @@ public static class SelectCommand
         segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
                        [--point X,Y[,1|0]]... [--box X0,Y0,X1,Y1] [--mask-in PREV_LOW.npy]
                        [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide] [--at-once]
+                       [--colors on|off]
           Points and boxes are in source pixels; a point's third value is 1 (include, default) or 0 (exclude).
           Several points are read as clicks in the order given, each refining the answer to the ones before
           (--at-once sends them in one prediction instead, which needs more clicks for the same result).
           --mask-in takes a low-res .npy written earlier with --low-res, to refine step by step.
           --subject-guide reads the first click as "this object" with the u2netp subject model (see README).
+          --colors (on by default) refines the model's answer with the image's colours, the clicks and the box
+          (and the subject model's map with --subject-guide); --logits stays the model's own answer.
         """;
 
     private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide", "--at-once" };
@@ -41,6 +44,12 @@ public static class SelectCommand
         string? lowRes = args.Get("--low-res");
         bool guide = args.Flag("--subject-guide");
         bool atOnce = args.Flag("--at-once");
+        bool colors = args.Get("--colors")?.Trim().ToLowerInvariant() switch
+        {
+            null or "on" => true,
+            "off" => false,
+            var other => throw new SegArgumentException("--colors", $"'{other}' is not on or off"),
+        };
         args.RejectUnknown();
         if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
         if (prompts.IsEmpty)
@@ -72,14 +81,19 @@ public static class SelectCommand
             note = string.Create(CultureInfo.InvariantCulture, $", subject model {sw.Elapsed.TotalMilliseconds:0} ms");
         }
         sw.Restart();
-        if (atOnce || prompts.MaskInput is not null || prompts.Points.Count == 0)
+        if (atOnce || prompts.MaskInput is not null)
         {
             var prediction = session.Predict(prompts, null, ct);
             (mask, low, full, score) = (prediction.Mask, prediction.LowResLogits, () => prediction.Logits, prediction.Score);
+            if (colors)
+            {
+                mask = ColorRefiner.Refine(img, prediction.Logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, ct);
+                low = Core.Segmentation.Sam.MaskFeedback.FromSelection(mask, prediction.LowResLogits);
+            }
         }
         else
         {
-            var chain = new ClickChain(session, saliency);
+            var chain = new ClickChain(session, saliency, null, colors ? new ColorFusion(img) : null);
             var r = chain.Predict(prompts.Points, prompts.Box, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
             if (guide)
@@ -88,6 +102,7 @@ public static class SelectCommand
                     : prompts.Points.Count == 1 ? ", subject guide kept the plain click" : "";
             if (prompts.Points.Count > 1) note += $", {prompts.Points.Count} clicks in order";
         }
+        if (colors) note += ", refined with colours";
         double decMs = sw.Elapsed.TotalMilliseconds;
 
         foreach (var o in new[] { outMask, cutout, logits, lowRes })

@@ -31,12 +31,13 @@ public class MagicSelectRendererTests
 
     /// <summary>Settings with include/exclude points in pixels of a w x h image (up to 3 and 2), the rest default.</summary>
     private static MagicSelectSettings Settings(int w, int h, (float X, float Y)[] include, (float X, float Y)[]? exclude = null,
-        MagicSelectOutput output = MagicSelectOutput.KeepObject, bool useBox = true, int grow = 0, int feather = 0, bool refine = false, bool guide = true)
+        MagicSelectOutput output = MagicSelectOutput.KeepObject, bool useBox = true, int grow = 0, int feather = 0, bool refine = false, bool guide = true,
+        bool colors = true)
     {
         var v = new Dictionary<string, object?>
         {
             [S.Output] = output, [S.UseSelectionBox] = useBox, [S.GrowShrink] = grow, [S.Feather] = feather, [S.RefineEdges] = refine,
-            [S.SubjectGuide] = guide,
+            [S.SubjectGuide] = guide, [S.RefineColors] = colors,
         };
         for (int i = 0; i < S.IncludePointCount; i++) v[S.IncludeOn(i + 1)] = i < include.Length;
         for (int i = 0; i < include.Length; i++) v[S.IncludePoint(i + 1)] = PanCoordinates.FromPixel(include[i].X, include[i].Y, w, h);
@@ -81,7 +82,7 @@ public class MagicSelectRendererTests
     }
 
     private static MagicSelectSettings SettingsWithOutput(MagicSelectSettings s, MagicSelectOutput o) => new(
-        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur, s.SubjectGuide);
+        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur, s.SubjectGuide, s.RefineColors);
 
     private static BgraImage Ready(EffectStatus status, MagicSelectRenderer r)
     {
@@ -315,9 +316,10 @@ public class MagicSelectRendererTests
     public void AnAddedPointRefinesTheLastAnswerWithOneDecoderRun()
     {
         var r = NewRenderer();
-        Assert.True(r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.ShowMask), WholeCoffee).IsReady);
+        // Colours off: the selection is the model's own answer, to compare with the loop written out.
+        Assert.True(r.Prepare(Settings(600, 400, [(300, 200)], output: MagicSelectOutput.ShowMask, colors: false), WholeCoffee).IsReady);
         Assert.Equal(1, r.Predictions);
-        var two = Settings(600, 400, [(300, 200)], exclude: [(362, 290)]);
+        var two = Settings(600, 400, [(300, 200)], exclude: [(362, 290)], colors: false);
         var (obj, _, _) = ObjectOf(r, two, WholeCoffee);
         Assert.Equal(2, r.Predictions);                    // the first click's step was reused
 
@@ -341,16 +343,17 @@ public class MagicSelectRendererTests
         var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png"));
         var input = MagicSelectInput.WholeImage(cat);
         var guided = new MagicSelectRenderer(new FixedSamModelProvider(_f.Session, Subject.Value));
-        var (obj, _, _) = ObjectOf(guided, Settings(cat.Width, cat.Height, [(120, 250)]), input);
+        // Colours off here: this is about the reading of the click (the colour step is tested below).
+        var (obj, _, _) = ObjectOf(guided, Settings(cat.Width, cat.Height, [(120, 250)], colors: false), input);
         Assert.Contains("read as the whole subject", guided.Status!.Message);
         double iouGuided = MaskMath.IoU(obj, reference);
         Assert.True(iouGuided >= 0.9, $"guided IoU {iouGuided:0.000}");
 
         // Switched off, or without a subject model, the same point is read plainly.
-        var (plain, _, _) = ObjectOf(guided, Settings(cat.Width, cat.Height, [(120, 250)], guide: false), input);
+        var (plain, _, _) = ObjectOf(guided, Settings(cat.Width, cat.Height, [(120, 250)], guide: false, colors: false), input);
         Assert.DoesNotContain("whole subject", guided.Status!.Message);
         var noModel = NewRenderer();
-        var (plain2, _, _) = ObjectOf(noModel, Settings(cat.Width, cat.Height, [(120, 250)]), input);
+        var (plain2, _, _) = ObjectOf(noModel, Settings(cat.Width, cat.Height, [(120, 250)], colors: false), input);
         Assert.Equal(plain.Data, plain2.Data);
         Assert.True(MaskMath.IoU(plain, reference) < iouGuided - 0.05, $"plain IoU {MaskMath.IoU(plain, reference):0.000} vs guided {iouGuided:0.000}");
 
@@ -358,6 +361,26 @@ public class MagicSelectRendererTests
         var boxed = new MagicSelectInput(cat, new PixelRect(20, 0, 390, 300), null, Primary, Secondary);
         guided.Prepare(Settings(cat.Width, cat.Height, [(120, 250)]), boxed);
         Assert.DoesNotContain("whole subject", guided.Status!.Message);
+    }
+
+    [Fact]
+    public void ColoursRefineTheChainsAnswerAndCanBeSwitchedOff()
+    {
+        var cat = _f.Chelsea;
+        var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png"));
+        var input = MagicSelectInput.WholeImage(cat);
+        var r = new MagicSelectRenderer(new FixedSamModelProvider(_f.Session, Subject.Value));
+        var (fused, _, _) = ObjectOf(r, Settings(cat.Width, cat.Height, [(120, 250)]), input);
+        Assert.True(MaskMath.IoU(fused, reference) >= 0.9, $"IoU {MaskMath.IoU(fused, reference):0.000}");
+
+        // The same as the engine's fused chain on the same image and point.
+        var e = _f.Session.Embed(cat);
+        var chain = new ClickChain(new SamImageSession(_f.Session, e), Subject.Value.Saliency(cat), null, new ColorFusion(cat));
+        var click = MagicSelectRenderer.BuildPrompts(Settings(cat.Width, cat.Height, [(120, 250)]), input)!.Points;
+        Assert.Equal(chain.Predict(click).Mask.Data, fused.Data);
+
+        var (model, _, _) = ObjectOf(r, Settings(cat.Width, cat.Height, [(120, 250)], colors: false), input);
+        Assert.NotEqual(model.Data, fused.Data);
     }
 
     [Fact]

@@ -41,8 +41,8 @@ public class SelectCommandTests
     public void SubjectGuidedClickSelectsTheWholeCat()
     {
         using var t = new CliTemp();
-        // A click on the cat's chest: the reviewed reference mask is the whole cat.
-        var (code, stdout, stderr) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--subject-guide",
+        // A click on the cat's chest: the reviewed reference mask is the whole cat. Colours off: the mask is the model's.
+        var (code, stdout, stderr) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--subject-guide", "--colors", "off",
             "--out", t.F("m.png"), "--logits", t.F("l.npy"), "--low-res", t.F("low.npy"));
         Assert.True(code == 0, stderr);
         Assert.Contains("subject", stdout);
@@ -53,6 +53,27 @@ public class SelectCommandTests
         var logits = Core.IO.NpyFile.Load(t.F("l.npy"));
         Assert.Equal(mask.Data, logits.ToMask(0f).Data);
         Assert.Equal(256 * 256 * 4 + 128, new FileInfo(t.F("low.npy")).Length);
+    }
+
+    [Fact]
+    public void ColoursRefineTheSelectionAndLogitsStayTheModels()
+    {
+        using var t = new CliTemp();
+        var (code, stdout, stderr) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--subject-guide",
+            "--out", t.F("m.png"), "--logits", t.F("l.npy"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("refined with colours", stdout);
+        var mask = Core.Masks.IO.MaskPng.LoadMask(t.F("m.png"));
+        var reference = Core.Masks.IO.MaskPng.LoadMask(Path.Combine(Root, "tests", "fixtures", "reference", "chelsea-cat.png"));
+        Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, reference), 0.9, 1.0);
+        // --logits is the model's own answer; the refined mask differs from it somewhere.
+        var modelMask = Core.IO.NpyFile.Load(t.F("l.npy")).ToMask(0f);
+        Assert.NotEqual(mask.Data, modelMask.Data);
+        Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, modelMask), 0.8, 1.0);
+
+        var (bad, _, err) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--colors", "maybe");
+        Assert.NotEqual(0, bad);
+        Assert.Contains("--colors", err);
     }
 
     [Fact]

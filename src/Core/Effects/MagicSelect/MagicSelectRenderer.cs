@@ -30,6 +30,7 @@ public sealed class MagicSelectRenderer
     private ClickChain.Result? _result;
     private ClickChain? _chain;
     private LogitMap? _chainSaliency;
+    private bool _chainFused;
     private LogitMap? _saliency;
     private UInt128 _saliencyHash;
     private string _guideNote = "";
@@ -207,13 +208,15 @@ public sealed class MagicSelectRenderer
         // The subject guide reads include point 1 as "this object"; a selection box already says where the object is.
         var saliency = settings.SubjectGuide && prompts.Box is null && prompts.Points is [{ Positive: true }, ..]
             ? SaliencyFor(input.Source, key.SourceHash, ct) : null;
-        if (_chain is null || !ReferenceEquals(saliency, _chainSaliency))
+        if (_chain is null || !ReferenceEquals(saliency, _chainSaliency) || _chainFused != settings.RefineColors)
         {
-            _chain = new ClickChain(new SamImageSession(session, _embedding), saliency);
+            _chain = new ClickChain(new SamImageSession(session, _embedding), saliency, null,
+                settings.RefineColors ? new ColorFusion(input.Source) : null);
             _chainSaliency = saliency;
+            _chainFused = settings.RefineColors;
         }
 
-        var predictionKey = (session, key.SourceHash, Describe(prompts) + (saliency is null ? "" : "|guided"));
+        var predictionKey = (session, key.SourceHash, Describe(prompts) + (saliency is null ? "" : "|guided") + (settings.RefineColors ? "|colours" : ""));
         if (_result is null || _predictionKey != predictionKey)
         {
             _result = null;

@@ -34,6 +34,7 @@ public static class MagicSelectSchema
 
     public const string UseSelectionBox = "UseSelectionBox";
     public const string SubjectGuide = "SubjectGuide";
+    public const string RefineColors = "RefineColors";
     public const string Model = "Model";
     public const string EncoderFile = "EncoderFile";
     public const string DecoderFile = "DecoderFile";
@@ -79,6 +80,8 @@ public static class MagicSelectSchema
             description: "The selection's bounding rectangle frames the object (ignored when nothing is selected)"));
         list.Add(EffectProperty.Bool(SubjectGuide, "Read the first point as the whole object", true,
             description: "A salient-object model decides whether include point 1 means a part or the whole object (when no selection box frames it)"));
+        list.Add(EffectProperty.Bool(RefineColors, "Refine with the image's colours", true,
+            description: "Colour models of the object and its surroundings correct the model's outline (fewer points needed)"));
         list.Add(EffectProperty.Choice(Model, "Model", MagicSelectModel.MobileSam, new Dictionary<MagicSelectModel, string>
         {
             [MagicSelectModel.MobileSam] = "MobileSAM (downloaded on first use)",

@@ -23,7 +23,8 @@ public sealed record MagicSelectSettings
         int feather = 0,
         bool refineEdges = false,
         int backgroundBlur = 12,
-        bool subjectGuide = true)
+        bool subjectGuide = true,
+        bool refineColors = true)
     {
         Include = new ValueList<EffectPoint>(include ?? throw new SegArgumentException("include points", "is null"));
         Exclude = new ValueList<EffectPoint>(exclude ?? throw new SegArgumentException("exclude points", "is null"));
@@ -44,6 +45,7 @@ public sealed record MagicSelectSettings
         RefineEdges = refineEdges;
         BackgroundBlur = backgroundBlur;
         SubjectGuide = subjectGuide;
+        RefineColors = refineColors;
     }
 
     public ValueList<EffectPoint> Include { get; }
@@ -67,6 +69,12 @@ public sealed record MagicSelectSettings
     /// selection box is given. Measured on GrabCut: see SubjectGuidance and the README's evaluation section.
     /// </summary>
     public bool SubjectGuide { get; }
+
+    /// <summary>
+    /// Refine every answer with the image's colours, the points and the box (<see cref="Masks.ColorRefiner"/>), and
+    /// read the next point from the refined selection. Measured on GrabCut: see the README's evaluation section.
+    /// </summary>
+    public bool RefineColors { get; }
 
     /// <summary>Blur strength (Gaussian σ in pixels) for <see cref="MagicSelectOutput.BlurBackground"/>.</summary>
     public int BackgroundBlur { get; }
@@ -99,7 +107,8 @@ public sealed record MagicSelectSettings
             GetInt(values, S.Feather),
             GetBool(values, S.RefineEdges),
             GetInt(values, S.BackgroundBlur),
-            GetBool(values, S.SubjectGuide));
+            GetBool(values, S.SubjectGuide),
+            GetBool(values, S.RefineColors));
     }
 
     private static object? Raw(IReadOnlyDictionary<string, object?> values, string name) =>
