@@ -33,9 +33,7 @@ public sealed class LogitMap
     public Mask ToMask(float threshold = 0f)
     {
         var m = new Mask(Width, Height);
-        var src = Data.AsSpan();
-        var dst = m.Data.AsSpan();
-        for (int i = 0; i < src.Length; i++) dst[i] = src[i] > threshold ? Mask.On : Mask.Off;
+        Internal.ByteOps.Threshold(Data, threshold, m.Data);
         return m;
     }
 

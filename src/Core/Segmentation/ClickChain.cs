@@ -20,7 +20,7 @@ public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = 
 /// (GrabCut, MobileSAM: NoC90 3.72 against 2.36). With a saliency map the first click is read with the subject prior
 /// (<see cref="SubjectGuidance"/>), and the box it may bring stays as context for later clicks. With
 /// <see cref="ColorFusion"/> every answer is refined with the image's colours and the refined selection is fed back
-/// instead (GrabCut, MobileSAM: NoC90 1.6 against 1.88 for the subject guide alone).
+/// instead (GrabCut, MobileSAM: NoC90 1.56 against 1.88 for the subject guide alone).
 /// <para>
 /// Steps are remembered: a click list that extends the previous one costs one decoder run per new click, and
 /// changing an earlier click recomputes from that click on. Not thread-safe; one chain per interactive selection.

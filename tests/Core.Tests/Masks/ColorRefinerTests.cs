@@ -270,3 +270,25 @@ public class ColorRefinerTests
         Assert.Throws<SegArgumentException>(() => new ClickChain(session, fusion: new ColorFusion(new BgraImage(10, 10))));
     }
 }
+
+public class LogitThresholdTests
+{
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(37, 3)]
+    [InlineData(64, 5)]
+    [InlineData(211, 13)]
+    public void VectorThresholdMatchesTheScalarRule(int w, int h)
+    {
+        var rng = new Random(w * 31 + h);
+        var l = new LogitMap(w, h);
+        for (int i = 0; i < l.Data.Length; i++)
+            l.Data[i] = (i % 11) switch { 0 => float.NaN, 1 => 0f, 2 => -0f, 3 => 0.5f, 4 => float.PositiveInfinity, _ => (float)(rng.NextDouble() * 4 - 2) };
+        foreach (float t in new[] { 0f, 0.5f, -1f })
+        {
+            var m = l.ToMask(t);
+            for (int i = 0; i < l.Data.Length; i++)
+                Assert.Equal(l.Data[i] > t ? Mask.On : Mask.Off, m.Data[i]);
+        }
+    }
+}

@@ -70,6 +70,30 @@ internal static class ByteOps
         for (; i < n; i++) dst[i] = src[i] >= threshold ? (byte)255 : (byte)0;
     }
 
+    /// <summary>dst[i] = src[i] &gt; threshold ? 255 : 0 for floats (NaN gives 0).</summary>
+    public static void Threshold(ReadOnlySpan<float> src, float threshold, Span<byte> dst)
+    {
+        int n = dst.Length;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // Four float vectors narrow into one byte vector: compare masks are all-ones or zero, so narrowing keeps them.
+            int fn = Vector<float>.Count, bn = Vector<byte>.Count;
+            var t = new Vector<float>(threshold);
+            for (; i <= n - bn; i += bn)
+            {
+                var m0 = Vector.AsVectorInt32(Vector.GreaterThan(new Vector<float>(src.Slice(i)), t));
+                var m1 = Vector.AsVectorInt32(Vector.GreaterThan(new Vector<float>(src.Slice(i + fn)), t));
+                var m2 = Vector.AsVectorInt32(Vector.GreaterThan(new Vector<float>(src.Slice(i + 2 * fn)), t));
+                var m3 = Vector.AsVectorInt32(Vector.GreaterThan(new Vector<float>(src.Slice(i + 3 * fn)), t));
+                var lo = Vector.Narrow(m0, m1);
+                var hi = Vector.Narrow(m2, m3);
+                Vector.AsVectorByte(Vector.Narrow(lo, hi)).CopyTo(dst.Slice(i));
+            }
+        }
+        for (; i < n; i++) dst[i] = src[i] > threshold ? (byte)255 : (byte)0;
+    }
+
     /// <summary>Applies a kernel to whole planes, row-parallel.</summary>
     public static void ApplyPlanes(ByteOp op, byte[] a, byte[] b, byte[] dst)
     {
