@@ -19,6 +19,7 @@ public class MaskBenchmarks
     private SoftMask _soft = null!;
     private BgraImage _image = null!, _dest = null!;
     private float[] _dist = null!;
+    private LogitMap _overreach = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -45,6 +46,10 @@ public class MaskBenchmarks
             }
         }
         _dist = new float[W * H];
+        // A model answer that spilled 40 px past the blob, as SAM does into a box or a concave outline.
+        var spill = _blob.Grow(40);
+        _overreach = new LogitMap(W, H);
+        for (int i = 0; i < _overreach.Data.Length; i++) _overreach.Data[i] = spill.Data[i] != 0 ? 6f : -6f;
     }
 
     /// <summary>A lobed blob covering about a third of the frame, with holes inside and islands outside.</summary>
@@ -93,6 +98,8 @@ public class MaskBenchmarks
     [Benchmark] public SoftMask RefineEdges() => _blob.RefineEdges(_image);
     [Benchmark] public BgraImage CutOutBlurBackground() => Compositor.ReplaceBackground(_image, _soft, Background.Blur(8), destination: _dest);
     [Benchmark] public BgraImage CutOutDecontaminated() => Compositor.CutOut(_image, _soft, new CutOutOptions(decontaminate: true), _dest);
+
+    [Benchmark] public Mask ColorRefine() => ColorRefiner.Refine(_image, _overreach);
 
     [Benchmark] public void DistanceTransformOnly() => DistanceTransform.SquaredDistance(_blob.Data, W, H, true, false, _dist);
 
