@@ -126,7 +126,7 @@ public sealed class ClickChain
         var points = new PointPrompt[index + 1];
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
         // With colour fusion the refined selection is fed back and the subject's box is not carried on: the
-        // colour models already keep the selection on the object (measured: the box no longer helps).
+        // colour models already keep the selection on the object, and the loop was measured on GrabCut this way.
         if (box is null && prev.ContextBox is not null && _fusion is null)
         {
             var (prediction, contextBox) = SubjectGuidance.NextClick(new CountingSession(this), points, prev.ContextBox, prev.Feedback, ct);
