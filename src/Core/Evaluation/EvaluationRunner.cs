@@ -209,12 +209,16 @@ public sealed class EvaluationRunner
                 }
             }
             var local = new BoxXyxy(box.X0 - frame.X0, box.Y0 - frame.Y0, box.X1 - frame.X0, box.Y1 - frame.Y0);
-            var prediction = session.Predict(PromptSet.FromBox(local), null, ct);
+            var prompts = PromptSet.FromBox(local);
+            var prediction = session.Predict(prompts, null, ct);
             for (int i = 0; i < opts.RefineSteps; i++)
-                prediction = session.Predict(new PromptSet { Box = local, MaskInput = prediction.LowResLogits }, null, ct);
+            {
+                prompts = new PromptSet { Box = local, MaskInput = prediction.LowResLogits };
+                prediction = session.Predict(prompts, null, ct);
+            }
             var mask = prediction.Mask;
             if (opts.ColorRefine)
-                mask = ColorRefiner.Refine(pixels, prediction.Logits, new ColorRefineInput { Box = local }, null, ct);
+                mask = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts)), new ColorRefineInput { Box = local }, null, ct);
             return frame == CropFrame.Whole(image) ? mask : frame.PasteInto(mask, image.Width, image.Height);
         }
         finally

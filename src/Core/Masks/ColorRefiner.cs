@@ -105,7 +105,7 @@ public sealed record ColorRefineInput
 /// model knows what objects are but sees the image at 64x64 features and tends to fill a box or a concave outline
 /// with whatever lies inside; colours and contrast edges know nothing of objects but are exact per pixel. Only
 /// parts of the result connected to the model's mask or a positive click are kept, so look-alike objects
-/// elsewhere are not picked up. On GrabCut with MobileSAM this takes tight-box mIoU from 0.899 to 0.926 and is
+/// elsewhere are not picked up. On GrabCut with MobileSAM this takes tight-box mIoU from 0.899 to 0.941 and is
 /// the step that brings the clicks for IoU 0.90 from 1.88 down to 1.56 (docs/evaluation.md).
 /// </summary>
 public static class ColorRefiner
@@ -118,6 +118,25 @@ public static class ColorRefiner
 
     /// <summary>Clip of the saliency logit: the map's 0 and 1 are not certainties.</summary>
     private const float SaliencyLogitClip = 10f;
+
+    /// <summary>
+    /// The proposal of <paramref name="prediction"/> whose logits should go into <see cref="Refine"/>. For a box
+    /// alone on a SAM decoder that offers four masks, proposal 3: SAM trains its three proposals as readings of
+    /// growing extent (subpart, part, whole object), and a box encloses a whole object. Its logits are no better
+    /// than the best-scoring proposal's as they are, but they are the better prior for the colours: on GrabCut the
+    /// refined selection reaches tight-box mIoU 0.941 against 0.926 (dataset boxes 0.931 against 0.917). Anything
+    /// else keeps the prediction's own choice.
+    /// </summary>
+    /// <param name="prediction">The decoder's answer.</param>
+    /// <param name="prompts">The prompts it answered.</param>
+    public static MaskProposal PriorFor(MaskPrediction prediction, PromptSet prompts)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        ArgumentNullException.ThrowIfNull(prompts);
+        bool boxAlone = prompts.Box is not null && prompts.Points.Count == 0 && prompts.MaskInput is null;
+        if (boxAlone && prediction.Proposals.Count == 4 && prediction.Proposals[3].Index == 3) return prediction.Proposals[3];
+        return prediction.Chosen;
+    }
 
     /// <summary>
     /// The selection after refining <paramref name="logits"/> (the model's answer at the image size, selected where

@@ -80,9 +80,11 @@ public sealed class ClickChain
         if (clicks.Count == 0)
         {
             if (box is null) throw new SegArgumentException(nameof(clicks), "needs at least one click or a box");
-            var p = Run(new PromptSet { Box = box }, cancellationToken);
-            var only = Refined(new Step(default, p, p.Chosen, p.Mask, null, p.LowResLogits), [], box, cancellationToken);
-            return new Result(only.Mask, p, p.Chosen, null, only.Feedback);
+            var prompts = new PromptSet { Box = box };
+            var p = Run(prompts, cancellationToken);
+            var proposal = _fusion is null ? p.Chosen : ColorRefiner.PriorFor(p, prompts);
+            var only = Refined(new Step(default, p, proposal, p.Mask, null, proposal.LowResLogits), [], box, cancellationToken);
+            return new Result(only.Mask, p, proposal, null, only.Feedback);
         }
         if (box is not null && _saliency is not null)
             throw new SegArgumentException("box", "a drawn box and the subject guide both say where the object is; use one of them");

@@ -87,8 +87,9 @@ public static class SelectCommand
             (mask, low, full, score) = (prediction.Mask, prediction.LowResLogits, () => prediction.Logits, prediction.Score);
             if (colors)
             {
-                mask = ColorRefiner.Refine(img, prediction.Logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, ct);
-                low = Core.Segmentation.Sam.MaskFeedback.FromSelection(mask, prediction.LowResLogits);
+                var prior = ColorRefiner.PriorFor(prediction, prompts);
+                mask = ColorRefiner.Refine(img, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, ct);
+                low = Core.Segmentation.Sam.MaskFeedback.FromSelection(mask, prior.LowResLogits);
             }
         }
         else

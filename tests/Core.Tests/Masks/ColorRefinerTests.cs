@@ -269,6 +269,66 @@ public class ColorRefinerTests
         Assert.True(second.Mask.IoU(obj) >= 0.9, $"IoU {second.Mask.IoU(obj):0.000}");
         Assert.Throws<SegArgumentException>(() => new ClickChain(session, fusion: new ColorFusion(new BgraImage(10, 10))));
     }
+
+    /// <summary>A SAM-like answer with four proposals: 0-2 read a part of the object (1 scores best), 3 the whole of it.</summary>
+    private static MaskPrediction FourReadings(Mask part, Mask whole)
+    {
+        var proposals = new MaskProposal[4];
+        float[] scores = [0.90f, 0.97f, 0.93f, 0.95f];
+        for (int i = 0; i < 4; i++) proposals[i] = new MaskProposal(i, scores[i], new LogitMap(256, 256));
+        return new MaskPrediction(part, proposals[1], proposals, q =>
+        {
+            var m = q.Index == 3 ? whole : part;
+            var l = new LogitMap(m.Width, m.Height);
+            for (int i = 0; i < l.Data.Length; i++) l.Data[i] = m.Data[i] != 0 ? 8f : -8f;
+            return l;
+        });
+    }
+
+    [Fact]
+    public void ABoxAloneTakesTheWholeObjectReadingAsItsPrior()
+    {
+        var (_, obj, _) = Scene();
+        var part = EvalTestUtil.Disk(W, H, 40, 45, 8);
+        var p = FourReadings(part, obj);
+        var box = new BoxXyxy(22, 25, 78, 65);
+        Assert.Equal(3, ColorRefiner.PriorFor(p, PromptSet.FromBox(box)).Index);
+        // Clicks, a mask input or a decoder that offers one mask keep the prediction's own choice.
+        Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, new PromptSet { Box = box, Points = [new PointPrompt(40, 45)] }));
+        Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, PromptSet.FromPoints(new PointPrompt(40, 45))));
+        Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, new PromptSet { Box = box, MaskInput = new LogitMap(256, 256) }));
+        var single = new MaskProposal(0, 0.9f, new LogitMap(256, 256));
+        var one = new MaskPrediction(part, single, [single], _ => new LogitMap(W, H));
+        Assert.Same(single, ColorRefiner.PriorFor(one, PromptSet.FromBox(box)));
+    }
+
+    [Fact]
+    public void AFusedChainRefinesABoxFromTheWholeObjectReading()
+    {
+        var (img, obj, _) = Scene();
+        var part = EvalTestUtil.Disk(W, H, 40, 45, 8);
+        var session = new FixedAnswerSession(FourReadings(part, obj), img);
+        var box = new BoxXyxy(22, 25, 78, 65);
+        var fused = new ClickChain(session, fusion: new ColorFusion(img)).Predict([], box);
+        Assert.Equal(3, fused.Proposal.Index);
+        Assert.True(fused.Mask.IoU(obj) >= 0.9, $"IoU {fused.Mask.IoU(obj):0.000}");
+        var plain = new ClickChain(session).Predict([], box);
+        Assert.Equal(1, plain.Proposal.Index);
+        Assert.Equal(part.Data, plain.Mask.Data);
+    }
+
+    /// <summary>Answers every prompt with the same prediction.</summary>
+    private sealed class FixedAnswerSession(MaskPrediction answer, BgraImage image) : ISegmentationSession
+    {
+        public string ModelName => "fixed";
+        public bool HasImage => true;
+        public int ImageWidth => image.Width;
+        public int ImageHeight => image.Height;
+        public void SetImage(BgraImage img, CancellationToken cancellationToken = default) { }
+        public MaskPrediction Predict(PromptSet prompts, PredictOptions? options = null, CancellationToken cancellationToken = default) => answer;
+        public void Reset() { }
+        public void Dispose() { }
+    }
 }
 
 public class LogitThresholdTests
