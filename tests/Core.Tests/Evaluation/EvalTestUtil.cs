@@ -134,3 +134,24 @@ internal sealed class DiskSession : ISegmentationSession
 
     public void Dispose() => Disposed = true;
 }
+
+/// <summary>Answers prompts with the given predictions in turn, the last one from then on.</summary>
+internal sealed class ScriptedSession(int width, int height, params MaskPrediction[] answers) : ISegmentationSession
+{
+    private int _next;
+    public string ModelName => "scripted";
+    public bool HasImage => true;
+    public int ImageWidth => width;
+    public int ImageHeight => height;
+    public List<PromptSet> Requests { get; } = new();
+    public void SetImage(BgraImage image, CancellationToken cancellationToken = default) { }
+
+    public MaskPrediction Predict(PromptSet prompts, PredictOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Requests.Add(prompts);
+        return answers[Math.Min(_next++, answers.Length - 1)];
+    }
+
+    public void Reset() { }
+    public void Dispose() { }
+}

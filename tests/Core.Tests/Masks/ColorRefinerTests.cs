@@ -307,7 +307,7 @@ public class ColorRefinerTests
     {
         var (img, obj, _) = Scene();
         var part = EvalTestUtil.Disk(W, H, 40, 45, 8);
-        var session = new FixedAnswerSession(FourReadings(part, obj), img);
+        var session = new ScriptedSession(W, H, FourReadings(part, obj));
         var box = new BoxXyxy(22, 25, 78, 65);
         var fused = new ClickChain(session, fusion: new ColorFusion(img)).Predict([], box);
         Assert.Equal(3, fused.Proposal.Index);
@@ -315,19 +315,6 @@ public class ColorRefinerTests
         var plain = new ClickChain(session).Predict([], box);
         Assert.Equal(1, plain.Proposal.Index);
         Assert.Equal(part.Data, plain.Mask.Data);
-    }
-
-    /// <summary>Answers every prompt with the same prediction.</summary>
-    private sealed class FixedAnswerSession(MaskPrediction answer, BgraImage image) : ISegmentationSession
-    {
-        public string ModelName => "fixed";
-        public bool HasImage => true;
-        public int ImageWidth => image.Width;
-        public int ImageHeight => image.Height;
-        public void SetImage(BgraImage img, CancellationToken cancellationToken = default) { }
-        public MaskPrediction Predict(PromptSet prompts, PredictOptions? options = null, CancellationToken cancellationToken = default) => answer;
-        public void Reset() { }
-        public void Dispose() { }
     }
 }
 
