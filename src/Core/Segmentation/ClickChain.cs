@@ -20,9 +20,9 @@ public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = 
 /// (GrabCut, MobileSAM: NoC90 3.72 against 2.36). With a saliency map the first click is read with the subject prior
 /// (<see cref="SubjectGuidance"/>), and the box it may bring stays as context for later clicks. With
 /// <see cref="ColorFusion"/> every answer is refined with the image's colours and the refined selection is fed back
-/// instead (GrabCut, MobileSAM: NoC90 1.56 against 1.88 for the subject guide alone). A correction click at the
-/// selection's edge whose answer loses most of the selection is answered from the proposal closest to it instead
-/// (<see cref="EdgeCorrection"/>).
+/// instead (GrabCut, MobileSAM: NoC90 1.48 against 1.88 for the subject guide alone). A correction click whose
+/// answer wipes the selection out (near its edge, or losing most of it) is answered from the proposal that keeps it
+/// instead (<see cref="CorrectionGuard"/>).
 /// <para>
 /// Steps are remembered: a click list that extends the previous one costs one decoder run per new click, and
 /// changing an earlier click recomputes from that click on. Not thread-safe; one chain per interactive selection.
@@ -137,7 +137,7 @@ public sealed class ClickChain
             return new Step(points[^1], prediction, prediction.Chosen, prediction.Mask, contextBox, prediction.LowResLogits);
         }
         var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Feedback }, ct);
-        if (EdgeCorrection.Reconsider(p, points, prev.Mask) is { } kept)
+        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: _fusion is not null) is { } kept)
             return Refined(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits), points, box, ct);
         return Refined(new Step(points[^1], p, p.Chosen, p.Mask, null, p.LowResLogits), points, box, ct);
     }

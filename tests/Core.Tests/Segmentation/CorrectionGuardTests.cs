@@ -1,0 +1,95 @@
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Tests.Evaluation;
+using Xunit;
+
+namespace SegPlugins.Core.Tests.Segmentation;
+
+public class CorrectionGuardTests
+{
+    private const int W = 80, H = 80;
+    private static readonly Mask Selection = EvalTestUtil.Disk(W, H, 40, 40, 20);
+    private static readonly PointPrompt Centre = new(40, 40), EdgeExclude = new(57, 40, false), DeepExclude = new(30, 40, false);
+    private static readonly Mask Bite = Selection.Subtract(EvalTestUtil.Disk(W, H, 58, 40, 5));
+    private static readonly Mask Sliver = EvalTestUtil.Disk(W, H, 40, 40, 3);
+
+    [Theory]
+    [InlineData(40, 40, false)]   // the centre: depth 20
+    [InlineData(30, 40, false)]   // depth 10, beyond a quarter of 20
+    [InlineData(57, 40, true)]    // 3-4 px inside the edge
+    [InlineData(62, 40, true)]    // 2 px outside it
+    [InlineData(75, 40, false)]   // 15 px outside it
+    public void AnEdgeClickLiesWithinAQuarterOfTheDeepestDepthOfTheEdge(int x, int y, bool edge) =>
+        Assert.Equal(edge, CorrectionGuard.IsEdgeClick(Selection, new PointPrompt(x, y)));
+
+    [Fact]
+    public void NothingSelectedHasNoEdge() => Assert.False(CorrectionGuard.IsEdgeClick(new Mask(W, H), Centre));
+
+    /// <summary>A four-mask answer; the first mask is the decoder's choice.</summary>
+    private static MaskPrediction Answer(params Mask[] masks)
+    {
+        var proposals = Enumerable.Range(0, masks.Length).Select(i => new MaskProposal(i, 0.9f, new LogitMap(256, 256))).ToArray();
+        return new MaskPrediction(masks[0], proposals[0], proposals, q =>
+        {
+            var m = masks[q.Index];
+            var l = new LogitMap(W, H);
+            for (int i = 0; i < l.Data.Length; i++) l.Data[i] = m.Data[i] != 0 ? 5f : -5f;
+            return l;
+        });
+    }
+
+    [Fact]
+    public void ACollapseAfterAnEdgeClickGivesWayToTheClosestProposalThatAgreesWithEveryClick()
+    {
+        var kept = CorrectionGuard.Reconsider(Answer(Sliver, Bite, Selection, new Mask(W, H)), [Centre, EdgeExclude], Selection, guardCollapse: true);
+        Assert.NotNull(kept);
+        Assert.Equal(1, kept.Value.Proposal.Index); // 2 is closer but still holds the excluded pixel
+        Assert.Equal(Bite.Data, kept.Value.Mask.Data);
+    }
+
+    [Fact]
+    public void AnExcludeClickDoesNotGrowTheSelectionNorAnIncludeClickShrinkIt()
+    {
+        // 1 agrees with both clicks and is closest to the selection, but it is larger than the selection.
+        var larger = Selection.Union(EvalTestUtil.Disk(W, H, 70, 70, 9)).Subtract(EvalTestUtil.Disk(W, H, 58, 40, 2));
+        var kept = CorrectionGuard.Reconsider(Answer(Sliver, larger, Bite), [Centre, EdgeExclude], Selection, guardCollapse: true);
+        Assert.Equal(2, kept!.Value.Proposal.Index);
+        Assert.Null(CorrectionGuard.Reconsider(Answer(Sliver, larger), [Centre, EdgeExclude], Selection, guardCollapse: true));
+        // An include click at the edge answered with a flood: the proposal that only adds the clicked bump wins.
+        var flood = new Mask(W, H); Array.Fill(flood.Data, Mask.On);
+        var bump = Selection.Union(EvalTestUtil.Disk(W, H, 62, 40, 4));
+        var smaller = Selection.Subtract(EvalTestUtil.Disk(W, H, 30, 40, 2)).Union(EvalTestUtil.Disk(W, H, 62, 40, 2));
+        var grown = CorrectionGuard.Reconsider(Answer(flood, smaller, bump), [Centre, new PointPrompt(62, 40)], Selection, guardCollapse: true);
+        Assert.Equal(2, grown!.Value.Proposal.Index);
+    }
+
+    [Fact]
+    public void ACollapseAfterADeepClickIsReconsideredAModerateChangeStands()
+    {
+        // The exclude click deep inside says the selection was partly wrong; losing all but a sliver still is not what it asks.
+        var left = Selection.Subtract(EvalTestUtil.Disk(W, H, 25, 40, 14));
+        var kept = CorrectionGuard.Reconsider(Answer(Sliver, left), [Centre, DeepExclude], Selection, guardCollapse: true);
+        Assert.Equal(1, kept!.Value.Proposal.Index);
+        Assert.Null(CorrectionGuard.Reconsider(Answer(Sliver, left), [Centre, DeepExclude], Selection, guardCollapse: false));
+        // Half the selection gone: a real change, not a collapse, and not at the edge.
+        var half = Selection.Subtract(EvalTestUtil.Disk(W, H, 20, 40, 22));
+        Assert.True(half.Area() >= CorrectionGuard.CollapsedArea * Selection.Area() && half.IoU(Selection) < CorrectionGuard.KeptIoU);
+        Assert.Null(CorrectionGuard.Reconsider(Answer(half, left), [Centre, DeepExclude], Selection, guardCollapse: true));
+        // An answer that keeps the selection stands.
+        var close = Selection.Subtract(EvalTestUtil.Disk(W, H, 58, 40, 8));
+        Assert.True(close.IoU(Selection) >= CorrectionGuard.KeptIoU);
+        Assert.Null(CorrectionGuard.Reconsider(Answer(close, Bite), [Centre, EdgeExclude], Selection, guardCollapse: true));
+    }
+
+    [Fact]
+    public void TheChainAnswersAnEdgeClickFromTheProposalThatKeepsTheSelection()
+    {
+        var session = new ScriptedSession(W, H, Answer(Selection), Answer(Sliver, Bite, Selection, new Mask(W, H)));
+        var chain = new ClickChain(session);
+        Assert.Equal(Selection.Data, chain.Predict([Centre]).Mask.Data);
+        var r = chain.Predict([Centre, EdgeExclude]);
+        Assert.Equal(1, r.Proposal.Index);
+        Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);
+        Assert.Equal(Bite.Data, r.Mask.Data);
+    }
+}
