@@ -10,8 +10,8 @@ namespace SegPlugins.Core.Segmentation;
 /// that the first answer wrongly took in (21077: two racing cars, the click on the rear one left a sliver of the
 /// front one); and an include click near the edge sometimes with far too much. The answer is reconsidered when it
 /// keeps less than <see cref="KeptIoU"/> IoU of the previous selection and either the click lies near the
-/// selection's edge (within <see cref="EdgeDepth"/> of its largest inner depth) or the answer lost most of the
-/// selection (under <see cref="CollapsedArea"/> of its area). Then the decoder's proposal that agrees with every
+/// selection's edge (within <see cref="EdgeDepth"/> of its largest inner depth) or, where the previous selection
+/// was refined with colours, the answer lost most of it (under <see cref="CollapsedArea"/> of its area). Then the decoder's proposal that agrees with every
 /// click, moves the way the click asks (an exclude click does not grow the selection, an include click does not
 /// shrink it) and stays closest to the previous selection wins; when none qualifies, the answer stands. A click
 /// deep inside a selection that then shrinks moderately says the selection was wrong, and that answer stands.
