@@ -47,6 +47,23 @@ internal static class EvalTestUtil
         return new GroundTruth(w, h, labels);
     }
 
+    /// <summary>
+    /// A multi-mask answer: proposal i reads <paramref name="masks"/>[i] with confident logits (±8), scored by
+    /// <paramref name="scores"/> (0.9 each when null); <paramref name="chosen"/> is the decoder's choice.
+    /// </summary>
+    public static MaskPrediction Readings(int chosen, float[]? scores, params Mask[] masks)
+    {
+        var proposals = new MaskProposal[masks.Length];
+        for (int i = 0; i < masks.Length; i++) proposals[i] = new MaskProposal(i, scores?[i] ?? 0.9f, new LogitMap(256, 256));
+        return new MaskPrediction(masks[chosen], proposals[chosen], proposals, q =>
+        {
+            var m = masks[q.Index];
+            var l = new LogitMap(m.Width, m.Height);
+            for (int i = 0; i < l.Data.Length; i++) l.Data[i] = m.Data[i] != 0 ? 8f : -8f;
+            return l;
+        });
+    }
+
     public static Mask Disk(int w, int h, double cx, double cy, double r)
     {
         var m = new Mask(w, h);

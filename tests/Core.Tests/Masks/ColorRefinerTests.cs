@@ -271,19 +271,8 @@ public class ColorRefinerTests
     }
 
     /// <summary>A SAM-like answer with four proposals: 0-2 read a part of the object (1 scores best), 3 the whole of it.</summary>
-    private static MaskPrediction FourReadings(Mask part, Mask whole)
-    {
-        var proposals = new MaskProposal[4];
-        float[] scores = [0.90f, 0.97f, 0.93f, 0.95f];
-        for (int i = 0; i < 4; i++) proposals[i] = new MaskProposal(i, scores[i], new LogitMap(256, 256));
-        return new MaskPrediction(part, proposals[1], proposals, q =>
-        {
-            var m = q.Index == 3 ? whole : part;
-            var l = new LogitMap(m.Width, m.Height);
-            for (int i = 0; i < l.Data.Length; i++) l.Data[i] = m.Data[i] != 0 ? 8f : -8f;
-            return l;
-        });
-    }
+    private static MaskPrediction FourReadings(Mask part, Mask whole) =>
+        EvalTestUtil.Readings(1, [0.90f, 0.97f, 0.93f, 0.95f], part, part, part, whole);
 
     [Fact]
     public void ABoxAloneTakesTheWholeObjectReadingAsItsPrior()

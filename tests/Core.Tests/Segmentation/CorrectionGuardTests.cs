@@ -26,17 +26,7 @@ public class CorrectionGuardTests
     public void NothingSelectedHasNoEdge() => Assert.False(CorrectionGuard.IsEdgeClick(new Mask(W, H), Centre));
 
     /// <summary>A four-mask answer; the first mask is the decoder's choice.</summary>
-    private static MaskPrediction Answer(params Mask[] masks)
-    {
-        var proposals = Enumerable.Range(0, masks.Length).Select(i => new MaskProposal(i, 0.9f, new LogitMap(256, 256))).ToArray();
-        return new MaskPrediction(masks[0], proposals[0], proposals, q =>
-        {
-            var m = masks[q.Index];
-            var l = new LogitMap(W, H);
-            for (int i = 0; i < l.Data.Length; i++) l.Data[i] = m.Data[i] != 0 ? 5f : -5f;
-            return l;
-        });
-    }
+    private static MaskPrediction Answer(params Mask[] masks) => EvalTestUtil.Readings(0, null, masks);
 
     [Fact]
     public void ACollapseAfterAnEdgeClickGivesWayToTheClosestProposalThatAgreesWithEveryClick()
