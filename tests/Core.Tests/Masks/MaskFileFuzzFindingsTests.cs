@@ -23,6 +23,24 @@ public class MaskFileFuzzFindingsTests
         Assert.Equal("cut.polygons.json: polygons[0].outer[1] must be an [x,y] pair of numbers", e.Message);
     }
 
+    [Theory]
+    [InlineData("""{"width":4,"height":4,"polygons":[{"outer":[[1,1],[2,1e999],[3,1]]}]}""", "polygons[0].outer[1] has the coordinate 1e999,")]
+    [InlineData("""{"width":4,"height":4,"polygons":[{"outer":[[1,1],[2,2],[3,1]],"holes":[[[-1E400,1],[2,2],[3,1]]]}]}""", "polygons[0].holes[0][0] has the coordinate -1E400,")]
+    public void PolygonJson_VertexBeyondDoubleRange_IsRefusedWithFileName(string json, string expected)
+    {
+        // Such numbers parse as infinities; they used to reach the rasteriser, whose error did not name the file.
+        var e = Assert.Throws<SegInputException>(() => MaskPolygons.FromJson(json, "cut.polygons.json"));
+        Assert.Equal($"cut.polygons.json: {expected} beyond the range of a double; coordinates are pixels", e.Message);
+    }
+
+    [Fact]
+    public void PolygonJson_LongOverflowingVertex_IsQuotedShort()
+    {
+        string digits = new('4', 320);
+        var e = Assert.Throws<SegInputException>(() => MaskPolygons.FromJson($$"""{"width":4,"height":4,"polygons":[{"outer":[[1,1],[2,{{digits}}],[3,1]]}]}""", "cut.polygons.json"));
+        Assert.Equal("cut.polygons.json: polygons[0].outer[1] has the coordinate 44444444444444444444..., beyond the range of a double; coordinates are pixels", e.Message);
+    }
+
     [Fact]
     public void PolygonJson_HugeCanvas_IsRefusedBeforeAllocation()
     {

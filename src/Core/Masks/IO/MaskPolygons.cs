@@ -241,6 +241,13 @@ public static class MaskPolygons
             if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 2 || v[0].ValueKind != JsonValueKind.Number || v[1].ValueKind != JsonValueKind.Number
                 || !v[0].TryGetDouble(out double x) || !v[1].TryGetDouble(out double y))
                 throw new SegInputException(source, $"{where}[{i}] must be an [x,y] pair of numbers");
+            // JSON numbers beyond the double range read as infinities.
+            if (!double.IsFinite(x) || !double.IsFinite(y))
+            {
+                string raw = (double.IsFinite(x) ? v[1] : v[0]).GetRawText();
+                if (raw.Length > 24) raw = raw[..20] + "...";
+                throw new SegInputException(source, $"{where}[{i}] has the coordinate {raw}, beyond the range of a double; coordinates are pixels");
+            }
             r.Add(new Vertex(x, y));
             i++;
         }
