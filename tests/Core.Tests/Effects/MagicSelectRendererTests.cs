@@ -558,6 +558,105 @@ public class MagicSelectRendererTests
         Assert.Same(Coffee, r.Output);
     }
 
+    /// <summary>The whole output as a host sees it: through tile copies, which leave the buffer to the renderer.</summary>
+    private static byte[] Tiles(MagicSelectRenderer r)
+    {
+        var status = r.Status!;
+        Assert.True(status.IsReady, status.ToString());
+        var buf = new byte[600 * 400 * 4];
+        Assert.True(r.CopyTile(new PixelRect(0, 0, 600, 300), buf, 600 * 4));
+        Assert.True(r.CopyTile(new PixelRect(0, 300, 600, 100), buf.AsSpan(300 * 600 * 4), 600 * 4));
+        return buf;
+    }
+
+    [Fact]
+    public void OutputsWrittenIntoTheLastOutputsBuffer_MatchFreshOnes()
+    {
+        // Hosts that only copy tiles let the renderer write each output into the buffer of the one before last.
+        var looks = new[]
+        {
+            SettingsWithOutput(Settings(600, 400, [(300, 200)], feather: 3), MagicSelectOutput.KeepObject),
+            SettingsWithOutput(Settings(600, 400, [(300, 200)], grow: 4), MagicSelectOutput.BlurBackground),
+            SettingsWithOutput(Settings(600, 400, [(300, 200)]), MagicSelectOutput.ShowMask),
+            SettingsWithOutput(Settings(600, 400, [(300, 200)], feather: 2), MagicSelectOutput.FillObjectWithPrimary),
+        };
+        // Reference: each output read through Output, which is never reused, so every one is a fresh image.
+        var reference = NewRenderer();
+        var expected = looks.Select(s => Ready(reference.Prepare(s, WholeCoffee), reference).Pixels.ToArray()).ToArray();
+        Assert.Equal(0, reference.RecycledOutputs);
+        var r = NewRenderer();
+        foreach (int i in new[] { 0, 1, 2, 0, 3, 1, 2, 3 })
+        {
+            r.Prepare(looks[i], WholeCoffee);
+            Assert.True(expected[i].AsSpan().SequenceEqual(Tiles(r)), $"look {i}");
+        }
+        Assert.Equal(6, r.RecycledOutputs);
+    }
+
+    [Fact]
+    public void AnOutputReadThroughTheProperty_IsNeverWrittenAgain()
+    {
+        var r = NewRenderer();
+        var first = Ready(r.Prepare(Settings(600, 400, [(300, 200)], feather: 3), WholeCoffee), r);
+        var kept = first.Pixels.ToArray();
+        foreach (var o in new[] { MagicSelectOutput.ShowMask, MagicSelectOutput.BlurBackground, MagicSelectOutput.EraseObject })
+        {
+            r.Prepare(SettingsWithOutput(CupClick(), o), WholeCoffee);
+            Tiles(r);
+        }
+        Assert.Equal(kept, first.Pixels);
+        // The later outputs were only copied as tiles, so the renderer did reuse those.
+        Assert.Equal(1, r.RecycledOutputs);
+    }
+
+    [Fact]
+    public void AnOutputBeingCopied_IsNotWrittenUntilTheCopyEnds()
+    {
+        var r = NewRenderer();
+        r.Prepare(SettingsWithOutput(CupClick(), MagicSelectOutput.ShowMask), WholeCoffee);
+        var held = r.Acquire()!;   // a tile copy in progress on another thread
+        var kept = held.Image.Pixels.ToArray();
+        r.Prepare(SettingsWithOutput(CupClick(), MagicSelectOutput.BlurBackground), WholeCoffee);
+        r.Prepare(SettingsWithOutput(CupClick(), MagicSelectOutput.EraseObject), WholeCoffee);
+        Assert.Equal(kept, held.Image.Pixels);
+        Assert.Equal(0, r.RecycledOutputs);
+        // A reader arriving now gets the current output.
+        var now = r.Acquire()!;
+        Assert.NotSame(held, now);
+        MagicSelectRenderer.Release(now);
+        MagicSelectRenderer.Release(held);
+        r.Prepare(SettingsWithOutput(CupClick(), MagicSelectOutput.KeepObject), WholeCoffee);
+        Assert.Equal(1, r.RecycledOutputs);
+    }
+
+    [Fact]
+    public void ChangingTheSelection_ClipsToTheNewOne()
+    {
+        // The selection mask is kept between renders; a different selection with the same bounds must replace it.
+        var bounds = new PixelRect(150, 100, 300, 200);
+        var left = new Mask(600, 400);
+        var right = new Mask(600, 400);
+        for (int y = bounds.Y; y < bounds.Bottom; y++)
+            for (int x = bounds.X; x < bounds.Right; x++)
+                (x < 300 ? left : right).Data[y * 600 + x] = Mask.On;
+        var r = NewRenderer();
+        var shownLeft = Ready(r.Prepare(SettingsWithOutput(CupClick(), MagicSelectOutput.ShowMask), new MagicSelectInput(Coffee, bounds, left)), r).Pixels.ToArray();
+        var shownRight = Ready(r.Prepare(SettingsWithOutput(CupClick(), MagicSelectOutput.ShowMask), new MagicSelectInput(Coffee, bounds, right)), r).Pixels.ToArray();
+        int leftObject = 0, rightObject = 0;
+        for (int y = 0; y < 400; y++)
+            for (int x = 0; x < 600; x++)
+            {
+                int i = (y * 600 + x) * 4;
+                var src = Px(Coffee, x, y);
+                // Outside each selection the source shows; inside it the grey mask (the cup spans both halves).
+                if (!left[x, y]) Assert.Equal(src, shownLeft.AsSpan(i, 4).ToArray());
+                if (!right[x, y]) Assert.Equal(src, shownRight.AsSpan(i, 4).ToArray());
+                if (left[x, y] && shownLeft[i] == 255 && shownLeft[i + 1] == 255) leftObject++;
+                if (right[x, y] && shownRight[i] == 255 && shownRight[i + 1] == 255) rightObject++;
+            }
+        Assert.True(leftObject > 1000 && rightObject > 1000, $"object pixels: left {leftObject}, right {rightObject}");
+    }
+
     private sealed class ThrowingProvider(Exception e) : ISamModelProvider
     {
         public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => throw e;

@@ -19,6 +19,9 @@ public sealed class MagicSelectRenderer
     private readonly ISamModelProvider _models;
     private readonly object _prepareLock = new();
     private volatile Prepared? _prepared;
+    // The output published before the current one, kept to be written again once no tile copy reads it.
+    private Prepared? _spare;
+    private (UInt128 Hash, bool None, PixelRect Bounds, int Width, int Height, Mask Mask)? _selection;
 
     // Cached stages, touched only under _prepareLock.
     private MagicSelectSettings? _lastSettings;
@@ -49,7 +52,7 @@ public sealed class MagicSelectRenderer
 
     /// <summary>
     /// Default of <see cref="MaxPixels"/>: the file loader's limit. The effect keeps several full-size planes (a copy
-    /// of the source, the selection, masks, the output: about 20 bytes a pixel), so 100 MP already needs about 2 GB.
+    /// of the source, the selection, masks, the output and the previous one: about 24 bytes a pixel), so 100 MP already needs about 2.4 GB.
     /// </summary>
     public const long DefaultMaxPixels = 100_000_000;
 
@@ -71,11 +74,28 @@ public sealed class MagicSelectRenderer
     /// <summary>The status of the last <see cref="Prepare"/>, or null before the first.</summary>
     public EffectStatus? Status => _prepared?.Status;
 
-    /// <summary>The prepared full-size output, or null before the first <see cref="Prepare"/>. Never modified after it is published.</summary>
-    public BgraImage? Output => _prepared?.Image;
+    /// <summary>
+    /// The prepared full-size output, or null before the first <see cref="Prepare"/>. Never modified after it is
+    /// published: an image read here is never reused for a later output (hosts that only copy tiles let the renderer
+    /// write the previous output's buffer again, which saves a full-size allocation per render).
+    /// </summary>
+    public BgraImage? Output
+    {
+        get
+        {
+            var p = Acquire();
+            if (p is null) return null;
+            p.Exposed = true;
+            Release(p);
+            return p.Image;
+        }
+    }
 
     /// <summary>Times the renderer asked the model for an image embedding (once per source image and model).</summary>
     public int EmbeddingRequests => Volatile.Read(ref _embeddingRequests);
+
+    /// <summary>Outputs written into the buffer of an earlier one (read under the renderer's lock; for tests).</summary>
+    internal int RecycledOutputs { get; private set; }
 
     /// <summary>Times the prompt decoder ran.</summary>
     public int Predictions => Volatile.Read(ref _predictions);
@@ -96,7 +116,7 @@ public sealed class MagicSelectRenderer
                 // Checked before hashing or hatching: nothing here may allocate another full-size plane.
                 _lastSettings = null;
                 _lastInput = null;
-                _prepared = new Prepared(input.Source, tooLarge);
+                Install(new Prepared(input.Source, tooLarge, owned: false));
                 return tooLarge;
             }
             try
@@ -138,16 +158,40 @@ public sealed class MagicSelectRenderer
     /// </summary>
     public bool CopyTile(PixelRect rect, Span<byte> destination, int destinationStride)
     {
-        var p = _prepared;
+        var p = Acquire();
         if (p is null) return false;
-        rect.CheckInside(p.Image.Width, p.Image.Height, "tile");
-        if (destinationStride < rect.Width * 4)
-            throw new SegArgumentException("destination stride", $"must be at least {rect.Width * 4} bytes for a {rect.Width} px wide tile, got {destinationStride}");
-        if ((long)destinationStride * (rect.Height - 1) + rect.Width * 4L > destination.Length)
-            throw new SegArgumentException("destination", $"{destination.Length} bytes is too small for a {rect.Width}x{rect.Height} tile with stride {destinationStride}");
-        EffectPixels.CopyRect(p.Image, rect, destination, destinationStride);
-        return true;
+        try
+        {
+            rect.CheckInside(p.Image.Width, p.Image.Height, "tile");
+            if (destinationStride < rect.Width * 4)
+                throw new SegArgumentException("destination stride", $"must be at least {rect.Width * 4} bytes for a {rect.Width} px wide tile, got {destinationStride}");
+            if ((long)destinationStride * (rect.Height - 1) + rect.Width * 4L > destination.Length)
+                throw new SegArgumentException("destination", $"{destination.Length} bytes is too small for a {rect.Width}x{rect.Height} tile with stride {destinationStride}");
+            EffectPixels.CopyRect(p.Image, rect, destination, destinationStride);
+            return true;
+        }
+        finally { Release(p); }
     }
+
+    /// <summary>
+    /// The current output, counted as read until <see cref="Release"/>. A reader that catches an output just as it
+    /// is replaced takes the new one instead, so an output is only written again when no reader holds it: readers
+    /// count themselves in before looking at <see cref="Prepared.Retired"/>, and the renderer marks an output retired
+    /// before looking at its reader count (both with full fences), so one of the two always sees the other.
+    /// </summary>
+    internal Prepared? Acquire()
+    {
+        while (true)
+        {
+            var p = _prepared;
+            if (p is null) return null;
+            Interlocked.Increment(ref p.Readers);
+            if (Volatile.Read(ref p.Retired) == 0) return p;
+            Interlocked.Decrement(ref p.Readers);
+        }
+    }
+
+    internal static void Release(Prepared p) => Interlocked.Decrement(ref p.Readers);
 
     /// <summary>
     /// The SAM prompts the settings give on this input, or null when there is nothing to look for. The points are
@@ -232,8 +276,10 @@ public sealed class MagicSelectRenderer
         var result = _result.Value;
 
         var src = input.Source;
-        var selection = EffectPixels.SelectionMask(src.Width, src.Height, input.SelectionBounds, input.Selection);
-        var mask = result.Mask.Intersect(selection);
+        // With no selection the effect covers the whole canvas: nothing to clip to, nothing to put back.
+        bool whole = input.Selection is null && input.BoundsCoverImage;
+        var selection = whole ? null : SelectionFor(input, key);
+        var mask = selection is null ? result.Mask : result.Mask.Intersect(selection);
         if (settings.GrowShrink > 0) mask = mask.Grow(settings.GrowShrink);
         else if (settings.GrowShrink < 0) mask = mask.Shrink(-settings.GrowShrink);
         ct.ThrowIfCancellationRequested();
@@ -241,19 +287,20 @@ public sealed class MagicSelectRenderer
         if (settings.RefineEdges) alpha = alpha.RefineEdges(src);
         ct.ThrowIfCancellationRequested();
 
+        var reuse = Recycled(src.Width, src.Height);
         var output = settings.Output switch
         {
-            MagicSelectOutput.KeepObject => Compositor.CutOut(src, alpha),
-            MagicSelectOutput.EraseObject => Compositor.CutOut(src, alpha.Invert()),
+            MagicSelectOutput.KeepObject => Compositor.CutOut(src, alpha, null, reuse),
+            MagicSelectOutput.EraseObject => Compositor.CutOut(src, alpha.Invert(), null, reuse),
             // Source over the primary colour with the inverted alpha is exactly "fill the object".
-            MagicSelectOutput.FillObjectWithPrimary => Compositor.ReplaceBackground(src, alpha.Invert(), Color(input.Primary)),
-            MagicSelectOutput.ShowMask => EffectPixels.MaskToGrey(alpha),
-            MagicSelectOutput.ReplaceBackgroundWithSecondary => Compositor.ReplaceBackground(src, alpha, Color(input.Secondary)),
-            MagicSelectOutput.BlurBackground => Compositor.ReplaceBackground(src, alpha, Background.Blur(settings.BackgroundBlur)),
+            MagicSelectOutput.FillObjectWithPrimary => Compositor.ReplaceBackground(src, alpha.Invert(), Color(input.Primary), null, reuse),
+            MagicSelectOutput.ShowMask => EffectPixels.MaskToGrey(alpha, reuse),
+            MagicSelectOutput.ReplaceBackgroundWithSecondary => Compositor.ReplaceBackground(src, alpha, Color(input.Secondary), null, reuse),
+            MagicSelectOutput.BlurBackground => Compositor.ReplaceBackground(src, alpha, Background.Blur(settings.BackgroundBlur), null, reuse),
             _ => throw new SegArgumentException(MagicSelectSchema.Output, $"unknown output mode {settings.Output}"),
         };
         ct.ThrowIfCancellationRequested();
-        EffectPixels.KeepSourceOutside(output, src, selection);
+        if (selection is not null) EffectPixels.KeepSourceOutside(output, src, selection);
 
         long area = mask.Area();
         float score = result.Proposal.Score;
@@ -261,7 +308,7 @@ public sealed class MagicSelectRenderer
             ? "No object found inside the selection; move the include points onto the object."
             : $"Object: {area:N0} px (model confidence {score:0.00}){(result.SubjectBox is null ? "" : ", read as the whole subject")}.";
         if (saliency is null && _guideNote.Length > 0 && settings.SubjectGuide) message += " " + _guideNote;
-        return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = score, ObjectArea = area });
+        return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = score, ObjectArea = area }, owned: true);
     }
 
     /// <summary>
@@ -296,10 +343,42 @@ public sealed class MagicSelectRenderer
         return sb.ToString();
     }
 
-    private EffectStatus Publish(BgraImage image, EffectStatus status)
+    private EffectStatus Publish(BgraImage image, EffectStatus status, bool owned = false)
     {
-        _prepared = new Prepared(image, status);
+        Install(new Prepared(image, status, owned));
         return status;
+    }
+
+    /// <summary>Makes <paramref name="next"/> the output; the one it replaces becomes the spare when the renderer made it.</summary>
+    private void Install(Prepared next)
+    {
+        var old = _prepared;
+        _prepared = next;
+        if (old is null) return;
+        Interlocked.Exchange(ref old.Retired, 1);
+        if (old.Owned && !ReferenceEquals(old.Image, next.Image)) _spare = old;
+    }
+
+    /// <summary>The spare output's image when it has this size and nothing reads or holds it; it is then no longer the spare.</summary>
+    private BgraImage? Recycled(int width, int height)
+    {
+        var s = _spare;
+        if (s is null || s.Image.Width != width || s.Image.Height != height || s.Exposed || Volatile.Read(ref s.Readers) != 0) return null;
+        _spare = null;
+        RecycledOutputs++;
+        return s.Image;
+    }
+
+    /// <summary>The selection as a mask, made once per selection and canvas.</summary>
+    private Mask SelectionFor(MagicSelectInput input, InputKey key)
+    {
+        var src = input.Source;
+        if (_selection is { } c && c.Hash == key.SelectionHash && c.None == (input.Selection is null) && c.Bounds == input.SelectionBounds
+            && c.Width == src.Width && c.Height == src.Height)
+            return c.Mask;
+        var m = EffectPixels.SelectionMask(src.Width, src.Height, input.SelectionBounds, input.Selection);
+        _selection = (key.SelectionHash, input.Selection is null, input.SelectionBounds, src.Width, src.Height, m);
+        return m;
     }
 
     private EffectStatus Fail(MagicSelectInput? input, EffectStatus status)
@@ -314,7 +393,7 @@ public sealed class MagicSelectRenderer
                 try { image = ProblemImage(input); }
                 catch (Exception) { image = input.Source; } // the overlay must not turn one problem into two
             }
-            _prepared = new Prepared(image, status);
+            Install(new Prepared(image, status, owned: false));
         }
         return status;
     }
@@ -328,7 +407,19 @@ public sealed class MagicSelectRenderer
         return (i < 0 ? s : s[..i]).Trim();
     }
 
-    private sealed record Prepared(BgraImage Image, EffectStatus Status);
+    /// <summary>A published output. <see cref="Owned"/>: the renderer made the image and may write it again once retired.</summary>
+    internal sealed class Prepared(BgraImage image, EffectStatus status, bool owned)
+    {
+        public BgraImage Image { get; } = image;
+        public EffectStatus Status { get; } = status;
+        public bool Owned { get; } = owned;
+        /// <summary>Tile copies and <see cref="Output"/> reads in progress.</summary>
+        public int Readers;
+        /// <summary>1 once a newer output replaced this one.</summary>
+        public int Retired;
+        /// <summary>Handed out through <see cref="Output"/>, so never written again.</summary>
+        public volatile bool Exposed;
+    }
 
     /// <summary>Identifies an input by content: pixels, selection and colours.</summary>
     private sealed record InputKey(UInt128 SourceHash, UInt128 SelectionHash, PixelRect Bounds, Bgra32 Primary, Bgra32 Secondary)

@@ -47,10 +47,11 @@ internal static class EffectPixels
         }
     }
 
-    /// <summary>The alpha as an opaque grey image: white object, black background.</summary>
-    public static BgraImage MaskToGrey(SoftMask alpha)
+    /// <summary>The alpha as an opaque grey image: white object, black background (into <paramref name="destination"/> when given).</summary>
+    public static BgraImage MaskToGrey(SoftMask alpha, BgraImage? destination = null)
     {
-        var img = new BgraImage(alpha.Width, alpha.Height);
+        if (destination is not null) MaskChecks.SameSize(alpha.Width, alpha.Height, destination.Width, destination.Height, "mask", "destination");
+        var img = destination ?? new BgraImage(alpha.Width, alpha.Height);
         for (int y = 0; y < alpha.Height; y++)
         {
             var a = alpha.Row(y);
