@@ -1,6 +1,6 @@
 using System.Globalization;
 using SegPlugins.Core;
-using SegPlugins.Core.Evaluation;
+using SegPlugins.Evaluation;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Subject;

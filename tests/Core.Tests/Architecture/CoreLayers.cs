@@ -27,7 +27,6 @@ public static class CoreLayers
         new("Editing", 10, "SegPlugins.Core.Editing"),
         new("Compositing", 11, "SegPlugins.Core.Compositing"),
         new("Effects", 12, "SegPlugins.Core.Effects"),
-        new("Evaluation", 13, "SegPlugins.Core.Evaluation"),
     ];
 
     /// <summary>The layer of <paramref name="ns"/>, or null when no layer owns it. "X!" owns X alone, not X's children.</summary>

@@ -6,8 +6,8 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Tests.Support;
 using SegPlugins.Core.Segmentation.Sam;
-using SegPlugins.Core.Tests.Evaluation;
 
 namespace SegPlugins.Core.Tests.Masks;
 
@@ -163,7 +163,7 @@ public class ColorRefinerTests
     {
         // A red object with a green patch inside (the background's colour, like a spoon reflecting the table).
         var (img, obj, _) = Scene();
-        var patch = EvalTestUtil.Disk(W, H, 50, 45, 6);
+        var patch = FakeSegmentation.Disk(W, H, 50, 45, 6);
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
                 if (patch.Data[y * W + x] != 0) { var px = img.Row(y).Slice(x * 4, 4); px[2] = 60; px[1] = 150; px[0] = 90; }
@@ -263,7 +263,7 @@ public class ColorRefinerTests
         var chain = new ClickChain(session, fusion: new ColorFusion(img));
         Assert.True(chain.Fused);
         var first = chain.Predict([new PointPrompt(50, 45)]);
-        var disk = EvalTestUtil.Disk(W, H, 50, 45, 22);
+        var disk = FakeSegmentation.Disk(W, H, 50, 45, 22);
         Assert.True(disk.IoU(obj) < 0.8);
         Assert.True(first.Mask.IoU(obj) >= 0.9, $"IoU {first.Mask.IoU(obj):0.000}");
         Assert.NotSame(first.Proposal.LowResLogits, first.LowResLogits);
@@ -275,13 +275,13 @@ public class ColorRefinerTests
 
     /// <summary>A SAM-like answer with four proposals: 0-2 read a part of the object (1 scores best), 3 the whole of it.</summary>
     private static MaskPrediction FourReadings(Mask part, Mask whole) =>
-        EvalTestUtil.Readings(1, [0.90f, 0.97f, 0.93f, 0.95f], part, part, part, whole);
+        FakeSegmentation.Readings(1, [0.90f, 0.97f, 0.93f, 0.95f], part, part, part, whole);
 
     [Fact]
     public void ABoxAloneTakesTheWholeObjectReadingAsItsPrior()
     {
         var (_, obj, _) = Scene();
-        var part = EvalTestUtil.Disk(W, H, 40, 45, 8);
+        var part = FakeSegmentation.Disk(W, H, 40, 45, 8);
         var p = FourReadings(part, obj);
         var box = new BoxXyxy(22, 25, 78, 65);
         Assert.Equal(3, ColorRefiner.PriorFor(p, PromptSet.FromBox(box)).Index);
@@ -298,7 +298,7 @@ public class ColorRefinerTests
     public void AFusedChainRefinesABoxFromTheWholeObjectReading()
     {
         var (img, obj, _) = Scene();
-        var part = EvalTestUtil.Disk(W, H, 40, 45, 8);
+        var part = FakeSegmentation.Disk(W, H, 40, 45, 8);
         var session = new ScriptedSession(W, H, FourReadings(part, obj));
         var box = new BoxXyxy(22, 25, 78, 65);
         var fused = new ClickChain(session, fusion: new ColorFusion(img)).Predict([], box);

@@ -5,7 +5,6 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
-using SegPlugins.Core.Tests.Evaluation;
 using SegPlugins.Core.Tests.Support;
 
 namespace SegPlugins.Core.Tests.Segmentation;
@@ -37,7 +36,7 @@ public class ClickChainTests
         Assert.NotNull(s.Requests[1].MaskInput);
         Assert.NotNull(s.Requests[2].MaskInput);
         // The result is the last step's, with its own logits to feed back next.
-        Assert.Equal(EvalTestUtil.Disk(W, H, 10, 10, 4).Union(EvalTestUtil.Disk(W, H, 30, 20, 4)).Data, r.Mask.Data);
+        Assert.Equal(FakeSegmentation.Disk(W, H, 10, 10, 4).Union(FakeSegmentation.Disk(W, H, 30, 20, 4)).Data, r.Mask.Data);
         Assert.Same(r.Prediction.LowResLogits, r.LowResLogits);
         Assert.Null(r.SubjectBox);
     }

@@ -3,17 +3,17 @@ using SegPlugins.Core.Editing;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
-using SegPlugins.Core.Tests.Evaluation;
+using SegPlugins.Core.Tests.Support;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 
 public class CorrectionGuardTests
 {
     private const int W = 80, H = 80;
-    private static readonly Mask Selection = EvalTestUtil.Disk(W, H, 40, 40, 20);
+    private static readonly Mask Selection = FakeSegmentation.Disk(W, H, 40, 40, 20);
     private static readonly PointPrompt Centre = new(40, 40), EdgeExclude = new(57, 40, false), DeepExclude = new(30, 40, false);
-    private static readonly Mask Bite = Selection.Subtract(EvalTestUtil.Disk(W, H, 58, 40, 5));
-    private static readonly Mask Sliver = EvalTestUtil.Disk(W, H, 40, 40, 3);
+    private static readonly Mask Bite = Selection.Subtract(FakeSegmentation.Disk(W, H, 58, 40, 5));
+    private static readonly Mask Sliver = FakeSegmentation.Disk(W, H, 40, 40, 3);
 
     [Theory]
     [InlineData(40, 40, false)]   // the centre: depth 20
@@ -28,7 +28,7 @@ public class CorrectionGuardTests
     public void NothingSelectedHasNoEdge() => Assert.False(CorrectionGuard.IsEdgeClick(new Mask(W, H), Centre));
 
     /// <summary>A four-mask answer; the first mask is the decoder's choice.</summary>
-    private static MaskPrediction Answer(params Mask[] masks) => EvalTestUtil.Readings(0, null, masks);
+    private static MaskPrediction Answer(params Mask[] masks) => FakeSegmentation.Readings(0, null, masks);
 
     [Fact]
     public void ACollapseAfterAnEdgeClickGivesWayToTheClosestProposalThatAgreesWithEveryClick()
@@ -43,14 +43,14 @@ public class CorrectionGuardTests
     public void AnExcludeClickDoesNotGrowTheSelectionNorAnIncludeClickShrinkIt()
     {
         // 1 agrees with both clicks and is closest to the selection, but it is larger than the selection.
-        var larger = Selection.Union(EvalTestUtil.Disk(W, H, 70, 70, 9)).Subtract(EvalTestUtil.Disk(W, H, 58, 40, 2));
+        var larger = Selection.Union(FakeSegmentation.Disk(W, H, 70, 70, 9)).Subtract(FakeSegmentation.Disk(W, H, 58, 40, 2));
         var kept = CorrectionGuard.Reconsider(Answer(Sliver, larger, Bite), [Centre, EdgeExclude], Selection, guardCollapse: true);
         Assert.Equal(2, kept!.Value.Proposal.Index);
         Assert.Null(CorrectionGuard.Reconsider(Answer(Sliver, larger), [Centre, EdgeExclude], Selection, guardCollapse: true));
         // An include click at the edge answered with a flood: the proposal that only adds the clicked bump wins.
         var flood = new Mask(W, H); Array.Fill(flood.Data, Mask.On);
-        var bump = Selection.Union(EvalTestUtil.Disk(W, H, 62, 40, 4));
-        var smaller = Selection.Subtract(EvalTestUtil.Disk(W, H, 30, 40, 2)).Union(EvalTestUtil.Disk(W, H, 62, 40, 2));
+        var bump = Selection.Union(FakeSegmentation.Disk(W, H, 62, 40, 4));
+        var smaller = Selection.Subtract(FakeSegmentation.Disk(W, H, 30, 40, 2)).Union(FakeSegmentation.Disk(W, H, 62, 40, 2));
         var grown = CorrectionGuard.Reconsider(Answer(flood, smaller, bump), [Centre, new PointPrompt(62, 40)], Selection, guardCollapse: true);
         Assert.Equal(2, grown!.Value.Proposal.Index);
     }
@@ -59,16 +59,16 @@ public class CorrectionGuardTests
     public void ACollapseAfterADeepClickIsReconsideredAModerateChangeStands()
     {
         // The exclude click deep inside says the selection was partly wrong; losing all but a sliver still is not what it asks.
-        var left = Selection.Subtract(EvalTestUtil.Disk(W, H, 25, 40, 14));
+        var left = Selection.Subtract(FakeSegmentation.Disk(W, H, 25, 40, 14));
         var kept = CorrectionGuard.Reconsider(Answer(Sliver, left), [Centre, DeepExclude], Selection, guardCollapse: true);
         Assert.Equal(1, kept!.Value.Proposal.Index);
         Assert.Null(CorrectionGuard.Reconsider(Answer(Sliver, left), [Centre, DeepExclude], Selection, guardCollapse: false));
         // Half the selection gone: a real change, not a collapse, and not at the edge.
-        var half = Selection.Subtract(EvalTestUtil.Disk(W, H, 20, 40, 22));
+        var half = Selection.Subtract(FakeSegmentation.Disk(W, H, 20, 40, 22));
         Assert.True(half.Area() >= CorrectionGuard.CollapsedArea * Selection.Area() && half.IoU(Selection) < CorrectionGuard.KeptIoU);
         Assert.Null(CorrectionGuard.Reconsider(Answer(half, left), [Centre, DeepExclude], Selection, guardCollapse: true));
         // An answer that keeps the selection stands.
-        var close = Selection.Subtract(EvalTestUtil.Disk(W, H, 58, 40, 8));
+        var close = Selection.Subtract(FakeSegmentation.Disk(W, H, 58, 40, 8));
         Assert.True(close.IoU(Selection) >= CorrectionGuard.KeptIoU);
         Assert.Null(CorrectionGuard.Reconsider(Answer(close, Bite), [Centre, EdgeExclude], Selection, guardCollapse: true));
     }

@@ -1,5 +1,5 @@
 using SegPlugins.Core;
-using SegPlugins.Core.Evaluation;
+using SegPlugins.Evaluation;
 using SegPlugins.Scripting.Commands;
 using Xunit;
 

@@ -1,9 +1,10 @@
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Evaluation;
+namespace SegPlugins.Evaluation;
 
 /// <summary>A simulated click at pixel (X,Y). <see cref="Distance"/> is how far it lies inside its error region.</summary>
 public readonly record struct SimulatedClick(int X, int Y, bool Positive, float Distance)

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using SegPlugins.Core.Evaluation;
+using SegPlugins.Evaluation;
+using SegPlugins.Core;
+using SegPlugins.Core.Tests.Support;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Evaluation;
+namespace SegPlugins.Evaluation.Tests;
 
 public class ReportTests
 {

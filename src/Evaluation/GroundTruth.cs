@@ -1,9 +1,10 @@
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Evaluation;
+namespace SegPlugins.Evaluation;
 
 /// <summary>
 /// A ground-truth labelling: every pixel is <see cref="Object"/>, <see cref="Background"/> or <see cref="Ignore"/>

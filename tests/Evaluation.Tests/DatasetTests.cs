@@ -1,11 +1,13 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SegPlugins.Core;
+using SegPlugins.Core.Tests.Support;
 using Xunit;
-using SegPlugins.Core.Evaluation;
+using SegPlugins.Evaluation;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Tests.Evaluation;
+namespace SegPlugins.Evaluation.Tests;
 
 /// <summary>Builds small datasets in a temporary folder.</summary>
 internal sealed class TempDataset : IDisposable

@@ -1,6 +1,7 @@
+using SegPlugins.Core;
 using SegPlugins.Core.Masks.Internal;
 
-namespace SegPlugins.Core.Evaluation.Internal;
+namespace SegPlugins.Evaluation.Internal;
 
 /// <summary>Per-pixel loops of scoring and click simulation (checked against plain references in tests).</summary>
 internal static class ScoreKernels

@@ -1,9 +1,10 @@
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Evaluation;
+namespace SegPlugins.Evaluation;
 
 /// <summary>
 /// Feeds back logits like <see cref="ClickStrategyKind.FeedbackLogits"/>, and from <see cref="ZoomInOptions.FromClick"/>

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SegPlugins.Core;
 using SegPlugins.Core.IO;
 
-namespace SegPlugins.Core.Evaluation;
+namespace SegPlugins.Evaluation;
 
 /// <summary>
 /// The scores of one click strategy over a dataset. NoC85/NoC90: mean number of clicks to reach IoU 0.85/0.90

@@ -1,12 +1,13 @@
+using SegPlugins.Core;
 using SegPlugins.Core.Editing;
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Evaluation;
+namespace SegPlugins.Evaluation;
 
 /// <summary>The built-in ways of turning a user's clicks into decoder prompts.</summary>
 public enum ClickStrategyKind

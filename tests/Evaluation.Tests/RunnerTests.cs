@@ -1,12 +1,14 @@
+using SegPlugins.Core;
+using SegPlugins.Core.Tests.Support;
 using Xunit;
-using SegPlugins.Core.Evaluation;
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Evaluation;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Tests.Evaluation;
+namespace SegPlugins.Evaluation.Tests;
 
 public class RunnerTests
 {
@@ -52,7 +54,7 @@ public class RunnerTests
                 // A disk of radius 5 at the object centre: IoU of the first click checked independently.
                 var first = s.Clicks[0];
                 Assert.True(first.Positive);
-                var disk = EvalTestUtil.Disk(img.Width, img.Height, first.X, first.Y, 5);
+                var disk = FakeSegmentation.Disk(img.Width, img.Height, first.X, first.Y, 5);
                 Assert.Equal(SegmentationMetrics.IoU(sample.GroundTruth, disk), s.IoUs[0], 12);
                 Assert.Equal(SegmentationMetrics.NumberOfClicks(s.IoUs, 0.90, 20), s.Noc90);
             }
@@ -137,7 +139,7 @@ public class RunnerTests
         EvaluationResult Once()
         {
             var s = new DiskSession(4);
-            return new EvaluationRunner(s, img => s.ForImage(img), new EvaluationOptions { Strategies = ClickStrategies.All() }, EvalTestUtil.ObjectSaliency).Run(ds);
+            return new EvaluationRunner(s, img => s.ForImage(img), new EvaluationOptions { Strategies = ClickStrategies.All() }, FakeSegmentation.ObjectSaliency).Run(ds);
         }
         var a = Once();
         var b = Once();
@@ -175,7 +177,7 @@ public class RunnerTests
         var inCrop = Assert.Single(view.Requests).Points[0];
         Assert.InRange(inCrop.X, 6, 34);
         Assert.InRange(inCrop.Y, 6, 34);
-        Assert.Equal(EvalTestUtil.Disk(200, 100, 150, 30, 6).Data, mask.Data);
+        Assert.Equal(FakeSegmentation.Disk(200, 100, 150, 30, 6).Data, mask.Data);
         // The crop prediction got the full-image logits carried into its frame.
         Assert.NotNull(view.Requests[0].MaskInput);
     }

@@ -1,23 +1,13 @@
-using SegPlugins.Core.Evaluation;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Tests.Evaluation;
+namespace SegPlugins.Core.Tests.Support;
 
-internal static class EvalTestUtil
+/// <summary>Masks, answers and sessions made up for tests of the code that sits on top of a model.</summary>
+internal static class FakeSegmentation
 {
-    /// <summary>Builds labels from rows of characters: '#' object, '.' background, '?' ignore.</summary>
-    public static GroundTruth Truth(params string[] rows)
-    {
-        int w = rows[0].Length, h = rows.Length;
-        var labels = new byte[w * h];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                labels[y * w + x] = rows[y][x] switch { '#' => GroundTruth.Object, '?' => GroundTruth.Ignore, _ => GroundTruth.Background };
-        return new GroundTruth(w, h, labels);
-    }
-
     /// <summary>Builds a mask from rows of characters: '#' set.</summary>
     public static Mask MaskOf(params string[] rows)
     {
@@ -29,6 +19,7 @@ internal static class EvalTestUtil
         return m;
     }
 
+
     /// <summary>A stand-in saliency model: the image's green channel scaled to 0..1.</summary>
     public static LogitMap ObjectSaliency(BgraImage image, CancellationToken cancellationToken)
     {
@@ -37,14 +28,6 @@ internal static class EvalTestUtil
             for (int x = 0; x < image.Width; x++)
                 map.Data[y * image.Width + x] = image.Pixels[y * image.Stride + 4 * x + 1] / 255f;
         return map;
-    }
-
-    public static GroundTruth Rect(int w, int h, int x0, int y0, int x1, int y1)
-    {
-        var labels = new byte[w * h];
-        for (int y = y0; y <= y1; y++)
-            for (int x = x0; x <= x1; x++) labels[y * w + x] = GroundTruth.Object;
-        return new GroundTruth(w, h, labels);
     }
 
     /// <summary>

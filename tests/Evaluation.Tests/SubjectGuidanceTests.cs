@@ -1,12 +1,14 @@
+using SegPlugins.Core;
+using SegPlugins.Core.Tests.Support;
 using Xunit;
-using SegPlugins.Core.Evaluation;
+using SegPlugins.Evaluation;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Tests.Evaluation;
+namespace SegPlugins.Evaluation.Tests;
 
 public class SubjectGuidanceTests
 {
@@ -58,7 +60,7 @@ public class SubjectGuidanceTests
             var r = SubjectGuidance.FirstClick(s, click, map);
             Assert.False(r.Guided);
             Assert.Null(r.Box);
-            Assert.Equal(EvalTestUtil.Disk(W, H, click.X, click.Y, 4).Data, r.Mask.Data);
+            Assert.Equal(FakeSegmentation.Disk(W, H, click.X, click.Y, 4).Data, r.Mask.Data);
         }
     }
 
@@ -169,8 +171,8 @@ public class SubjectGuidanceTests
     [Fact]
     public void MaskIoUChecksSizes()
     {
-        var a = EvalTestUtil.MaskOf("##..", "##..");
-        var b = EvalTestUtil.MaskOf("#...", "#..#");
+        var a = FakeSegmentation.MaskOf("##..", "##..");
+        var b = FakeSegmentation.MaskOf("#...", "#..#");
         Assert.Equal(2.0 / 5.0, a.IoU(b), 12);
         Assert.Equal(1.0, new Mask(3, 3).IoU(new Mask(3, 3)));
         var e = Assert.Throws<SegArgumentException>(() => a.IoU(new Mask(4, 3)));

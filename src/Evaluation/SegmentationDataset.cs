@@ -1,10 +1,11 @@
 using System.Globalization;
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Evaluation;
+namespace SegPlugins.Evaluation;
 
 /// <summary>One entry of a dataset, before its files are read.</summary>
 /// <param name="Name">Sample name (file stem).</param>

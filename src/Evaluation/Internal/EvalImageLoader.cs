@@ -1,6 +1,7 @@
+using SegPlugins.Core;
 using SegPlugins.Core.Imaging;
 
-namespace SegPlugins.Core.Evaluation.Internal;
+namespace SegPlugins.Evaluation.Internal;
 
 /// <summary>Reads dataset files through the engine's image loader (PNG, JPEG, BMP; size limits; clear errors).</summary>
 internal static class EvalImageLoader

@@ -1,10 +1,13 @@
-using SegPlugins.Core.Evaluation;
-using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Evaluation;
+using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core;
+using SegPlugins.Core.Tests.Support;
 using Xunit;
-using static SegPlugins.Core.Tests.Evaluation.EvalTestUtil;
+using static SegPlugins.Core.Tests.Support.FakeSegmentation;
+using static SegPlugins.Evaluation.Tests.EvalTestUtil;
 
-namespace SegPlugins.Core.Tests.Evaluation;
+namespace SegPlugins.Evaluation.Tests;
 
 public class MetricsTests
 {

@@ -1,9 +1,10 @@
+using SegPlugins.Core;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Evaluation.Internal;
+namespace SegPlugins.Evaluation.Internal;
 
 /// <summary>A rectangle of the source image that the model sees as its whole input (X0,Y0 top-left, exclusive size).</summary>
 internal readonly record struct CropFrame(int X0, int Y0, int Width, int Height)

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using SegPlugins.Core.Geometry;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.IO;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Scripting.Cli;
+
+namespace SegPlugins.Scripting.Bench;
+
+/// <summary>
+/// The body of <c>segplug bench</c>: medians of engine runs through Core's public API, each interleaved with the same
+/// work done by ONNX Runtime alone on the published model files (<see cref="RawOnnx"/>), in one process so that the
+/// ratios are comparable.
+/// </summary>
+internal static class EngineBench
+{
+    public sealed record Settings(ModelArgs Model, string Image, int Repeat, bool Json, bool Everything, string? JsonOut);
+
+    public static async Task<int> RunAsync(Settings s, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var (model, image, repeat) = (s.Model, s.Image, s.Repeat);
+        using var session = await model.OpenSamAsync(stderr, ct);
+        var (encoderPath, decoderPath) = await ModelFilesAsync(model, ct);
+        using var raw = new RawOnnx(encoderPath, decoderPath, model.Threads);
+        // A second engine session without an embedding cache, so that each encoder timing really encodes.
+        using var uncached = model.EncoderPath is not null
+            ? SamSession.Open(model.EncoderPath, model.DecoderPath!, model.Options(stderr) with { EmbeddingCacheBytes = 0 })
+            : await SamSession.OpenAsync(model.ModelId ?? ModelIds.Default, model.Options(stderr) with { EmbeddingCacheBytes = 0 }, null, ct);
+        var results = new Dictionary<string, double>();
+        stderr.WriteLine($"bench: {model.DisplayName} on {session.Device}, {Environment.ProcessorCount} cores, {repeat} runs each");
+
+        // Encoder: file decode + preprocessing + run, against the raw run on the prepared tensor.
+        var first = ImageIO.Load(image);
+        var t = SamTransform.For(first.Width, first.Height);
+        var chw = new float[3 * SamTransform.ModelSize * SamTransform.ModelSize];
+        SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(first, t), t, chw);
+        bool rawEncoder = raw.TakesNormalizedTensor;
+        uncached.Embed(first, null, ct); // warm-up
+        var enc = new List<double>();
+        var ortEnc = new List<double>();
+        for (int i = 0; i < repeat; i++)
+        {
+            // Interleave the two measurements so that machine noise hits both alike.
+            enc.Add(Time(() => uncached.Embed(ImageIO.Load(image), null, ct)));
+            if (rawEncoder) ortEnc.Add(Time(() => raw.Encode(chw)));
+        }
+        results["encoder_ms"] = Median(enc);
+        if (rawEncoder) results["ort_encoder_ms"] = Median(ortEnc);
+
+        // Clicks at 1 MP and 12 MP: the sample scaled up (nearest) so that the embedding is real.
+        foreach (var (key, w, h) in new[] { ("1mp", 1155, 866), ("12mp", 4000, 3000) })
+        {
+            var big = ScaleNearest(first, w, h);
+            var emb = session.Embed(big, null, ct);
+            var bigT = SamTransform.For(w, h);
+            var rawEmbedding = rawEncoder ? raw.Encode(Prepare(big, bigT)) : null;
+            var prompt = PromptSet.FromPoints(new PointPrompt(w * 0.5f, h * 0.55f));
+            session.Predict(emb, prompt, null, ct);
+            var clicks = new List<double>();
+            var ortDec = new List<double>();
+            var inGraph = new List<double>();
+            for (int i = 0; i < repeat; i++)
+            {
+                clicks.Add(Time(() => session.Predict(emb, prompt, null, ct)));
+                if (rawEmbedding is null) continue;
+                ortDec.Add(Time(() => raw.Decode(rawEmbedding, prompt, bigT, fullMasks: false)));
+                if (raw.HasMasksOutput) inGraph.Add(Time(() => raw.Decode(rawEmbedding, prompt, bigT, fullMasks: true)));
+            }
+            results["click_ms_" + key] = Median(clicks);
+            if (key == "1mp" && ortDec.Count > 0) results["ort_decoder_ms"] = Median(ortDec);
+            if (key == "12mp")
+            {
+                big.Pixels[0] ^= 1; // a different image of the same size, so the cache is not hit before timing
+                session.SetImage(big, ct);
+                results["cached_set_image_ms_12mp"] = Median(Enumerable.Range(0, Math.Max(repeat, 5)).Select(_ => Time(() => session.SetImage(big, ct))).ToList());
+            }
+            if (inGraph.Count > 0) results["ingraph_click_ms_" + key] = Median(inGraph);
+            if (key == "1mp" && s.Everything) EverythingBench.Everything(session, raw, rawEmbedding, big, repeat, results, ct);
+        }
+
+        // SetImage of an image already in the cache: hashing plus lookup.
+        session.SetImage(first, ct);
+        results["cached_set_image_ms"] = Median(Enumerable.Range(0, Math.Max(repeat, 5)).Select(_ => Time(() => session.SetImage(first, ct))).ToList());
+        using (var p = Process.GetCurrentProcess())
+        {
+            p.Refresh();
+            results["peak_working_set_mb"] = p.PeakWorkingSet64 / 1048576.0;
+        }
+
+        foreach (var (k, v) in results)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k,-24} {v,10:0.00}"));
+        if (results.TryGetValue("ort_encoder_ms", out var ortEncoder))
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"encoder / ort_encoder",-24} {results["encoder_ms"] / ortEncoder,10:0.000}"));
+        if (results.TryGetValue("ort_decoder_ms", out var ortDecoder))
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"click_1mp / ort_decoder",-24} {results["click_ms_1mp"] / ortDecoder,10:0.000}"));
+        if (s.Json)
+        {
+            var text = JsonSerializer.Serialize(results.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3)), new JsonSerializerOptions { WriteIndented = true });
+            if (s.JsonOut is null) stdout.WriteLine(text);
+            else AtomicFile.WriteAllText(s.JsonOut, text + Environment.NewLine);
+        }
+        return 0;
+    }
+
+    private static async Task<(string Encoder, string Decoder)> ModelFilesAsync(ModelArgs model, CancellationToken ct)
+    {
+        if (model.EncoderPath is not null) return (model.EncoderPath, model.DecoderPath!);
+        var files = await ModelStore.CreateDefault().EnsureAsync(model.ModelId ?? ModelIds.Default, null, ct);
+        return (files.PathOf(ModelRole.Encoder), files.PathOf(ModelRole.Decoder));
+    }
+
+    private static float[] Prepare(BgraImage image, SamTransform t)
+    {
+        var chw = new float[3 * SamTransform.ModelSize * SamTransform.ModelSize];
+        SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(image, t), t, chw);
+        return chw;
+    }
+
+    internal static double Time(Action a)
+    {
+        var sw = Stopwatch.StartNew();
+        a();
+        return sw.Elapsed.TotalMilliseconds;
+    }
+
+    internal static double Median(List<double> v)
+    {
+        v.Sort();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
+    }
+
+    private static BgraImage ScaleNearest(BgraImage src, int w, int h)
+    {
+        var dst = new BgraImage(w, h);
+        for (int y = 0; y < h; y++)
+        {
+            var s = src.RowUInt32(Math.Min(src.Height - 1, (int)((long)y * src.Height / h)));
+            var d = dst.RowUInt32(y);
+            for (int x = 0; x < w; x++) d[x] = s[Math.Min(src.Width - 1, (int)((long)x * src.Width / w))];
+        }
+        return dst;
+    }
+}
