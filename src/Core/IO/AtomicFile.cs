@@ -4,7 +4,7 @@ namespace SegPlugins.Core.IO;
 /// Writes files so that a reader never sees a partial one: the content goes to a temp file in the same folder,
 /// is flushed to disk, then renamed over the target. A failure removes the temp file and leaves the target untouched.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Prefix of temp files, so that interrupted runs can recognise and clean their leftovers.</summary>
     public const string TempPrefix = ".segtmp-";

@@ -1,7 +1,7 @@
 namespace SegPlugins.Core.IO;
 
 /// <summary>Reads small text inputs (JSON sidecars, RLE and polygon files) with a size bound checked before reading.</summary>
-public static class TextFile
+internal static class TextFile
 {
     /// <summary>Default bound: text inputs of the product are small; a larger file is refused, not read.</summary>
     public const long DefaultMaxBytes = 64L << 20;

@@ -4,10 +4,10 @@ using System.Text.Json;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
-using SegPlugins.Core.IO;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Files;
 
 namespace SegPlugins.Scripting.Bench;
 
@@ -101,7 +101,7 @@ internal static class EngineBench
         {
             var text = JsonSerializer.Serialize(results.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 3)), new JsonSerializerOptions { WriteIndented = true });
             if (s.JsonOut is null) stdout.WriteLine(text);
-            else AtomicFile.WriteAllText(s.JsonOut, text + Environment.NewLine);
+            else AtomicWrite.Text(s.JsonOut, text + Environment.NewLine);
         }
         return 0;
     }

@@ -89,7 +89,7 @@ internal static class LongRunBench
                         samples.Add(s);
                         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
                             $"long-run: {n,6} images  {s.Seconds,7:0} s  working set {s.WorkingSetMb,7:0.0} MB  managed {s.ManagedHeapMb,6:0.0} MB"));
-                        if (csv is not null) Core.IO.AtomicFile.WriteAllText(csv, Csv(samples));
+                        if (csv is not null) Files.AtomicWrite.Text(csv, Csv(samples));
                     }
                 },
             };
@@ -102,7 +102,7 @@ internal static class LongRunBench
 
             List<Sample> snapshot;
             lock (gate) snapshot = [.. samples];
-            if (csv is not null) Core.IO.AtomicFile.WriteAllText(csv, Csv(snapshot));
+            if (csv is not null) Files.AtomicWrite.Text(csv, Csv(snapshot));
             stdout.WriteLine(Summary(snapshot, images, jobs, failed, report.ExitCode));
             return report.ExitCode;
         }

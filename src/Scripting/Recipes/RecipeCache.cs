@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SegPlugins.Scripting.Files;
 
 namespace SegPlugins.Scripting.Recipes;
 
@@ -58,32 +59,14 @@ internal sealed class RecipeCache
         try
         {
             System.IO.Directory.CreateDirectory(Directory);
-            WriteAtomic(Path.Combine(Directory, recipe.Key + ".dll"), recipe.Assembly);
+            AtomicWrite.Bytes(Path.Combine(Directory, recipe.Key + ".dll"), recipe.Assembly);
             // The metadata goes last: its presence says the dll beside it is complete.
-            WriteAtomic(Path.Combine(Directory, recipe.Key + ".json"),
+            AtomicWrite.Bytes(Path.Combine(Directory, recipe.Key + ".json"),
                 JsonSerializer.SerializeToUtf8Bytes(new Entry(recipe.EntryType, recipe.EntryMethod, recipe.Assembly.Length)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A read-only or full cache only costs the next run a compile.
-        }
-    }
-
-    private static void WriteAtomic(string path, byte[] bytes)
-    {
-        string tmp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
 }

@@ -18,7 +18,7 @@ public static class NpyFile
 
     public static void Save(LogitMap map, string path) => AtomicFile.Write(path, s => Write(map, s));
 
-    public static void Write(LogitMap map, Stream s)
+    internal static void Write(LogitMap map, Stream s)
     {
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({map.Height}, {map.Width}), }}";
         // Pad with spaces so that magic + version + length + header + '\n' is a multiple of 64 bytes.
@@ -42,7 +42,7 @@ public static class NpyFile
         return Read(s, path);
     }
 
-    public static LogitMap Read(Stream s, string name)
+    internal static LogitMap Read(Stream s, string name)
     {
         Span<byte> pre = stackalloc byte[10];
         if (ReadFull(s, pre) < 10 || !pre[..6].SequenceEqual(Magic))

@@ -12,7 +12,7 @@ namespace SegPlugins.Core.Segmentation.Sam;
 /// Layout: "SEGEMB01", model key (int32 length + UTF-8), image hash (16 bytes), source w,h and resized w,h
 /// (4 x int32), then 256*64*64 float32, all little-endian.
 /// </summary>
-public static class EmbeddingFile
+internal static class EmbeddingFile
 {
     private static ReadOnlySpan<byte> Magic => "SEGEMB01"u8;
 

@@ -1,7 +1,7 @@
 namespace SegPlugins.Core.Segmentation.Sam;
 
 /// <summary>Tensor names of the official SAM ONNX prompt-decoder export and of the common encoder exports.</summary>
-public static class SamTensorNames
+internal static class SamTensorNames
 {
     public const string ImageEmbeddings = "image_embeddings";
     public const string PointCoords = "point_coords";
