@@ -99,6 +99,7 @@ public static class CliOptions
                 catch (SegArgumentException e) { r.AddError(e.Message); return ExecutionDevice.Auto; }
             },
         };
+        o.CompletionSources.Clear(); // not the enum's member names: the words the parser accepts
         o.CompletionSources.Add("auto", "cpu", "dml", "cuda");
         return o;
     }
@@ -174,6 +175,7 @@ public static class CliOptions
                 return Error(r, $"{name}: '{s}' is not one of {string.Join(", ", words.Select(w => w.Word))}", defaultValue);
             },
         };
+        o.CompletionSources.Clear();
         o.CompletionSources.Add(words.Select(w => w.Word).ToArray());
         return o;
     }

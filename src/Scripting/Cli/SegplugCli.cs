@@ -45,6 +45,8 @@ public static class SegplugCli
     {
         var root = new RootCommand("segplug: Segment Anything selection for image batches and the shell.");
         foreach (var c in Commands()) root.Subcommands.Add(c);
+        // segplug's own version, also when run in another process (tests) whose entry assembly is not segplug.
+        foreach (var v in root.Options.OfType<VersionOption>()) v.Action = new VersionAction();
         root.Subcommands.Add(HelpCommand(root));
         return root;
     }
@@ -129,6 +131,19 @@ public static class SegplugCli
         for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
             names.Insert(0, c is RootCommand ? "segplug" : c.Name);
         return string.Join(' ', names);
+    }
+
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var assembly = typeof(SegplugCli).Assembly;
+            string version = assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+                ?? assembly.GetName().Version?.ToString() ?? "unknown";
+            parseResult.InvocationConfiguration.Output.WriteLine(version);
+            return 0;
+        }
     }
 
     /// <summary><c>segplug help [COMMAND...]</c>: the help of a command (same as <c>segplug COMMAND --help</c>).</summary>

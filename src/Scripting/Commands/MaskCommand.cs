@@ -63,6 +63,7 @@ public static class MaskCommand
                     _ => "radius in pixels",
                 }, 0, verb is MaskVerb.Grow or MaskVerb.Shrink ? 0 : 1, 4096);
                 px.Required = true;
+                px.DefaultValueFactory = null;
                 command.Options.Add(px);
                 if (verb == MaskVerb.Feather)
                 {
