@@ -143,6 +143,7 @@ public static class CliOptions
         {
             Description = description,
             HelpName = "on|off",
+            Arity = ArgumentArity.ExactlyOne, // a bool option would otherwise take only true/false and leave "off" behind
             DefaultValueFactory = _ => defaultValue,
             CustomParser = r => r.Tokens[0].Value.Trim().ToLowerInvariant() switch
             {
