@@ -14,6 +14,9 @@ namespace SegPlugins.Scripting.Cli;
 /// </summary>
 public static class CliOptions
 {
+    /// <summary>The value of an on/off option.</summary>
+    public enum Switch { Off, On }
+
     /// <summary>An input file (<c>--image</c>, <c>--mask</c>, ...).</summary>
     public static Option<string> InputFile(string name, string helpName, string description, bool required = false)
     {
@@ -136,22 +139,26 @@ public static class CliOptions
         },
     };
 
-    /// <summary><c>on|off</c> (also true/false, yes/no).</summary>
-    public static Option<bool> OnOff(string name, string description, bool defaultValue)
+    /// <summary>
+    /// <c>on|off</c> (also true/false, yes/no). Typed as <see cref="Switch"/>, not bool: the parser lets a bool option
+    /// take only true/false as its value and would leave "off" behind as a stray argument.
+    /// </summary>
+    public static Option<Switch> OnOff(string name, string description, bool defaultValue)
     {
-        var o = new Option<bool>(name)
+        var fallback = defaultValue ? Switch.On : Switch.Off;
+        var o = new Option<Switch>(name)
         {
             Description = description,
             HelpName = "on|off",
-            Arity = ArgumentArity.ExactlyOne, // a bool option would otherwise take only true/false and leave "off" behind
-            DefaultValueFactory = _ => defaultValue,
+            DefaultValueFactory = _ => fallback,
             CustomParser = r => r.Tokens[0].Value.Trim().ToLowerInvariant() switch
             {
-                "on" or "true" or "yes" => true,
-                "off" or "false" or "no" => false,
-                var other => Error(r, $"{name}: '{other}' is not on or off", defaultValue),
+                "on" or "true" or "yes" => Switch.On,
+                "off" or "false" or "no" => Switch.Off,
+                var other => Error(r, $"{name}: '{other}' is not on or off", fallback),
             },
         };
+        o.CompletionSources.Clear();
         o.CompletionSources.Add("on", "off");
         return o;
     }

@@ -47,6 +47,7 @@ public static class SegplugCli
         foreach (var c in Commands()) root.Subcommands.Add(c);
         // segplug's own version, also when run in another process (tests) whose entry assembly is not segplug.
         foreach (var v in root.Options.OfType<VersionOption>()) v.Action = new VersionAction();
+        AddHelpSections(root);
         root.Subcommands.Add(HelpCommand(root));
         return root;
     }
@@ -62,7 +63,7 @@ public static class SegplugCli
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null, // Program handles Ctrl+C: the first cancels the token, a second ends the process
         };
-        if (parse.Errors.Count > 0) return UsageError(parse, stderr);
+        if (parse.Action is ParseErrorAction) return UsageError(parse, stderr);
         try
         {
             return await parse.InvokeAsync(config, ct).ConfigureAwait(false);
@@ -133,6 +134,29 @@ public static class SegplugCli
         return string.Join(' ', names);
     }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Command, Action<ParseResult, TextWriter>> HelpSections = new();
+
+    /// <summary>Adds a section that the command's help prints after the generated one (e.g. a recipe's own arguments).</summary>
+    public static void AddHelpSection(Command command, Action<ParseResult, TextWriter> section) => HelpSections.AddOrUpdate(command, section);
+
+    /// <summary>Makes the root's help option print the sections added with <see cref="AddHelpSection"/>.</summary>
+    public static void AddHelpSections(RootCommand root)
+    {
+        foreach (var h in root.Options.OfType<System.CommandLine.Help.HelpOption>())
+            if (h.Action is SynchronousCommandLineAction inner and not HelpWithSections) h.Action = new HelpWithSections(inner);
+    }
+
+    private sealed class HelpWithSections(SynchronousCommandLineAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            int code = inner.Invoke(parseResult);
+            if (code == 0 && HelpSections.TryGetValue(parseResult.CommandResult.Command, out var section))
+                section(parseResult, parseResult.InvocationConfiguration.Output);
+            return code;
+        }
+    }
+
     private sealed class VersionAction : SynchronousCommandLineAction
     {
         public override int Invoke(ParseResult parseResult)
@@ -154,7 +178,7 @@ public static class SegplugCli
         help.SetAction(async (p, ct) =>
         {
             var target = root.Parse([.. p.GetValue(names) ?? [], "--help"]);
-            if (target.Errors.Count > 0) return UsageError(target, p.InvocationConfiguration.Error);
+            if (target.Action is ParseErrorAction) return UsageError(target, p.InvocationConfiguration.Error);
             return await target.InvokeAsync(new InvocationConfiguration { Output = p.InvocationConfiguration.Output, Error = p.InvocationConfiguration.Error }, ct).ConfigureAwait(false);
         });
         return help;

@@ -4,6 +4,7 @@ using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 

@@ -56,7 +56,7 @@ public static class EvalCommand
             p.GetRequiredValue(dataset), model.Read(p), p.GetValue(mode), p.GetValue(strategy)!, p.GetValue(maxClicks), p.GetValue(limit),
             p.GetValue(report), p.GetValue(perImage), p.GetValue(plot),
             defaults with { FromClick = p.GetValue(zoomFrom), Expansion = p.GetValue(zoomExpansion) },
-            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) }),
+            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On }),
             CommandIO.Of(p), ct));
         return command;
     }

@@ -94,6 +94,14 @@ public static class RunCommand
             recipe, inputs, outDir, jobs, args, dryRun, failFast, force, shard, shardCount, restricted, maxMp,
         };
         model.AddTo(command);
+        SegplugCli.AddHelpSection(command, (p, w) =>
+        {
+            if (p.GetValue(recipe) is { } r && File.Exists(r))
+            {
+                w.WriteLine();
+                RecipeArguments.WriteHelp(r, w);
+            }
+        });
         command.SetAction(async (p, ct) =>
         {
             var argMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -154,8 +162,9 @@ public static class RunCommand
         RunReport? report = null;
         var command = CreateParser(async (o, io, token) => report = await ExecuteAsync(o, io.Out, io.Err, services, token).ConfigureAwait(false));
         var root = new RootCommand { command };
+        SegplugCli.AddHelpSections(root);
         var parse = root.Parse(["run", .. args]);
-        if (parse.Errors.Count > 0) return Fail(SegplugCli.UsageError(parse, stderr));
+        if (parse.Action is System.CommandLine.Invocation.ParseErrorAction) return Fail(SegplugCli.UsageError(parse, stderr));
         int code = await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, ct).ConfigureAwait(false);
         return report ?? Fail(code);
     }
@@ -167,6 +176,15 @@ public static class RunCommand
         try
         {
             source = RecipeSource.Load(Path.GetFullPath(o.Recipe, services.CurrentDirectory));
+            // The recipe's declared arguments are checked before anything compiles or runs: one message per problem, naming the argument.
+            var declared = RecipeArguments.Read(source.Files[0].Text.ToString(), source.MainPath, out var declarationErrors);
+            var problems = declarationErrors.Concat(RecipeArguments.Check(declared, o.Args, services.CurrentDirectory, Path.GetFileName(source.MainPath))).ToList();
+            if (problems.Count > 0)
+            {
+                foreach (var p in problems) await stderr.WriteLineAsync($"segplug run: {p}").ConfigureAwait(false);
+                await stderr.WriteLineAsync("segplug run: nothing was run; 'segplug run RECIPE --help' lists the recipe's arguments").ConfigureAwait(false);
+                return Fail(ExitUsage);
+            }
             shard = ShardSource.Resolve(o.Shard, o.ShardCount, services.Environment, out string? how);
             if (how is not null) await stderr.WriteLineAsync($"segplug run: {how}").ConfigureAwait(false);
         }

@@ -99,7 +99,7 @@ public static class SelectCommand
             LowRes = p.GetValue(lowRes),
             SubjectGuide = p.GetValue(guide),
             AtOnce = p.GetValue(atOnce),
-            Colors = p.GetValue(colors),
+            Colors = p.GetValue(colors) == CliOptions.Switch.On,
             Text = p.GetValue(text),
             Everything = p.GetValue(everything),
             PointsPerSide = p.GetValue(pointsPerSide),

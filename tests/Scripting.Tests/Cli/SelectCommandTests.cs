@@ -72,8 +72,8 @@ public class SelectCommandTests
         Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, modelMask), 0.8, 1.0);
 
         var (bad, _, err) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--colors", "maybe");
-        Assert.NotEqual(0, bad);
-        Assert.Contains("--colors", err);
+        Assert.Equal(2, bad);
+        Assert.Contains("error: --colors: 'maybe' is not on or off", err);
     }
 
     [Fact]
@@ -96,6 +96,43 @@ public class SelectCommandTests
         var (c4, out4, e4) = Run("select", "--image", coffee, "--point", "300,200", "--point", "362,290,0", "--at-once", "--out", t.F("once.png"), "--low-res", t.F("once.npy"));
         Assert.True(c4 == 0, e4);
         Assert.DoesNotContain("clicks in order", out4);
+    }
+
+    [Fact]
+    public void BaseSelectionIsEditedByPrompt()
+    {
+        using var t = new CliTemp();
+        string coffee = Sample("coffee.jpg");
+        // A hand-made base: the 40x30 top-left corner of the table.
+        var corner = new Core.Masks.Mask(600, 400);
+        for (int y = 0; y < 30; y++) corner.Data.AsSpan(y * 600, 40).Fill(Core.Masks.Mask.On);
+        Core.Masks.IO.MaskPng.Save(corner, t.F("corner.png"));
+
+        var (c1, out1, e1) = Run("select", "--image", coffee, "--base", t.F("corner.png"), "--op", "add", "--box", "70,12,485,398", "--out", t.F("add.png"));
+        Assert.True(c1 == 0, e1);
+        Assert.Contains("add", out1);
+        var added = Core.Masks.IO.MaskPng.LoadMask(t.F("add.png"));
+        Assert.True(added[5, 5]);       // the base stays
+        Assert.True(added[290, 150]);   // the cup is added
+        Assert.Equal(corner.Area() + Core.Masks.MaskExtensions.Subtract(added, corner).Area(), added.Area());
+
+        // Subtracting the cup from the union gives the corner back; intersecting keeps only the cup's part.
+        var (c2, _, e2) = Run("select", "--image", coffee, "--base", t.F("add.png"), "--op", "subtract", "--box", "70,12,485,398", "--out", t.F("sub.png"));
+        Assert.True(c2 == 0, e2);
+        Assert.Equal(corner.Data, Core.Masks.IO.MaskPng.LoadMask(t.F("sub.png")).Data);
+        var (c3, _, e3) = Run("select", "--image", coffee, "--base", t.F("add.png"), "--op", "intersect", "--box", "70,12,485,398", "--out", t.F("int.png"));
+        Assert.True(c3 == 0, e3);
+        var inter = Core.Masks.IO.MaskPng.LoadMask(t.F("int.png"));
+        Assert.False(inter[5, 5]);
+        Assert.True(inter[290, 150]);
+
+        var (bad, _, err) = Run("select", "--image", coffee, "--base", t.F("corner.png"), "--box", "70,12,485,398", "--out", t.F("x.png"));
+        Assert.Equal(2, bad);
+        Assert.Contains("--base and --op go together", err);
+        var (bad2, _, err2) = Run("select", "--image", coffee, "--base", t.F("corner.png"), "--op", "merge", "--box", "70,12,485,398", "--out", t.F("x.png"));
+        Assert.Equal(2, bad2);
+        Assert.Contains("--op: 'merge' is not one of add, subtract, intersect", err2);
+        Assert.False(File.Exists(t.F("x.png")));
     }
 
     [Theory]

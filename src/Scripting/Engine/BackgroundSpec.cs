@@ -3,7 +3,7 @@ using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
 
-namespace SegPlugins.Scripting.Cli;
+namespace SegPlugins.Scripting.Engine;
 
 /// <summary>
 /// A background written as <c>color:#RRGGBB</c> (or <c>#RRGGBBAA</c>), <c>image:PATH</c> or <c>blur:SIGMA</c>
