@@ -96,11 +96,8 @@ public static class RunCommand
         model.AddTo(command);
         SegplugCli.AddHelpSection(command, (p, w) =>
         {
-            if (p.GetValue(recipe) is { } r && File.Exists(r))
-            {
-                w.WriteLine();
+            if (p.GetResult(recipe)?.Tokens.FirstOrDefault()?.Value is { } r && File.Exists(r))
                 RecipeArguments.WriteHelp(r, w);
-            }
         });
         command.SetAction(async (p, ct) =>
         {
@@ -234,7 +231,7 @@ public static class RunCommand
 
         string argsKey = ArgsKey(o.Args);
         var fs = services.FileSystem;
-        var manifest = RunManifest.Load(outDir);
+        var manifest = RunManifest.Load(outDir, shard);
         var toRun = new List<RecipeInput>();
         var skipped = new List<RecipeInput>();
         foreach (var input in inputs)
@@ -271,6 +268,7 @@ public static class RunCommand
         var protectedPaths = new HashSet<string>(expansion.Inputs.Select(i => i.FullPath), RecipeSource.PathComparer);
         foreach (var f in source.Files) protectedPaths.Add(f.Path);
         protectedPaths.Add(Path.Combine(outDir, RunManifest.FileName));
+        protectedPaths.Add(Path.Combine(outDir, RunManifest.FileNameFor(shard)));
 
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var progress = new ProgressReporter(stderr, toRun.Count, services.InteractiveProgress ?? IsInteractive(stderr));
@@ -332,7 +330,7 @@ public static class RunCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await stderr.WriteLineAsync($"segplug run: could not update {RunManifest.FileName} in {outDir}: {e.Message} (the next run will redo these inputs)").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"segplug run: could not update {RunManifest.FileNameFor(shard)} in {outDir}: {e.Message} (the next run will redo these inputs)").ConfigureAwait(false);
         }
 
         var finished = results.Where(r => r is not null).Select(r => r!).ToList();
