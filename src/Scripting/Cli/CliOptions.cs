@@ -3,7 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Core.Inference;
-using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Geometry;
 
 namespace SegPlugins.Scripting.Cli;
 
