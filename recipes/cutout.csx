@@ -2,11 +2,11 @@
 //
 //   segplug run recipes/cutout.csx photos/*.jpg --out cutouts
 //
-// Arguments (all optional):
-//   --arg grow=PX       grow (positive) or shrink (negative) the selection before cutting, in pixels (default 0)
-//   --arg feather=PX    soft edge width in pixels (default 0: hard edge)
-//   --arg min-island=N  drop selected specks smaller than N pixels (default 64)
-//   --arg decontaminate=true  pull background colour out of edge pixels (default false)
+// Arguments (checked before the first image; 'segplug run recipes/cutout.csx --help' lists them):
+// @arg grow: int = 0  grow (positive) or shrink (negative) the selection before cutting, in pixels
+// @arg feather: number = 0  soft edge width in pixels (0: hard edge)
+// @arg min-island: int = 64  drop selected specks smaller than N pixels
+// @arg decontaminate: bool = false  pull background colour out of edge pixels
 //
 // Output: {name}-cutout.png (RGBA, straight alpha).
 

@@ -3,9 +3,9 @@
 //
 //   segplug run recipes/export-masks.csx dataset/images --out dataset/masks
 //
-// Arguments:
-//   --arg box=x0,y0,x1,y1   select the object in this box instead of the main subject
-//   --arg compressed=false  write RLE counts as a number array instead of the compact string (default true)
+// Arguments (checked before the first image):
+// @arg box: box?  select the object in this box instead of the main subject
+// @arg compressed: bool = true  false writes RLE counts as a number array instead of the compact string
 //
 // Output: {name}-mask.png and {name}.rle.json ({"size": [height, width], "counts": ...} plus the image name
 // and predicted IoU).

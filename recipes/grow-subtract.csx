@@ -3,12 +3,12 @@
 //
 //   segplug run recipes/grow-subtract.csx shots/ --arg grow=6 --arg exclude=420,310 --arg margin=3
 //
-// Arguments:
-//   --arg grow=PX           grow the subject by this many pixels (default 4)
-//   --arg exclude=X,Y       a click on the object to remove from the subject (optional)
-//   --arg margin=PX         grow the removed object by this many pixels first (default 2)
-//   --arg max-hole=N        fill holes up to N pixels in the result (default 256)
-//   --arg min-island=N      drop islands smaller than N pixels (default 64)
+// Arguments (checked before the first image):
+// @arg grow: int = 4  grow the subject by this many pixels
+// @arg exclude: point?  a click on the object to remove from the subject
+// @arg margin: int = 2  grow the removed object by this many pixels first
+// @arg max-hole: int = 256  fill holes up to N pixels in the result
+// @arg min-island: int = 64  drop islands smaller than N pixels
 //
 // Output: {name}-mask.png and {name}-cutout.png.
 

@@ -8,9 +8,9 @@
 //
 //   segplug run recipes/refine-with-points.csx photos/ --out masks
 //
-// Arguments:
-//   --arg box=x0,y0,x1,y1   box for images whose sidecar has none
-//   --arg missing=skip|fail what to do with an image without a sidecar and without --arg box (default fail)
+// Arguments (checked before the first image):
+// @arg box: box?  box for images whose sidecar has none
+// @arg missing: choice(skip|fail) = fail  what to do with an image without a sidecar and without --arg box
 //
 // Output: {name}-mask.png and {name}-cutout.png. A sidecar that is too big, too deep or malformed fails that
 // image with a message naming the sidecar and the field.

@@ -4,11 +4,10 @@
 //   segplug run recipes/replace-background.csx shots/ --arg background=image:studio.jpg
 //   segplug run recipes/replace-background.csx shots/ --arg background=blur:12
 //
-// Arguments:
-//   --arg background=KIND:VALUE   color:#RRGGBB (or #RRGGBBAA), image:PATH (cover-scaled), blur:SIGMA
-//                                  (default blur:10)
-//   --arg feather=PX              soft edge width in pixels (default 2)
-//   --arg grow=PX                 grow (positive) or shrink (negative) the subject first (default 0)
+// Arguments (checked before the first image; 'segplug run recipes/replace-background.csx --help' lists them):
+// @arg background: background = blur:10  what goes behind the subject: color:#RRGGBB (or #RRGGBBAA), image:PATH (cover-scaled), blur:SIGMA
+// @arg feather: number = 2  soft edge width in pixels
+// @arg grow: int = 0  grow (positive) or shrink (negative) the subject first, in pixels
 //
 // Output: {name}-bg.png.
 

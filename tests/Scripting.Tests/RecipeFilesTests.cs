@@ -159,10 +159,16 @@ public sealed class RecipeFilesTests : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal(200, ImageIO.Load(Path.Combine(_ws.Out, "a-bg.png")).Row(0)[0]);
 
+        // The recipe declares its arguments: a bad or missing value stops the run before the first image, with one
+        // message naming the argument (it used to fail every image one by one).
         var bad = await Run("replace-background.csx", "a.png", "--arg", "background=color:green", "--force");
-        Assert.Contains("--arg background: color needs #RRGGBB or #RRGGBBAA, got \"green\"", bad.Report.Results[0].Error);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Empty(bad.Report.Results);
+        Assert.Contains("segplug run: --arg background: color needs #RRGGBB or #RRGGBBAA, got \"green\"", bad.Stderr);
         var missing = await Run("replace-background.csx", "a.png", "--arg", "background=image:nothere.png", "--force");
-        Assert.Contains("nothere.png: file not found", missing.Report.Results[0].Error);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Empty(missing.Report.Results);
+        Assert.Contains("segplug run: --arg background: image file not found: nothere.png", missing.Stderr);
     }
 
     [Fact]

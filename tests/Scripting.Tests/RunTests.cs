@@ -181,6 +181,43 @@ public sealed class RunTests : IDisposable
         Assert.EndsWith("b.png", Assert.Single(missing.Report.Results).InputPath);
     }
 
+    [Theory]
+    [InlineData("2/4 from the Slurm array task 1", 2, "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_COUNT=4", "SLURM_ARRAY_TASK_MIN=0")]
+    [InlineData("1/2 from the Slurm array task 5", 3, "SLURM_ARRAY_TASK_ID=5", "SLURM_ARRAY_TASK_COUNT=2", "SLURM_ARRAY_TASK_MIN=5")]
+    [InlineData("3/3 from the Kubernetes Indexed Job (JOB_COMPLETION_INDEX 2, count from SEGPLUG_SHARD_COUNT)", 2, "JOB_COMPLETION_INDEX=2", "SEGPLUG_SHARD_COUNT=3")]
+    [InlineData("3/4 from the Kubernetes Indexed Job (JOB_COMPLETION_INDEX 2, count from --shard-count)", 1, "JOB_COMPLETION_INDEX=2", "--shard-count=4")]
+    [InlineData("1/2 (--shard)", 3, "--shard=1/2", "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_COUNT=4")]
+    public async Task SchedulersPickTheShardAndTheRunSaysWhich(string how, int count, params string[] settings)
+    {
+        string recipe = _ws.Write("r.csx", "SaveText(Index.ToString(), \"{name}.txt\");\n");
+        for (int i = 0; i < 6; i++) _ws.Image($"in/{(char)('a' + i)}.png");
+        var env = settings.Where(s => !s.StartsWith("--", StringComparison.Ordinal)).Select(s => s.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        var options = settings.Where(s => s.StartsWith("--", StringComparison.Ordinal)).SelectMany(s => s.Split('=')).ToArray();
+        var services = _ws.Services() with { Environment = name => env.GetValueOrDefault(name) };
+        var run = await _ws.RunAsync(services, CancellationToken.None, [recipe, "in", "--out", _ws.Out, .. options]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("segplug run: shard " + how, run.Stderr);
+        Assert.Equal(count, run.Report.Results.Count);
+    }
+
+    [Theory]
+    [InlineData("--shard-count: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but the number of slices is not", "JOB_COMPLETION_INDEX=0")]
+    [InlineData("SLURM_ARRAY_TASK_COUNT: is not set while SLURM_ARRAY_TASK_ID is", "SLURM_ARRAY_TASK_ID=0")]
+    [InlineData("JOB_COMPLETION_INDEX: 4 is not below the slice count 4", "JOB_COMPLETION_INDEX=4", "SEGPLUG_SHARD_COUNT=4")]
+    [InlineData("--shard-count: applies to Kubernetes Indexed Jobs, and JOB_COMPLETION_INDEX is not set", "--shard-count=3")]
+    public async Task ASchedulerShardThatMakesNoSenseStopsTheRun(string message, params string[] settings)
+    {
+        string recipe = _ws.Write("r.csx", "SaveText(Index.ToString(), \"{name}.txt\");\n");
+        _ws.Image("in/a.png");
+        var env = settings.Where(s => !s.StartsWith("--", StringComparison.Ordinal)).Select(s => s.Split('=')).ToDictionary(p => p[0], p => p[1]);
+        var options = settings.Where(s => s.StartsWith("--", StringComparison.Ordinal)).SelectMany(s => s.Split('=')).ToArray();
+        var services = _ws.Services() with { Environment = name => env.GetValueOrDefault(name) };
+        var run = await _ws.RunAsync(services, CancellationToken.None, [recipe, "in", "--out", _ws.Out, .. options]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("segplug run: " + message, run.Stderr);
+        Assert.Empty(run.Report.Results);
+    }
+
     [Fact]
     public async Task Shards_PartitionTheInputsDeterministically()
     {
@@ -196,6 +233,13 @@ public sealed class RunTests : IDisposable
             seen.AddRange(names);
         }
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"{(char)('a' + i)}.png"), seen.Order());
+        // Each shard keeps its own manifest (shards may run at once); a run over everything reads them all and skips every input.
+        Assert.Equal([".segplug-manifest.shard-1-of-3.json", ".segplug-manifest.shard-2-of-3.json", ".segplug-manifest.shard-3-of-3.json"],
+            _ws.OutputFiles().Where(f => f.StartsWith(".segplug-manifest", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        var whole = await _ws.RunAsync(recipe, "in", "--out", _ws.Out);
+        Assert.Equal(0, whole.ExitCode);
+        Assert.Equal(10, whole.Report.Skipped.Count);
+        Assert.Empty(whole.Report.Results);
         // Shard 2/3 holds the 2nd, 5th and 8th inputs in sorted order; {index} is the position in the full list.
         Assert.Equal("2", File.ReadAllText(Path.Combine(_ws.Out, "b.txt")));
         Assert.Equal("8", File.ReadAllText(Path.Combine(_ws.Out, "h.txt")));

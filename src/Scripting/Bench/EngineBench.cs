@@ -7,6 +7,7 @@ using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 using SegPlugins.Scripting.Files;
 
 namespace SegPlugins.Scripting.Bench;

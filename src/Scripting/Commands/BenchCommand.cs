@@ -1,35 +1,43 @@
 using SegPlugins.Core;
 using SegPlugins.Scripting.Bench;
+using System.CommandLine;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
 /// <summary><c>segplug bench</c>: medians of repeated engine runs, in one process so ratios are comparable.</summary>
 public static class BenchCommand
 {
-    public const string Usage = """
-        segplug bench [--model ID | --encoder E --decoder D] [--image IMG] [--repeat N] [--json [OUT.json]]
-          Medians of N runs (default 7) of the encoder and of clicks at 1 MP and 12 MP; segment-everything at 1 MP
-          (16 points per side, at most 3 runs; --no-everything skips it); ort_* keys: the same runs on ONNX Runtime alone.
-        segplug bench long-run [--images N] [--recipe R.csx] [--jobs N] [--every N] [--size WxH] [--csv OUT.csv]
-          Runs N generated, all-different images (default 1000) through a recipe (default: a u2netp cut-out) and
-          samples working set and managed heap every --every images; prints the curve and its slope.
-        """;
+    public sealed record Options(ModelArgs Model, string? Image, int Repeat, bool Json, string? JsonOut, bool Everything);
 
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Create()
     {
-        if (argv.Length > 0 && argv[0] == "long-run") return await LongRunBench.RunAsync(argv[1..], stdout, stderr, ct);
-        var args = new ArgReader(argv, new HashSet<string> { "--json", "--no-everything" });
-        var model = ModelArgs.Read(args);
-        string image = args.Get("--image") ?? DefaultSample();
-        int repeat = args.GetInt("--repeat", 7, 1, 1000);
-        bool json = args.Flag("--json");
-        bool everything = !args.Flag("--no-everything");
-        string? jsonOut = args.Positional.Count > 0 ? args.Positional[0] : null;
-        args.RejectUnknown();
-
-        return await EngineBench.RunAsync(new EngineBench.Settings(model, image, repeat, json, everything, jsonOut), stdout, stderr, ct);
+        var model = new ModelOptions();
+        var image = CliOptions.InputFile("--image", "IMG", "the photo to time (default: samples/chelsea.png)");
+        var repeat = CliOptions.Int("--repeat", "N", "runs per measurement (medians are reported)", 7, 1, 1000);
+        var json = new Option<string>("--json")
+        {
+            Description = "print the figures as JSON, or write them to OUT.json",
+            HelpName = "OUT.json",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        json.Validators.Add(CliOptions.NotAnOption);
+        var noEverything = CliOptions.Flag("--no-everything", "skip the segment-everything timing");
+        var command = new Command("bench", """
+            Measure the engine: medians of N runs of the encoder and of clicks at 1 MP and 12 MP; segment-everything at
+            1 MP (16 points per side, at most 3 runs) and FastSAM decoding on synthetic outputs.
+            """)
+        { image, repeat, json, noEverything };
+        model.AddTo(command);
+        command.Subcommands.Add(LongRunBench.Create());
+        command.SetAction((p, ct) => RunAsync(new Options(model.Read(p), p.GetValue(image), p.GetValue(repeat),
+            p.GetResult(json) is not null, p.GetValue(json), !p.GetValue(noEverything)), CommandIO.Of(p), ct));
+        return command;
     }
+
+    public static Task<int> RunAsync(Options o, CommandIO io, CancellationToken ct) =>
+        EngineBench.RunAsync(new EngineBench.Settings(o.Model, o.Image ?? DefaultSample(), o.Repeat, o.Json, o.Everything, o.JsonOut), io.Out, io.Err, ct);
 
     internal static string DefaultSample()
     {

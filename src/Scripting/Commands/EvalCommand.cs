@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Evaluation;
@@ -5,52 +6,73 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
 /// <summary><c>segplug eval</c>: box and click benchmarks of a model on a dataset folder.</summary>
 public static class EvalCommand
 {
-    public const string Usage = """
-        segplug eval --dataset DIR [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
-                     [--mode box|clicks|all] [--strategy NAME|all] [--max-clicks 20] [--limit N]
-                     [--report OUT.json] [--per-image OUT.csv] [--plot OUT.svg]
-                     [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0] [--box-colors on|off]
-          DIR holds images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored) and optionally
-          boxes.csv. Strategies: all-clicks, feedback-logits, first-click-multimask, zoom-in, best-proposal,
-          subject-guided, fused (default: subject guide and colour refinement; both load the u2netp subject
-          model); several may be given comma-separated. Box prompts are refined with colours unless
-          --box-colors off.
-          Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most --max-clicks), NoF (images that
-          never reach it), mIoU after each click.
-        """;
+    /// <summary>Everything <c>segplug eval</c> was asked, after parsing.</summary>
+    public sealed record Options(string Dataset, ModelArgs Model, EvaluationMode Mode, string Strategy, int MaxClicks, int? Limit,
+        string? Report, string? PerImage, string? Plot, ZoomInOptions Zoom, BoxPromptOptions Box);
 
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Create()
     {
-        var args = new ArgReader(argv, new HashSet<string>());
-        string datasetDir = args.Require("--dataset", "the dataset folder with images/ and gt/");
-        var model = ModelArgs.Read(args);
-        var mode = ParseMode(args.Get("--mode") ?? "all");
-        var strategyText = args.Get("--strategy") ?? ClickStrategies.Names[(int)ClickStrategies.Default];
-        int maxClicks = args.GetInt("--max-clicks", EvaluationOptions.DefaultMaxClicks, 1, 100);
-        int? limit = args.Get("--limit") is null ? null : args.GetInt("--limit", 0, 1);
-        string? reportPath = args.Get("--report");
-        string? csvPath = args.Get("--per-image");
-        string? plotPath = args.Get("--plot");
-        var zoom = new ZoomInOptions();
-        zoom = zoom with
+        var dataset = CliOptions.InputFile("--dataset", "DIR", "images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored), optional boxes.csv", required: true);
+        var model = new ModelOptions();
+        var mode = CliOptions.Choice("--mode", "what to measure", [("box", EvaluationMode.Box), ("clicks", EvaluationMode.Clicks), ("click", EvaluationMode.Clicks), ("all", EvaluationMode.All)], EvaluationMode.All);
+        var strategy = new Option<string>("--strategy")
         {
-            FromClick = args.GetInt("--zoom-from", zoom.FromClick, 1, 100),
-            Expansion = ReadDouble(args, "--zoom-expansion", zoom.Expansion),
+            Description = "click strategies, comma-separated, or all: " + string.Join(", ", ClickStrategies.Names) + $" (default {ClickStrategies.Names[(int)ClickStrategies.Default]}: subject guide and colour refinement)",
+            HelpName = "NAME[,NAME...]|all",
+            DefaultValueFactory = _ => ClickStrategies.Names[(int)ClickStrategies.Default],
         };
-        var box = new BoxPromptOptions
+        strategy.Validators.Add(r =>
         {
-            ZoomExpansion = ReadDouble(args, "--box-zoom", 1.0),
-            RefineSteps = args.GetInt("--box-refine", 0, 0, 10),
-            ColorRefine = ParseOnOff(args, "--box-colors", true),
+            try { _ = ParseStrategies(r.GetValueOrDefault<string>() ?? "", new ZoomInOptions()); }
+            catch (SegArgumentException e) { r.AddError("--strategy: " + e.Message[(e.Parameter.Length + 2)..]); }
+        });
+        var maxClicks = CliOptions.Int("--max-clicks", "N", "clicks per image at most", EvaluationOptions.DefaultMaxClicks, 1, 100);
+        var limit = CliOptions.OptionalInt("--limit", "N", "only the first N images", 1, int.MaxValue);
+        var report = CliOptions.OutputFile("--report", "OUT.json", "the scores as JSON");
+        var perImage = CliOptions.OutputFile("--per-image", "OUT.csv", "one row per image");
+        var plot = CliOptions.OutputFile("--plot", "OUT.svg", "mIoU per click (click mode)");
+        var defaults = new ZoomInOptions();
+        var zoomFrom = CliOptions.Int("--zoom-from", "K", "zoom-in strategy: first click that zooms", defaults.FromClick, 1, 100);
+        var zoomExpansion = CliOptions.Double("--zoom-expansion", "F", "zoom-in strategy: crop size over the selection's box", defaults.Expansion);
+        var boxZoom = CliOptions.Double("--box-zoom", "F", "box prompts: crop expansion (1.0: no crop)", 1.0);
+        var boxRefine = CliOptions.Int("--box-refine", "N", "box prompts: refinement steps", 0, 0, 10);
+        var boxColors = CliOptions.OnOff("--box-colors", "refine box prompts with the image's colours", true);
+        var command = new Command("eval", """
+            Measure box and click quality on a dataset: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most
+            --max-clicks), NoF (images that never reach it), mIoU after each click.
+            """)
+        {
+            dataset, mode, strategy, maxClicks, limit, report, perImage, plot, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
         };
-        args.RejectUnknown();
-        if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
+        model.AddTo(command);
+        command.SetAction((p, ct) => RunAsync(new Options(
+            p.GetRequiredValue(dataset), model.Read(p), p.GetValue(mode), p.GetValue(strategy)!, p.GetValue(maxClicks), p.GetValue(limit),
+            p.GetValue(report), p.GetValue(perImage), p.GetValue(plot),
+            defaults with { FromClick = p.GetValue(zoomFrom), Expansion = p.GetValue(zoomExpansion) },
+            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On }),
+            CommandIO.Of(p), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(Options o, CommandIO io, CancellationToken ct)
+    {
+        var (stdout, stderr) = (io.Out, io.Err);
+        string datasetDir = o.Dataset;
+        var model = o.Model;
+        var mode = o.Mode;
+        string strategyText = o.Strategy;
+        int maxClicks = o.MaxClicks;
+        int? limit = o.Limit;
+        string? reportPath = o.Report, csvPath = o.PerImage, plotPath = o.Plot;
+        var zoom = o.Zoom;
+        var box = o.Box;
 
         var strategies = ParseStrategies(strategyText, zoom);
         var dataset = SegmentationDataset.Open(datasetDir);
@@ -107,23 +129,6 @@ public static class EvalCommand
         }
         if (list.Count == 0) throw new SegArgumentException("--strategy", "no strategy given");
         return list;
-    }
-
-    private static bool ParseOnOff(ArgReader args, string name, bool fallback) => args.Get(name)?.Trim().ToLowerInvariant() switch
-    {
-        null => fallback,
-        "on" or "true" or "yes" => true,
-        "off" or "false" or "no" => false,
-        var other => throw new SegArgumentException(name, $"'{other}' is not on or off"),
-    };
-
-    private static double ReadDouble(ArgReader args, string name, double fallback)
-    {
-        var s = args.Get(name);
-        if (s is null) return fallback;
-        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-            throw new SegArgumentException(name, $"'{s}' is not a number");
-        return v;
     }
 
     private static string Describe(EvaluationMode mode) => mode switch

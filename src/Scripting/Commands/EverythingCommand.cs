@@ -1,43 +1,48 @@
+using System.CommandLine;
 using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation.Everything;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
 /// <summary><c>segplug everything</c>: every object mask of a photo, as separate PNGs, a label map and/or COCO RLE.</summary>
 public static class EverythingCommand
 {
-    public const string Usage = """
-        segplug everything --image IMG [--model ID | --encoder E --decoder D | --fastsam F.onnx] [--device ...]
-                           [--points-per-side N] [--crop-layers N] [--min-region PX]
-                           [--out-dir DIR] [--label-map LABELS.png] [--rle MASKS.json]
-          SAM-family models prompt a grid of N x N points (default 32, 16 on the CPU); FastSAM returns all its detections.
-          --out-dir writes mask-000.png... (largest first); --label-map 0 = none, i = mask i (8-bit, 16-bit above 255 masks);
-          --rle writes COCO-style annotations with compressed RLE. Without any output option: IMG-labels.png.
-        """;
+    public sealed record Options(string Image, SegmenterArgs Model, int PointsPerSide, int CropLayers, int MinRegion, string? OutDir, string? LabelMap, string? Rle);
 
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Create()
     {
-        var args = new ArgReader(argv, new HashSet<string>());
-        string image = args.Require("--image", "the photo to segment");
-        var model = SegmenterArgs.Read(args);
-        int pointsPerSide = args.GetInt("--points-per-side", 0, 1, 128);
-        int cropLayers = args.GetInt("--crop-layers", 0, 0, 3);
-        int minRegion = args.GetInt("--min-region", 0, 0, int.MaxValue);
-        string? outDir = args.Get("--out-dir");
-        string? labelMap = args.Get("--label-map");
-        string? rle = args.Get("--rle");
-        args.RejectUnknown();
-        if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
+        var image = CliOptions.InputFile("--image", "IMG", "the photo to segment", required: true);
+        var model = new SegmenterOptions();
+        var pointsPerSide = CliOptions.Int("--points-per-side", "N", "SAM prompt grid of N x N points (default 32, 16 on the CPU)", 0, 1, 128);
+        var cropLayers = CliOptions.Int("--crop-layers", "N", "extra layers of zoomed-in crops (SAM models)", 0, 0, 3);
+        var minRegion = CliOptions.Int("--min-region", "PX", "drop regions and holes smaller than this", 0, 0, int.MaxValue);
+        var outDir = CliOptions.OutputFile("--out-dir", "DIR", "write mask-000.png... (largest first)");
+        var labelMap = CliOptions.OutputFile("--label-map", "LABELS.png", "0 = none, i = mask i (8-bit; 16-bit above 255 masks)");
+        var rle = CliOptions.OutputFile("--rle", "MASKS.json", "COCO-style annotations with compressed RLE");
+        var command = new Command("everything", """
+            Every object mask of a photo, as separate PNGs, a label map and/or COCO RLE.
+            SAM-family models prompt a grid of points; FastSAM returns all its detections. Without any output option: IMG-labels.png.
+            """)
+        { image, pointsPerSide, cropLayers, minRegion, outDir, labelMap, rle };
+        model.AddTo(command, clip: false);
+        command.SetAction((p, ct) => RunAsync(new Options(p.GetRequiredValue(image), model.Read(p), p.GetValue(pointsPerSide), p.GetValue(cropLayers),
+            p.GetValue(minRegion), p.GetValue(outDir), p.GetValue(labelMap), p.GetValue(rle)), CommandIO.Of(p), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(Options o, CommandIO io, CancellationToken ct)
+    {
+        var (stdout, stderr) = (io.Out, io.Err);
+        var (image, model, pointsPerSide, cropLayers, minRegion, outDir, labelMap, rle) = o;
         if (model.IsFastSam && (pointsPerSide > 0 || cropLayers > 0))
             throw new SegArgumentException(pointsPerSide > 0 ? "--points-per-side" : "--crop-layers", "applies to SAM-family models; FastSAM finds all objects in one pass");
         if (outDir is null && labelMap is null && rle is null) labelMap = Path.ChangeExtension(Path.GetFileName(image), null) + "-labels.png";
-        foreach (var o in new[] { labelMap, rle })
-            if (o is not null && SelectCommand.SamePath(o, image))
-                throw new SegArgumentException("output", $"{o} is the input image; outputs never overwrite an input");
+        var outputs = OutputPaths.Check([image], ("--label-map", labelMap), ("--rle", rle));
 
         var img = ImageIO.Load(image);
         EverythingResult result;
@@ -65,12 +70,11 @@ public static class EverythingCommand
             for (int i = 0; i < result.Masks.Count; i++)
             {
                 string p = Path.Combine(outDir, $"mask-{i:000}.png");
-                if (SelectCommand.SamePath(p, image)) throw new SegArgumentException("--out-dir", $"{p} is the input image; outputs never overwrite an input");
+                if (OutputPaths.SamePath(p, image)) throw new SegArgumentException("--out-dir", $"{p} is the input image; outputs never overwrite an input");
                 ImageIO.SaveGrayPng(result.Masks[i].Mask.Data, img.Width, img.Height, p);
             }
         }
-        foreach (var o in new[] { labelMap, rle })
-            if (o is not null && Path.GetDirectoryName(Path.GetFullPath(o)) is { } dir) Directory.CreateDirectory(dir);
+        outputs.CreateFolders();
         if (labelMap is not null) result.SaveLabelMap(labelMap);
         if (rle is not null) result.SaveCocoJson(rle);
         double secs = sw.Elapsed.TotalSeconds;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using SegPlugins.Core;
 using SegPlugins.Core.Imaging;
+using System.CommandLine;
 using SegPlugins.Scripting.Cli;
 using SegPlugins.Scripting.Recipes;
 
@@ -15,8 +16,6 @@ namespace SegPlugins.Scripting.Commands;
 /// </summary>
 internal static class LongRunBench
 {
-    public const string Usage = "segplug bench long-run [--images N] [--recipe R.csx] [--jobs N] [--every N] [--size WxH] [--csv OUT.csv] [--model ID]";
-
     /// <summary>
     /// The default workload: a subject cut-out from the salient-object model (u2netp), the cheapest real-model recipe,
     /// so that a thousand images finish in minutes; <c>--recipe recipes/cutout.csx</c> adds the segmentation model.
@@ -29,17 +28,47 @@ internal static class LongRunBench
 
     internal sealed record Sample(int Images, double Seconds, double WorkingSetMb, double PrivateMb, double ManagedHeapMb, double GcHeapMb, int Gen2);
 
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public sealed record Options(int Images, string? Recipe, int Jobs, int? Every, (int W, int H) Size, string? Csv, string? Model);
+
+    public static Command Create()
     {
-        var args = new ArgReader(argv, new HashSet<string>());
-        int images = args.GetInt("--images", 1000, 1, 100_000);
-        int jobs = args.GetInt("--jobs", Environment.ProcessorCount, 1, 256);
-        int every = args.GetInt("--every", Math.Max(1, images / 40), 1, 100_000);
-        string? recipe = args.Get("--recipe");
-        string? csv = args.Get("--csv");
-        string? model = args.Get("--model");
-        var (w, h) = ParseSize(args.Get("--size") ?? "512x384");
-        args.RejectUnknown();
+        var images = CliOptions.Int("--images", "N", "generated, all-different images", 1000, 1, 100_000);
+        var recipe = CliOptions.InputFile("--recipe", "R.csx", "the workload (default: a u2netp cut-out)");
+        var jobs = CliOptions.Int("--jobs", "N", "inputs in parallel", Environment.ProcessorCount, 1, 256);
+        var every = CliOptions.OptionalInt("--every", "N", "sample memory every N images (default: images/40)", 1, 100_000);
+        var size = new Option<(int, int)>("--size")
+        {
+            Description = "image size",
+            HelpName = "WxH",
+            DefaultValueFactory = _ => (512, 384),
+            CustomParser = r =>
+            {
+                try { return ParseSize(r.Tokens[0].Value); }
+                catch (SegArgumentException e) { r.AddError(e.Message); return (0, 0); }
+            },
+        };
+        var csv = CliOptions.OutputFile("--csv", "OUT.csv", "the samples as CSV");
+        var model = new Option<string>("--model") { Description = "model id for recipes that segment", HelpName = "ID" };
+        var command = new Command("long-run", """
+            Run N generated, all-different images through a recipe and sample working set and managed heap every --every
+            images; prints the curve and its slope.
+            """)
+        { images, recipe, jobs, every, size, csv, model };
+        command.SetAction((p, ct) => RunAsync(new Options(p.GetValue(images), p.GetValue(recipe), p.GetValue(jobs), p.GetValue(every),
+            p.GetValue(size), p.GetValue(csv), p.GetValue(model)), CommandIO.Of(p), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(Options o, CommandIO io, CancellationToken ct)
+    {
+        var (stdout, stderr) = (io.Out, io.Err);
+        int images = o.Images;
+        int jobs = o.Jobs;
+        int every = o.Every ?? Math.Max(1, images / 40);
+        string? recipe = o.Recipe;
+        string? csv = o.Csv;
+        string? model = o.Model;
+        var (w, h) = o.Size;
 
         string root = Path.Combine(Path.GetTempPath(), "segplug-longrun-" + Guid.NewGuid().ToString("N"));
         string inDir = Path.Combine(root, "in"), outDir = Path.Combine(root, "out");

@@ -1,7 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Core.Imaging;
+using SegPlugins.Scripting.Cli;
 using SegPlugins.Scripting.Recipes;
 
 namespace SegPlugins.Scripting.Commands;
@@ -13,32 +15,19 @@ namespace SegPlugins.Scripting.Commands;
 /// </summary>
 public static class RecipeBenchCommand
 {
-    public const string Usage = """
-        segplug bench-recipes [--repeat N] [--images N] [--size PX]
-          Medians of N runs (default 7): recipe compile (cold), cache hit, and per-image host overhead over
-          --images small PNGs (default 40) of --size x --size pixels (default 64).
-        """;
-
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Create()
     {
-        int repeat = 7, images = 40, size = 64;
-        for (int i = 0; i < argv.Length; i++)
-        {
-            int Next(string name, int min, int max)
-            {
-                if (i + 1 >= argv.Length || !int.TryParse(argv[++i], NumberStyles.None, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
-                    throw new SegArgumentException(name, $"expected a whole number from {min} to {max}");
-                return v;
-            }
-            switch (argv[i])
-            {
-                case "--repeat": repeat = Next("--repeat", 1, 1000); break;
-                case "--images": images = Next("--images", 1, 100_000); break;
-                case "--size": size = Next("--size", 1, 4096); break;
-                default: throw new SegArgumentException(argv[i], "unknown option; " + Usage);
-            }
-        }
+        var repeat = CliOptions.Int("--repeat", "N", "runs per measurement (medians are reported)", 7, 1, 1000);
+        var images = CliOptions.Int("--images", "N", "small PNGs per run", 40, 1, 100_000);
+        var size = CliOptions.Int("--size", "PX", "side of each PNG", 64, 1, 4096);
+        var command = new Command("bench-recipes", "Measure the recipe host: cold compile, cache hit, and per-image overhead of 'segplug run'.") { repeat, images, size };
+        command.SetAction((p, ct) => RunAsync(p.GetValue(repeat), p.GetValue(images), p.GetValue(size), CommandIO.Of(p), ct));
+        return command;
+    }
 
+    public static async Task<int> RunAsync(int repeat, int images, int size, CommandIO io, CancellationToken ct)
+    {
+        var stdout = io.Out;
         string root = Path.Combine(Path.GetTempPath(), "segplug-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try

@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using SegPlugins.Core;
+using System.CommandLine;
+using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 using SegPlugins.Scripting.Recipes;
 
 namespace SegPlugins.Scripting.Commands;
@@ -17,46 +20,125 @@ public static class RunCommand
     public const int ExitUsage = 2;
     public const int ExitCancelled = 130;
 
-    public const string Usage = """
-        usage: segplug run RECIPE.csx [INPUTS...] [options]
-          INPUTS            image files, folders (searched recursively) or globs (*, ?, **); PNG, JPEG, BMP
-          --out DIR         output directory (default: ./out)
-          --jobs N          inputs processed in parallel (default: number of CPU cores)
-          --arg KEY=VALUE   argument for the recipe (repeatable); recipes read them with Arg/ArgInt/...
-          --model ID        segmentation model for recipes that segment (default: the manifest's default)
-          --encoder E --decoder D   ONNX files instead of --model
-          --device D        auto, cpu, directml or cuda
-          --dry-run         compile and list what would run or be skipped; write nothing
-          --fail-fast       stop at the first failed input
-          --force           run every input even when its outputs are up to date
-          --shard K/N       run only the K-th of N deterministic slices (K is 1-based)
-          --restricted      refuse recipes that use files, processes, network, reflection or native code
-          --max-megapixels N  fail (only) the inputs larger than N megapixels, checked from the file header before
-                            decoding, so one huge or hostile file cannot exhaust memory (default 100)
-        """;
-
-    /// <summary>Runs the command. Returns 0 when every input succeeded or was up to date, 1 when some failed,
-    /// 2 for usage, recipe or compile errors, 130 when cancelled.</summary>
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct) =>
-        RunAsync(args, stdout, stderr, RunServices.Default(), ct);
-
-    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, RunServices services, CancellationToken ct)
+    /// <summary>Everything <c>segplug run</c> was asked, after parsing.</summary>
+    internal sealed record Options
     {
-        var report = await ExecuteAsync(args, stdout, stderr, services, ct).ConfigureAwait(false);
-        return report.ExitCode;
+        public required string Recipe { get; init; }
+        public IReadOnlyList<string> Inputs { get; init; } = [];
+        public string Out { get; init; } = "out";
+        public int Jobs { get; init; } = Environment.ProcessorCount;
+        public IReadOnlyDictionary<string, string> Args { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        public ModelArgs Model { get; init; } = ModelArgs.Default;
+        public bool DryRun { get; init; }
+        public bool FailFast { get; init; }
+        public bool Force { get; init; }
+        public bool Restricted { get; init; }
+        public (int K, int N)? Shard { get; init; }
+        public int? ShardCount { get; init; }
+        public double? MaxMegapixels { get; init; }
     }
 
-    internal sealed class Options
+    /// <summary>The command's parser; its action runs with <see cref="RunServices.Default"/>.</summary>
+    public static Command Create() => CreateParser((o, io, ct) => ExecuteAsync(o, io.Out, io.Err, RunServices.Default(), ct));
+
+    internal static Command CreateParser(Func<Options, CommandIO, CancellationToken, Task<RunReport>> handler)
     {
-        public string Recipe = "";
-        public List<string> Inputs = [];
-        public string Out = "out";
-        public int Jobs = Environment.ProcessorCount;
-        public Dictionary<string, string> Args = new(StringComparer.OrdinalIgnoreCase);
-        public string? Model, Encoder, Decoder, Device;
-        public bool DryRun, FailFast, Force, Restricted;
-        public (int K, int N)? Shard;
-        public double? MaxMegapixels;
+        var recipe = CliOptions.FileArgument("RECIPE", "the recipe, a C# script (.csx)");
+        var inputs = new Argument<string[]>("INPUTS") { Description = "image files, folders (searched recursively) or globs (*, ?, **); PNG, JPEG, BMP", Arity = ArgumentArity.ZeroOrMore };
+        var outDir = CliOptions.OutputFile("--out", "DIR", "output directory");
+        outDir.DefaultValueFactory = _ => "out";
+        var jobs = CliOptions.Int("--jobs", "N", "inputs processed in parallel (default: number of CPU cores)", Environment.ProcessorCount, 1, 256);
+        var args = new Option<string[]>("--arg")
+        {
+            Description = "an argument for the recipe (repeatable); 'segplug run RECIPE --help' lists what it declares",
+            HelpName = "KEY=VALUE",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        args.Validators.Add(r =>
+        {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var t in r.Tokens)
+            {
+                int eq = t.Value.IndexOf('=');
+                if (eq <= 0 || t.Value[..eq].Trim().Length == 0) r.AddError($"--arg: expected KEY=VALUE, got \"{t.Value}\"");
+                else if (!seen.Add(t.Value[..eq].Trim())) r.AddError($"--arg: {t.Value[..eq].Trim()} is given twice");
+            }
+        });
+        var model = new ModelOptions(threads: false);
+        var dryRun = CliOptions.Flag("--dry-run", "compile and list what would run or be skipped; write nothing");
+        var failFast = CliOptions.Flag("--fail-fast", "stop at the first failed input");
+        var force = CliOptions.Flag("--force", "run every input even when its outputs are up to date");
+        var shard = new Option<(int K, int N)?>("--shard")
+        {
+            Description = "run only the K-th of N deterministic slices (K is 1-based); without it a Slurm array task or a Kubernetes Indexed Job picks its slice",
+            HelpName = "K/N",
+            CustomParser = r => ParseShard(r),
+        };
+        var shardCount = CliOptions.OptionalInt("--shard-count", "N", $"slices of a Kubernetes Indexed Job (its completions; or set {ShardSource.CountVariable})", 1, 100_000);
+        var restricted = CliOptions.Flag("--restricted", "refuse recipes that use files, processes, network, reflection or native code (a guard, not a sandbox)");
+        var maxMp = new Option<double?>("--max-megapixels")
+        {
+            Description = "fail (only) the inputs larger than N megapixels, checked from the file header before decoding (default 100)",
+            HelpName = "N",
+            CustomParser = r =>
+            {
+                string v = r.Tokens[0].Value;
+                // 10,000 MP is past any decodable image (65,535 px sides are refused anyway); the bound keeps the long arithmetic exact.
+                if (double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double mp) && mp > 0 && mp <= 10_000) return mp;
+                r.AddError($"--max-megapixels: expected a number of megapixels above 0 and at most 10000, got \"{v}\"");
+                return null;
+            },
+        };
+        var command = new Command("run", "Run a C# recipe (.csx) over many images: compiled once, inputs in parallel, outputs written atomically, re-runs skip what is done.")
+        {
+            recipe, inputs, outDir, jobs, args, dryRun, failFast, force, shard, shardCount, restricted, maxMp,
+        };
+        model.AddTo(command);
+        SegplugCli.AddHelpSection(command, (p, w) =>
+        {
+            if (p.GetResult(recipe)?.Tokens.FirstOrDefault()?.Value is { } r && File.Exists(r))
+                RecipeArguments.WriteHelp(r, w);
+        });
+        command.SetAction(async (p, ct) =>
+        {
+            var argMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var a in p.GetValue(args) ?? [])
+            {
+                int eq = a.IndexOf('=');
+                argMap[a[..eq].Trim()] = a[(eq + 1)..];
+            }
+            var o = new Options
+            {
+                Recipe = p.GetRequiredValue(recipe),
+                Inputs = p.GetValue(inputs) ?? [],
+                Out = p.GetValue(outDir) ?? "out",
+                Jobs = p.GetValue(jobs),
+                Args = argMap,
+                Model = model.Read(p),
+                DryRun = p.GetValue(dryRun),
+                FailFast = p.GetValue(failFast),
+                Force = p.GetValue(force),
+                Restricted = p.GetValue(restricted),
+                Shard = p.GetValue(shard),
+                ShardCount = p.GetValue(shardCount),
+                MaxMegapixels = p.GetValue(maxMp),
+            };
+            return (await handler(o, CommandIO.Of(p), ct).ConfigureAwait(false)).ExitCode;
+        });
+        return command;
+    }
+
+    private static (int K, int N)? ParseShard(System.CommandLine.Parsing.ArgumentResult r)
+    {
+        string v = r.Tokens[0].Value;
+        var parts = v.Split('/');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            && n >= 1 && k >= 1 && k <= n)
+            return (k, n);
+        r.AddError($"--shard: expected K/N with 1 <= K <= N (K is 1-based), got \"{v}\"");
+        return null;
     }
 
     /// <summary>What happened to every input, for tests and the summary.</summary>
@@ -71,104 +153,37 @@ public static class RunCommand
     private static RunReport Fail(int code, IReadOnlyList<RecipeDiagnostic>? diags = null) =>
         new(code, [], [], [], diags ?? [], null);
 
-    internal static Options Parse(string[] args)
-    {
-        var o = new Options();
-        var positional = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Length) throw new SegArgumentException(a, "needs a value");
-                return args[++i];
-            }
-            switch (a)
-            {
-                case "--out": o.Out = Value(); break;
-                case "--jobs":
-                    {
-                        string v = Value();
-                        if (!int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out o.Jobs) || o.Jobs < 1 || o.Jobs > 256)
-                            throw new SegArgumentException("--jobs", $"expected a whole number from 1 to 256, got \"{v}\"");
-                        break;
-                    }
-                case "--arg":
-                    {
-                        string v = Value();
-                        int eq = v.IndexOf('=');
-                        if (eq <= 0) throw new SegArgumentException("--arg", $"expected KEY=VALUE, got \"{v}\"");
-                        string key = v[..eq].Trim();
-                        if (key.Length == 0) throw new SegArgumentException("--arg", $"expected KEY=VALUE, got \"{v}\"");
-                        if (!o.Args.TryAdd(key, v[(eq + 1)..]))
-                            throw new SegArgumentException("--arg", $"{key} is given twice");
-                        break;
-                    }
-                case "--model": o.Model = Value(); break;
-                case "--encoder": o.Encoder = Value(); break;
-                case "--decoder": o.Decoder = Value(); break;
-                case "--device": o.Device = Value(); break;
-                case "--dry-run": o.DryRun = true; break;
-                case "--fail-fast": o.FailFast = true; break;
-                case "--force": o.Force = true; break;
-                case "--restricted": o.Restricted = true; break;
-                case "--max-megapixels":
-                    {
-                        string v = Value();
-                        // 10,000 MP is past any decodable image (65,535 px sides are refused anyway); the bound keeps the long arithmetic exact.
-                        if (!double.TryParse(v, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double mp) || !(mp > 0) || mp > 10_000)
-                            throw new SegArgumentException("--max-megapixels", $"expected a number of megapixels above 0 and at most 10000, got \"{v}\"");
-                        o.MaxMegapixels = mp;
-                        break;
-                    }
-                case "--shard":
-                    {
-                        string v = Value();
-                        var parts = v.Split('/');
-                        if (parts.Length != 2
-                            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
-                            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
-                            || n < 1 || k < 1 || k > n)
-                            throw new SegArgumentException("--shard", $"expected K/N with 1 <= K <= N (K is 1-based), got \"{v}\"");
-                        o.Shard = (k, n);
-                        break;
-                    }
-                case "--":
-                    positional.AddRange(args[(i + 1)..]);
-                    i = args.Length;
-                    break;
-                default:
-                    if (a.StartsWith("--", StringComparison.Ordinal))
-                        throw new SegArgumentException(a, "unknown option; see segplug run --help");
-                    positional.Add(a);
-                    break;
-            }
-        }
-        if (positional.Count == 0) throw new SegArgumentException("RECIPE", "missing; expected segplug run RECIPE.csx [INPUTS...]");
-        if ((o.Encoder is null) != (o.Decoder is null))
-            throw new SegArgumentException(o.Encoder is null ? "--encoder" : "--decoder", "--encoder and --decoder must be given together");
-        if (o.Model is not null && o.Encoder is not null)
-            throw new SegArgumentException("--model", "give either --model or --encoder/--decoder, not both");
-        if (o.Device is not null) _ = Core.Inference.EngineOptions.ParseDevice(o.Device);
-        o.Recipe = positional[0];
-        o.Inputs = positional.Skip(1).ToList();
-        return o;
-    }
-
+    /// <summary>Parses <paramref name="args"/> (the words after <c>run</c>) and runs; usage errors exit 2, help exits 0.</summary>
     internal static async Task<RunReport> ExecuteAsync(string[] args, TextWriter stdout, TextWriter stderr, RunServices services, CancellationToken ct)
     {
-        if (args.Any(a => a is "-h" or "--help"))
-        {
-            await stdout.WriteLineAsync(Usage).ConfigureAwait(false);
-            return Fail(ExitOk);
-        }
+        RunReport? report = null;
+        var command = CreateParser(async (o, io, token) => report = await ExecuteAsync(o, io.Out, io.Err, services, token).ConfigureAwait(false));
+        var root = new RootCommand { command };
+        SegplugCli.AddHelpSections(root);
+        var parse = root.Parse(["run", .. args]);
+        if (parse.Action is System.CommandLine.Invocation.ParseErrorAction) return Fail(SegplugCli.UsageError(parse, stderr));
+        int code = await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, ct).ConfigureAwait(false);
+        return report ?? Fail(code);
+    }
 
-        Options o;
+    internal static async Task<RunReport> ExecuteAsync(Options o, TextWriter stdout, TextWriter stderr, RunServices services, CancellationToken ct)
+    {
         RecipeSource source;
+        (int K, int N)? shard;
         try
         {
-            o = Parse(args);
             source = RecipeSource.Load(Path.GetFullPath(o.Recipe, services.CurrentDirectory));
+            // The recipe's declared arguments are checked before anything compiles or runs: one message per problem, naming the argument.
+            var declared = RecipeArguments.Read(source.Files[0].Text.ToString(), source.MainPath, out var declarationErrors);
+            var problems = declarationErrors.Concat(RecipeArguments.Check(declared, o.Args, services.CurrentDirectory, Path.GetFileName(source.MainPath))).ToList();
+            if (problems.Count > 0)
+            {
+                foreach (var p in problems) await stderr.WriteLineAsync($"segplug run: {p}").ConfigureAwait(false);
+                await stderr.WriteLineAsync("segplug run: nothing was run; 'segplug run RECIPE --help' lists the recipe's arguments").ConfigureAwait(false);
+                return Fail(ExitUsage);
+            }
+            shard = ShardSource.Resolve(o.Shard, o.ShardCount, services.Environment, out string? how);
+            if (how is not null) await stderr.WriteLineAsync($"segplug run: {how}").ConfigureAwait(false);
         }
         catch (SegException e)
         {
@@ -189,7 +204,7 @@ public static class RunCommand
                 await stderr.WriteLineAsync($"segplug run: input \"{u}\" matched no image files (PNG, JPEG, BMP)").ConfigureAwait(false);
             return Fail(ExitUsage);
         }
-        var inputs = o.Shard is { } sh ? InputSet.Shard(expansion.Inputs, sh.K, sh.N) : expansion.Inputs;
+        var inputs = shard is { } sh ? InputSet.Shard(expansion.Inputs, sh.K, sh.N) : expansion.Inputs;
         string outDir = Path.GetFullPath(o.Out, services.CurrentDirectory);
 
         // Compile (or fetch from cache) before touching the output directory: a broken recipe writes nothing.
@@ -216,7 +231,7 @@ public static class RunCommand
 
         string argsKey = ArgsKey(o.Args);
         var fs = services.FileSystem;
-        var manifest = RunManifest.Load(outDir);
+        var manifest = RunManifest.Load(outDir, shard);
         var toRun = new List<RecipeInput>();
         var skipped = new List<RecipeInput>();
         foreach (var input in inputs)
@@ -253,11 +268,11 @@ public static class RunCommand
         var protectedPaths = new HashSet<string>(expansion.Inputs.Select(i => i.FullPath), RecipeSource.PathComparer);
         foreach (var f in source.Files) protectedPaths.Add(f.Path);
         protectedPaths.Add(Path.Combine(outDir, RunManifest.FileName));
+        protectedPaths.Add(Path.Combine(outDir, RunManifest.FileNameFor(shard)));
 
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var progress = new ProgressReporter(stderr, toRun.Count, services.InteractiveProgress ?? IsInteractive(stderr));
-        var modelArgs = new Cli.ModelArgs(o.Model, o.Encoder, o.Decoder,
-            o.Device is null ? Core.Inference.ExecutionDevice.Auto : Core.Inference.EngineOptions.ParseDevice(o.Device));
+        var modelArgs = o.Model;
         using var segmenter = new SharedSegmenter(t => services.OpenSegmenter(modelArgs, stderr, t), runCts.Token);
         var host = new RecipeHost
         {
@@ -315,7 +330,7 @@ public static class RunCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            await stderr.WriteLineAsync($"segplug run: could not update {RunManifest.FileName} in {outDir}: {e.Message} (the next run will redo these inputs)").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"segplug run: could not update {RunManifest.FileNameFor(shard)} in {outDir}: {e.Message} (the next run will redo these inputs)").ConfigureAwait(false);
         }
 
         var finished = results.Where(r => r is not null).Select(r => r!).ToList();
@@ -350,7 +365,7 @@ public static class RunCommand
     }
 
     /// <summary>Arguments decide outputs as much as the recipe does: a changed --arg re-runs every input.</summary>
-    private static string ArgsKey(Dictionary<string, string> args)
+    private static string ArgsKey(IReadOnlyDictionary<string, string> args)
     {
         var sb = new StringBuilder();
         foreach (var (k, v) in args.OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase))

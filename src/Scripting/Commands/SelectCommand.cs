@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using SegPlugins.Core;
@@ -12,60 +13,120 @@ using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
-/// <summary><c>segplug select</c>: one prediction from points and/or a box, written as mask PNG and .npy logits.</summary>
+/// <summary>Everything <c>segplug select</c> was asked, after parsing.</summary>
+public sealed record SelectOptions
+{
+    public required string Image { get; init; }
+    public required SegmenterArgs Model { get; init; }
+    public IReadOnlyList<PointPrompt> Points { get; init; } = [];
+    public BoxXyxy? Box { get; init; }
+    public string? MaskIn { get; init; }
+    public string? Out { get; init; }
+    public string? Cutout { get; init; }
+    public string? Logits { get; init; }
+    public string? LowRes { get; init; }
+    public bool SubjectGuide { get; init; }
+    public bool AtOnce { get; init; }
+    public bool Colors { get; init; } = true;
+    public string? Text { get; init; }
+    public bool Everything { get; init; }
+    public int PointsPerSide { get; init; }
+    /// <summary>An existing selection to edit by prompt (with <see cref="Op"/>).</summary>
+    public string? Base { get; init; }
+    public SelectionMode? Op { get; init; }
+}
+
+/// <summary>
+/// <c>segplug select</c>: one prediction from points and/or a box, written as mask PNG and .npy logits; with
+/// <c>--base MASK.png --op add|subtract|intersect</c> it edits an existing selection by prompt. FastSAM, text prompts
+/// and <c>--everything</c> go to <see cref="SelectMoreCommand"/>.
+/// </summary>
 public static class SelectCommand
 {
-    public const string Usage = """
-        segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
-                       [--point X,Y[,1|0]]... [--box X0,Y0,X1,Y1] [--mask-in PREV_LOW.npy]
-                       [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide] [--at-once]
-                       [--colors on|off]
-          Points and boxes are in source pixels; a point's third value is 1 (include, default) or 0 (exclude).
-          Several points are read as clicks in the order given, each refining the answer to the ones before
-          (--at-once sends them in one prediction instead, which needs more clicks for the same result).
-          --mask-in takes a low-res .npy written earlier with --low-res, to refine step by step.
-          --subject-guide reads the first click as "this object" with the u2netp subject model (see README).
-          --colors (on by default) refines the model's answer with the image's colours, the clicks and the box
-          (and the subject model's map with --subject-guide); --logits stays the model's own answer.
-        """;
-
-    private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide", "--at-once" };
-
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    public static Command Create()
     {
-        var args = new ArgReader(argv, Flags);
-        string image = args.Require("--image", "the photo to select in");
-        var model = ModelArgs.Read(args);
-        if (args.Flag("--at-once") && args.Get("--mask-in") is not null)
-            throw new SegArgumentException("--at-once", "and --mask-in both say how to read the points; --mask-in already makes one prediction");
-        var prompts = ReadPrompts(args);
-        string? outMask = args.Get("--out");
-        string? cutout = args.Get("--cutout");
-        string? logits = args.Get("--logits");
-        string? lowRes = args.Get("--low-res");
-        bool guide = args.Flag("--subject-guide");
-        bool atOnce = args.Flag("--at-once");
-        bool colors = args.Get("--colors")?.Trim().ToLowerInvariant() switch
+        var image = CliOptions.InputFile("--image", "IMG", "the photo to select in (PNG, JPEG or BMP)", required: true);
+        var model = new SegmenterOptions();
+        var points = CliOptions.Points();
+        var box = CliOptions.Box();
+        var maskIn = CliOptions.InputFile("--mask-in", "PREV_LOW.npy", "low-res logits written earlier with --low-res, to refine step by step");
+        var outMask = CliOptions.OutputFile("--out", "MASK.png", "the mask, 8-bit 0/255 (default: IMG-mask.png in the current folder)");
+        var cutout = CliOptions.OutputFile("--cutout", "CUT.png", "the photo with the selection's alpha");
+        var logits = CliOptions.OutputFile("--logits", "LOGITS.npy", "the model's full-resolution logits [H,W] float32");
+        var lowRes = CliOptions.OutputFile("--low-res", "LOW.npy", "the selection's 256x256 low-res logits, for --mask-in");
+        var guide = CliOptions.Flag("--subject-guide", "read the first click as \"this object\" with the u2netp subject model");
+        var atOnce = CliOptions.Flag("--at-once", "send all points in one prediction instead of as clicks in order");
+        var colors = CliOptions.OnOff("--colors", "refine the model's answer with the image's colours, the clicks and the box", true);
+        var text = new Option<string>("--text") { Description = "a text prompt (FastSAM with CLIP), e.g. \"a red cup\"", HelpName = "TEXT" };
+        var everything = CliOptions.Flag("--everything", "the union of every object mask");
+        var pointsPerSide = CliOptions.Int("--points-per-side", "N", "grid for --everything with SAM models (default 32, 16 on the CPU)", 0, 1, 128);
+        var baseMask = CliOptions.InputFile("--base", "MASK.png", "a selection to edit by prompt (with --op); 8-bit PNG, RLE .json or polygon .json");
+        var op = CliOptions.Choice<SelectionMode?>("--op", "how the prompt's mask changes --base",
+            [("add", SelectionMode.Add), ("subtract", SelectionMode.Subtract), ("intersect", SelectionMode.Intersect)], null);
+
+        var command = new Command("select", """
+            One selection from points and/or a box: mask PNG, cut-out, .npy logits.
+            Several --point are clicks in the order given, each refining the answer to the ones before. Every answer is
+            refined with the image's colours (--colors off: the model's answer as it is; --logits stays the model's).
+            FastSAM: --fastsam F.onnx or --model fastsam-s|fastsam-x, then --text (needs CLIP: --clip-text, --clip-image
+            or clip-vit-b32 in the model cache) or --everything. SAM models take --everything too, not --text.
+            Edit a selection you have: --base MASK.png --op add|subtract|intersect with --point/--box (the model's
+            answer for the prompt is added to, subtracted from or intersected with it, as the selection editor does).
+            """)
         {
-            null or "on" => true,
-            "off" => false,
-            var other => throw new SegArgumentException("--colors", $"'{other}' is not on or off"),
+            image, points, box, maskIn, outMask, cutout, logits, lowRes, guide, atOnce, colors, text, everything, pointsPerSide, baseMask, op,
         };
-        args.RejectUnknown();
-        if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
+        model.AddTo(command, clip: true);
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(atOnce) is not null && r.GetResult(maskIn) is not null)
+                r.AddError("--at-once: and --mask-in both say how to read the points; --mask-in already makes one prediction");
+            if ((r.GetResult(baseMask) is null) != (r.GetResult(op) is null))
+                r.AddError("--base: --base and --op go together: the selection to edit and how the prompt changes it");
+        });
+        command.SetAction((p, ct) => RunAsync(new SelectOptions
+        {
+            Image = p.GetRequiredValue(image),
+            Model = model.Read(p),
+            Points = p.GetValue(points) ?? [],
+            Box = p.GetValue(box),
+            MaskIn = p.GetValue(maskIn),
+            Out = p.GetValue(outMask),
+            Cutout = p.GetValue(cutout),
+            Logits = p.GetValue(logits),
+            LowRes = p.GetValue(lowRes),
+            SubjectGuide = p.GetValue(guide),
+            AtOnce = p.GetValue(atOnce),
+            Colors = p.GetValue(colors) == CliOptions.Switch.On,
+            Text = p.GetValue(text),
+            Everything = p.GetValue(everything),
+            PointsPerSide = p.GetValue(pointsPerSide),
+            Base = p.GetValue(baseMask),
+            Op = p.GetValue(op),
+        }, CommandIO.Of(p), ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(SelectOptions o, CommandIO io, CancellationToken ct)
+    {
+        if (o.Base is not null) return await EditAsync(o, io, ct);
+        if (o.Text is not null || o.Everything || o.Model.IsFastSam) return await SelectMoreCommand.RunAsync(o, io, ct);
+        var stdout = io.Out;
+        var stderr = io.Err;
+        var model = o.Model.Sam;
+        var prompts = ReadPrompts(o);
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");
-        if (guide && (prompts.Points.Count == 0 || !prompts.Points[0].Positive || prompts.Box is not null || prompts.MaskInput is not null || atOnce))
+        if (o.SubjectGuide && (prompts.Points.Count == 0 || !prompts.Points[0].Positive || prompts.Box is not null || prompts.MaskInput is not null || o.AtOnce))
             throw new SegArgumentException("--subject-guide", "reads the first click: give an including --point first, without --box, --mask-in or --at-once");
-        outMask ??= Path.ChangeExtension(Path.GetFileName(image), null) + "-mask.png";
-        foreach (var o in new[] { outMask, cutout, logits, lowRes })
-            if (o is not null && SamePath(o, image))
-                throw new SegArgumentException("output", $"{o} is the input image; outputs never overwrite an input");
+        string outMask = o.Out ?? Path.ChangeExtension(Path.GetFileName(o.Image), null) + "-mask.png";
+        var outputs = OutputPaths.Check([o.Image], ("--out", outMask), ("--cutout", o.Cutout), ("--logits", o.Logits), ("--low-res", o.LowRes));
 
-        var img = ImageIO.Load(image);
+        var img = ImageIO.Load(o.Image);
         prompts.Validate(img.Width, img.Height);
         using var session = await model.OpenSamAsync(stderr, ct);
         var sw = Stopwatch.StartNew();
@@ -77,7 +138,7 @@ public static class SelectCommand
         float score;
         string note = "";
         LogitMap? saliency = null;
-        if (guide)
+        if (o.SubjectGuide)
         {
             using var subject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct);
             sw.Restart();
@@ -85,11 +146,11 @@ public static class SelectCommand
             note = string.Create(CultureInfo.InvariantCulture, $", subject model {sw.Elapsed.TotalMilliseconds:0} ms");
         }
         sw.Restart();
-        if (atOnce || prompts.MaskInput is not null)
+        if (o.AtOnce || prompts.MaskInput is not null)
         {
             var prediction = session.Predict(prompts, null, ct);
             (mask, low, full, score) = (prediction.Mask, prediction.LowResLogits, () => prediction.Logits, prediction.Score);
-            if (colors)
+            if (o.Colors)
             {
                 var prior = ColorRefiner.PriorFor(prediction, prompts);
                 mask = ColorRefiner.Refine(img, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, ct);
@@ -98,61 +159,74 @@ public static class SelectCommand
         }
         else
         {
-            var chain = new ClickChain(session, saliency, null, colors ? new ColorFusion(img) : null);
+            var chain = new ClickChain(session, saliency, null, o.Colors ? new ColorFusion(img) : null);
             var r = chain.Predict(prompts.Points, prompts.Box, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
-            if (guide)
+            if (o.SubjectGuide)
                 note += r.SubjectBox is { } b && prompts.Points.Count == 1
                     ? string.Create(CultureInfo.InvariantCulture, $", guided by the subject (box {b.X0:0},{b.Y0:0},{b.X1:0},{b.Y1:0})")
                     : prompts.Points.Count == 1 ? ", subject guide kept the plain click" : "";
             if (prompts.Points.Count > 1) note += $", {prompts.Points.Count} clicks in order";
         }
-        if (colors) note += ", refined with colours";
+        if (o.Colors) note += ", refined with colours";
         double decMs = sw.Elapsed.TotalMilliseconds;
 
-        foreach (var o in new[] { outMask, cutout, logits, lowRes })
-            if (o is not null && Path.GetDirectoryName(Path.GetFullPath(o)) is { } dir) Directory.CreateDirectory(dir);
+        outputs.CreateFolders();
         ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
-        if (cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), cutout);
-        if (logits is not null) NpyFile.Save(full(), logits);
-        if (lowRes is not null) NpyFile.Save(low, lowRes);
+        if (o.Cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), o.Cutout);
+        if (o.Logits is not null) NpyFile.Save(full(), o.Logits);
+        if (o.LowRes is not null) NpyFile.Save(low, o.LowRes);
 
         var area = mask.Area();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{image}: {img.Width}x{img.Height}, mask {area} px ({100.0 * area / img.PixelCount:0.0}%), score {score:0.000}, encoder {encMs:0} ms, click {decMs:0} ms{note} -> {outMask}{(cutout is null ? "" : ", " + cutout)}"));
+            $"{o.Image}: {img.Width}x{img.Height}, mask {area} px ({100.0 * area / img.PixelCount:0.0}%), score {score:0.000}, encoder {encMs:0} ms, click {decMs:0} ms{note} -> {outMask}{(o.Cutout is null ? "" : ", " + o.Cutout)}"));
         return 0;
     }
 
-    internal static PromptSet ReadPrompts(ArgReader args)
+    /// <summary>
+    /// <c>--base MASK --op add|subtract|intersect</c>: the selection editor's prompt step on a selection read from a
+    /// file; the prompt's mask is the model's answer, as the editor in the hosts uses it.
+    /// </summary>
+    private static async Task<int> EditAsync(SelectOptions o, CommandIO io, CancellationToken ct)
     {
-        var points = new List<PointPrompt>();
-        foreach (var p in args.GetAll("--point"))
-        {
-            var v = ArgReader.ParseFloats(p, "--point", 2, 3);
-            bool positive = true;
-            if (v.Length == 3)
-            {
-                if (v[2] is not (0f or 1f)) throw new SegArgumentException("--point", $"'{p}': the third value must be 1 (include) or 0 (exclude)");
-                positive = v[2] == 1f;
-            }
-            points.Add(new PointPrompt(v[0], v[1], positive));
-        }
-        BoxXyxy? box = null;
-        if (args.Get("--box") is { } b)
-        {
-            var v = ArgReader.ParseFloats(b, "--box", 4, 4);
-            box = new BoxXyxy(v[0], v[1], v[2], v[3]);
-        }
-        Core.Masks.LogitMap? maskIn = null;
-        if (args.Get("--mask-in") is { } m)
+        if (o.Text is not null || o.Everything || o.Model.IsFastSam || o.SubjectGuide || o.AtOnce)
+            throw new SegArgumentException("--base", "edits by --point/--box with a SAM model; --text, --everything, --fastsam, --subject-guide and --at-once do not apply");
+        var prompts = ReadPrompts(o);
+        if (prompts.IsEmpty) throw new SegArgumentException("prompt", "no --point or --box given; --base is edited by a prompt");
+        string outMask = o.Out ?? throw new SegArgumentException("--out", "is required with --base (the edited selection)");
+        var outputs = OutputPaths.Check([o.Image, o.Base!], ("--out", outMask), ("--cutout", o.Cutout), ("--logits", o.Logits), ("--low-res", o.LowRes));
+
+        var img = ImageIO.Load(o.Image);
+        var selection = MaskFiles.Load(o.Base!, "--base").ToMask();
+        if (selection.Width != img.Width || selection.Height != img.Height)
+            throw new SegArgumentException("--base", $"{o.Base} is {selection.Width}x{selection.Height}; the image {o.Image} is {img.Width}x{img.Height}");
+        prompts.Validate(img.Width, img.Height);
+        using var session = await o.Model.Sam.OpenSamAsync(io.Err, ct);
+        var view = session.ForImage(img, ct);
+        var editor = new SelectionEditor(view, selection);
+        var prediction = editor.Prompt(o.Op!.Value, prompts);
+        var mask = editor.Selection;
+
+        outputs.CreateFolders();
+        MaskPng.Save(mask, outMask);
+        if (o.Cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), o.Cutout);
+        if (o.Logits is not null) NpyFile.Save(prediction.Logits, o.Logits);
+        if (o.LowRes is not null) NpyFile.Save(prediction.LowResLogits, o.LowRes);
+        long before = selection.Area(), after = mask.Area();
+        io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{o.Image}: {o.Op.Value.ToString().ToLowerInvariant()} {o.Base} ({before} px) -> {after} px ({100.0 * after / img.PixelCount:0.0}%), prompt mask {prediction.Mask.Area()} px -> {outMask}"));
+        return 0;
+    }
+
+    internal static PromptSet ReadPrompts(SelectOptions o)
+    {
+        LogitMap? maskIn = null;
+        if (o.MaskIn is { } m)
         {
             maskIn = NpyFile.Load(m);
             if (maskIn.Width != 256 || maskIn.Height != 256)
                 throw new SegArgumentException("--mask-in", $"{m} is {maskIn.Height}x{maskIn.Width}; expected the 256x256 low-res logits written by --low-res");
         }
-        return new PromptSet { Points = points, Box = box, MaskInput = maskIn };
+        return new PromptSet { Points = o.Points, Box = o.Box, MaskInput = maskIn };
     }
-
-    internal static bool SamePath(string a, string b) =>
-        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 }

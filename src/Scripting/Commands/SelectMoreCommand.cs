@@ -7,6 +7,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Everything;
 using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
@@ -16,40 +17,21 @@ namespace SegPlugins.Scripting.Commands;
 /// </summary>
 public static class SelectMoreCommand
 {
-    public const string Usage = """
-          FastSAM: --fastsam F.onnx or --model fastsam-s|fastsam-x; then --text "a red cup" (needs CLIP: --clip-text T.onnx
-          --clip-image I.onnx [--clip-vocab V], or the clip-vit-b32 model in the cache) and --everything (all masks).
-          SAM models take --everything too (automatic masks; see 'segplug everything'), but not --text.
-        """;
-
-    /// <summary>True when the arguments need this command rather than the SAM click path.</summary>
-    public static bool Handles(string[] argv) =>
-        argv.Any(a => a is "--text" or "--everything" or "--fastsam" || a.StartsWith("--text=", StringComparison.Ordinal) || a.StartsWith("--fastsam=", StringComparison.Ordinal))
-        || ModelIdOf(argv) is { } id && Core.Inference.ModelManifest.Embedded.Models.Any(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase) && m.Family == Core.Inference.ModelFamily.FastSam);
-
-    private static string? ModelIdOf(string[] argv)
+    public static async Task<int> RunAsync(SelectOptions o, CommandIO io, CancellationToken ct)
     {
-        for (int i = 0; i < argv.Length; i++)
-        {
-            if (argv[i] == "--model" && i + 1 < argv.Length) return argv[i + 1];
-            if (argv[i].StartsWith("--model=", StringComparison.Ordinal)) return argv[i]["--model=".Length..];
-        }
-        return null;
-    }
-
-    public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
-    {
-        var args = new ArgReader(argv, new HashSet<string> { "--everything" });
-        string image = args.Require("--image", "the photo to select in");
-        var model = SegmenterArgs.Read(args);
-        string? text = args.Get("--text");
-        bool everything = args.Flag("--everything");
-        var prompts = SelectCommand.ReadPrompts(args);
-        string? outMask = args.Get("--out");
-        string? cutout = args.Get("--cutout");
-        int pointsPerSide = args.GetInt("--points-per-side", 0, 1, 128);
-        args.RejectUnknown();
-        if (args.Positional.Count > 0) throw new SegArgumentException(args.Positional[0], "unexpected argument");
+        var stdout = io.Out;
+        var stderr = io.Err;
+        string image = o.Image;
+        var model = o.Model;
+        string? text = o.Text;
+        bool everything = o.Everything;
+        var prompts = SelectCommand.ReadPrompts(o);
+        string? outMask = o.Out;
+        string? cutout = o.Cutout;
+        int pointsPerSide = o.PointsPerSide;
+        if (o.Logits is not null || o.LowRes is not null || o.SubjectGuide || o.AtOnce)
+            throw new SegArgumentException(o.Logits is not null ? "--logits" : o.LowRes is not null ? "--low-res" : o.SubjectGuide ? "--subject-guide" : "--at-once",
+                "applies to SAM clicks; not with --text, --everything or FastSAM");
         int modes = (text is not null ? 1 : 0) + (everything ? 1 : 0) + (prompts.IsEmpty ? 0 : 1);
         if (modes == 0) throw new SegArgumentException("prompt", "no --point, --box, --text or --everything given; add one");
         if (modes > 1) throw new SegArgumentException("prompt", "give one of --point/--box, --text or --everything");
@@ -59,9 +41,7 @@ public static class SelectMoreCommand
         if (model.IsFastSam && prompts.MaskInput is not null)
             throw new SegArgumentException("--mask-in", "FastSAM chooses among detected masks and cannot refine a previous mask; use a SAM model for refinement");
         outMask ??= Path.ChangeExtension(Path.GetFileName(image), null) + "-mask.png";
-        foreach (var o in new[] { outMask, cutout })
-            if (o is not null && SelectCommand.SamePath(o, image))
-                throw new SegArgumentException("output", $"{o} is the input image; outputs never overwrite an input");
+        var outputs = OutputPaths.Check([image], ("--out", outMask), ("--cutout", cutout));
 
         var img = ImageIO.Load(image);
         prompts.Validate(img.Width, img.Height, requirePrompt: false);
@@ -98,8 +78,7 @@ public static class SelectMoreCommand
             (mask, score, how) = (r.Union(), r.Masks.Count, "everything, masks");
         }
         double ms = sw.Elapsed.TotalMilliseconds;
-        foreach (var o in new[] { outMask, cutout })
-            if (o is not null && Path.GetDirectoryName(Path.GetFullPath(o)) is { } dir) Directory.CreateDirectory(dir);
+        outputs.CreateFolders();
         ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
         if (cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), cutout);
         var area = mask.Area();

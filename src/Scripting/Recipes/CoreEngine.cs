@@ -3,7 +3,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Segmentation.Subject;
-using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Recipes;
 

@@ -4,8 +4,9 @@ using System.Globalization;
 namespace SegPlugins.Scripting.Recipes;
 
 /// <summary>
-/// Progress on stderr: a redrawn bar (done/total, rate, ETA) on a terminal, one plain line per finished input when
-/// stderr is redirected (logs and CI stay readable).
+/// Progress on stderr: a redrawn bar (done/total, rate, ETA) on a terminal; when stderr is redirected (logs, CI,
+/// batch schedulers) a plain line each time another tenth of the inputs is done, at least every 10 s, and for every
+/// input that did not succeed.
 /// </summary>
 internal sealed class ProgressReporter
 {
@@ -17,6 +18,8 @@ internal sealed class ProgressReporter
     private readonly object _gate = new();
     private int _done;
     private long _lastDrawMs = -1000;
+    private int _lastDecile;
+    private long _lastLineMs;
 
     public ProgressReporter(TextWriter stderr, int total, bool interactive)
     {
@@ -47,7 +50,16 @@ internal sealed class ProgressReporter
             }
             else
             {
-                _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_done}/{_total}] {outcome} {input.RelativePath}{Rate()}"));
+                // A log gets a line per tenth of the batch or every 10 s, whichever comes first, and every failure:
+                // a 10,000-image run writes about ten lines, not ten thousand.
+                int decile = _total == 0 ? 10 : (int)(10L * _done / _total);
+                long now = _clock.ElapsedMilliseconds;
+                if (decile > _lastDecile || now - _lastLineMs >= 10_000 || outcome != "ok" || _done == _total)
+                {
+                    _err.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_done}/{_total}] {outcome} {input.RelativePath}{Rate()}"));
+                    _lastDecile = decile;
+                    _lastLineMs = now;
+                }
             }
         }
     }

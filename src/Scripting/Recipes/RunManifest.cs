@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -39,25 +40,57 @@ internal sealed class RunManifest
         [property: JsonPropertyName("version")] int Version,
         [property: JsonPropertyName("items")] Dictionary<string, Item> Items);
 
-    private RunManifest(Dictionary<string, Item> items) => _items = items;
+    private readonly string _fileName;
+    private readonly Dictionary<string, Item> _others;
+    private readonly bool _saveEveryItem;
 
-    public static RunManifest Load(string outputDir)
+    private RunManifest(Dictionary<string, Item> items, Dictionary<string, Item> others, string fileName, bool saveEveryItem) =>
+        (_items, _others, _fileName, _saveEveryItem) = (items, others, fileName, saveEveryItem);
+
+    /// <summary>
+    /// The manifest a run writes: <see cref="FileName"/>, or for shard K of N its own
+    /// <c>.segplug-manifest.shard-K-of-N.json</c>, since shards running at once in one folder would each overwrite
+    /// the others' records in a shared file.
+    /// </summary>
+    public static string FileNameFor((int K, int N)? shard) =>
+        shard is { } s ? string.Create(CultureInfo.InvariantCulture, $".segplug-manifest.shard-{s.K}-of-{s.N}.json") : FileName;
+
+    /// <summary>
+    /// Reads the folder's manifest and every shard's, so any run (sharded or not) skips what any of them did. A shard
+    /// writes back only its own records, and after every finished input: a scheduler may kill and requeue a task at
+    /// any moment, and the requeued task must not redo an input that was finished.
+    /// </summary>
+    public static RunManifest Load(string outputDir, (int K, int N)? shard = null)
     {
-        var empty = new Dictionary<string, Item>(RecipeSource.PathComparer);
-        string path = Path.Combine(outputDir, FileName);
+        string own = FileNameFor(shard);
+        var items = new Dictionary<string, Item>(RecipeSource.PathComparer);
+        var others = new Dictionary<string, Item>(RecipeSource.PathComparer);
+        var files = new List<string> { Path.Combine(outputDir, FileName) };
+        try
+        {
+            if (Directory.Exists(outputDir))
+                files.AddRange(Directory.EnumerateFiles(outputDir, ".segplug-manifest.shard-*.json").Order(StringComparer.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        // A run over everything takes every record into its own manifest; a shard keeps the others' apart.
+        foreach (var path in files) ReadInto(path, shard is null || Path.GetFileName(path) == own ? items : others);
+        return new RunManifest(items, others, own, saveEveryItem: shard is not null);
+    }
+
+    private static void ReadInto(string path, Dictionary<string, Item> items)
+    {
         try
         {
             var info = new FileInfo(path);
-            if (!info.Exists || info.Length > MaxBytes) return new RunManifest(empty);
+            if (!info.Exists || info.Length > MaxBytes) return;
             var doc = JsonSerializer.Deserialize<Document>(File.ReadAllBytes(path));
-            if (doc is not { Version: 1, Items: not null }) return new RunManifest(empty);
+            if (doc is not { Version: 1, Items: not null }) return;
             foreach (var (k, v) in doc.Items)
-                if (v is { RecipeKey: not null, ArgsKey: not null, Outputs: not null }) empty[k] = v;
-            return new RunManifest(empty);
+                if (v is { RecipeKey: not null, ArgsKey: not null, Outputs: not null }) items[k] = v;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return new RunManifest(empty);
+            // An unreadable manifest just means its inputs are not skipped.
         }
     }
 
@@ -66,7 +99,7 @@ internal sealed class RunManifest
     {
         Item? item;
         lock (_gate)
-            if (!_items.TryGetValue(input.FullPath, out item)) return false;
+            if (!_items.TryGetValue(input.FullPath, out item) && !_others.TryGetValue(input.FullPath, out item)) return false;
         if (item.RecipeKey != recipeKey || item.ArgsKey != argsKey || item.Outputs.Count == 0) return false;
         if (!fs.FileExists(input.FullPath)) return false;
         DateTime inputTime = fs.LastWriteUtc(input.FullPath);
@@ -100,7 +133,7 @@ internal sealed class RunManifest
         lock (_gate)
         {
             if (_recordedSinceSave == 0) return false;
-            bool enough = _recordedSinceSave >= Math.Max(1, _items.Count / UnsavedFraction);
+            bool enough = _saveEveryItem || _recordedSinceSave >= Math.Max(1, _items.Count / UnsavedFraction);
             bool late = Environment.TickCount64 - Interlocked.Read(ref _lastSaveTicks) >= MaxUnsavedMilliseconds;
             if (!enough && !late) return false;
         }
@@ -127,9 +160,9 @@ internal sealed class RunManifest
         }
         try
         {
-            string final = Path.Combine(outputDir, FileName);
+            string final = Path.Combine(outputDir, _fileName);
             string temp;
-            using (var s = fs.CreateTemp(outputDir, FileName, out temp))
+            using (var s = fs.CreateTemp(outputDir, _fileName, out temp))
             {
                 try
                 {

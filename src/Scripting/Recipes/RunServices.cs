@@ -7,10 +7,13 @@ internal sealed record RunServices
     public required IImageCodec Codec { get; init; }
 
     /// <summary>Opens the shared segmentation engine (model notices go to the writer); called at most once per run, and only if a recipe segments.</summary>
-    public required Func<Cli.ModelArgs, TextWriter, CancellationToken, Task<IRecipeSegmenter>> OpenSegmenter { get; init; }
+    public required Func<Engine.ModelArgs, TextWriter, CancellationToken, Task<IRecipeSegmenter>> OpenSegmenter { get; init; }
 
     public required RecipeCache Cache { get; init; }
-    public string CurrentDirectory { get; init; } = Environment.CurrentDirectory;
+    public string CurrentDirectory { get; init; } = System.Environment.CurrentDirectory;
+
+    /// <summary>Reads an environment variable (the scheduler's shard variables); tests pass their own.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 
     /// <summary>Null: a bar when stderr is the console and not redirected, plain lines otherwise.</summary>
     public bool? InteractiveProgress { get; init; }

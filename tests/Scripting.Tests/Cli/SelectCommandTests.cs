@@ -72,8 +72,8 @@ public class SelectCommandTests
         Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, modelMask), 0.8, 1.0);
 
         var (bad, _, err) = Run("select", "--image", Sample("chelsea.png"), "--point", "200,150", "--colors", "maybe");
-        Assert.NotEqual(0, bad);
-        Assert.Contains("--colors", err);
+        Assert.Equal(2, bad);
+        Assert.Contains("error: --colors: 'maybe' is not on or off", err);
     }
 
     [Fact]
@@ -98,28 +98,67 @@ public class SelectCommandTests
         Assert.DoesNotContain("clicks in order", out4);
     }
 
+    [Fact]
+    public void BaseSelectionIsEditedByPrompt()
+    {
+        using var t = new CliTemp();
+        string coffee = Sample("coffee.jpg");
+        // A hand-made base: the 40x30 top-left corner of the table.
+        var corner = new Core.Masks.Mask(600, 400);
+        for (int y = 0; y < 30; y++) corner.Data.AsSpan(y * 600, 40).Fill(Core.Masks.Mask.On);
+        Core.Masks.IO.MaskPng.Save(corner, t.F("corner.png"));
+
+        var (c1, out1, e1) = Run("select", "--image", coffee, "--base", t.F("corner.png"), "--op", "add", "--box", "70,12,485,398", "--out", t.F("add.png"));
+        Assert.True(c1 == 0, e1);
+        Assert.Contains("add", out1);
+        var added = Core.Masks.IO.MaskPng.LoadMask(t.F("add.png"));
+        Assert.True(added[5, 5]);       // the base stays
+        Assert.True(added[290, 150]);   // the cup is added
+        Assert.Equal(corner.Area() + Core.Masks.MaskExtensions.Subtract(added, corner).Area(), added.Area());
+
+        // Subtracting the cup from the union gives the corner back; intersecting keeps only the cup's part.
+        var (c2, _, e2) = Run("select", "--image", coffee, "--base", t.F("add.png"), "--op", "subtract", "--box", "70,12,485,398", "--out", t.F("sub.png"));
+        Assert.True(c2 == 0, e2);
+        Assert.Equal(corner.Data, Core.Masks.IO.MaskPng.LoadMask(t.F("sub.png")).Data);
+        var (c3, _, e3) = Run("select", "--image", coffee, "--base", t.F("add.png"), "--op", "intersect", "--box", "70,12,485,398", "--out", t.F("int.png"));
+        Assert.True(c3 == 0, e3);
+        var inter = Core.Masks.IO.MaskPng.LoadMask(t.F("int.png"));
+        Assert.False(inter[5, 5]);
+        Assert.True(inter[290, 150]);
+
+        var (bad, _, err) = Run("select", "--image", coffee, "--base", t.F("corner.png"), "--box", "70,12,485,398", "--out", t.F("x.png"));
+        Assert.Equal(2, bad);
+        Assert.Contains("--base and --op go together", err);
+        var (bad2, _, err2) = Run("select", "--image", coffee, "--base", t.F("corner.png"), "--op", "merge", "--box", "70,12,485,398", "--out", t.F("x.png"));
+        Assert.Equal(2, bad2);
+        Assert.Contains("--op: 'merge' is not one of add, subtract, intersect", err2);
+        Assert.False(File.Exists(t.F("x.png")));
+    }
+
     [Theory]
-    [InlineData("no --point or --box", "select", "--image", "{coffee}")]
-    [InlineData("x1 < x0", "select", "--image", "{coffee}", "--box", "300,10,100,200")]
-    [InlineData("not a finite number", "select", "--image", "{coffee}", "--point", "NaN,4")]
-    [InlineData("outside the image", "select", "--image", "{coffee}", "--point", "601,10")]
-    [InlineData("should have 4 comma-separated numbers", "select", "--image", "{coffee}", "--box", "1,2,3")]
-    [InlineData("must be 1 (include) or 0 (exclude)", "select", "--image", "{coffee}", "--point", "4,4,7")]
-    [InlineData("--image: is required", "select", "--point", "1,1")]
-    [InlineData("--bogus: is not an option", "select", "--image", "{coffee}", "--point", "1,1", "--bogus", "3")]
-    [InlineData("file not found", "select", "--image", "{missing}", "--point", "1,1")]
-    [InlineData("TIFF images are not accepted", "select", "--image", "{tiff}", "--point", "1,1")]
-    [InlineData("model nope: is not in the model manifest", "select", "--image", "{coffee}", "--point", "1,1", "--model", "nope")]
-    [InlineData("file not found", "select", "--image", "{coffee}", "--point", "1,1", "--encoder", "{missing}", "--decoder", "{missing}")]
-    [InlineData("--encoder and --decoder must be given together", "select", "--image", "{coffee}", "--point", "1,1", "--decoder", "{missing}")]
-    [InlineData("not a device", "select", "--image", "{coffee}", "--point", "1,1", "--device", "tpu")]
-    [InlineData("expected the 256x256 low-res logits", "select", "--image", "{coffee}", "--point", "1,1", "--mask-in", "{logits}")]
-    [InlineData("outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
-    [InlineData("--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1,0", "--point", "5,5", "--subject-guide")]
-    [InlineData("--subject-guide: reads the first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide")]
-    [InlineData("--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--subject-guide")]
-    [InlineData("--at-once: and --mask-in", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--mask-in", "{logits}")]
-    public void BadInputGetsAClearErrorAndNoOutput(string expected, params string[] args)
+    [InlineData(2, "no --point or --box", "select", "--image", "{coffee}")]
+    [InlineData(2, "x1 < x0", "select", "--image", "{coffee}", "--box", "300,10,100,200")]
+    [InlineData(2, "not a finite number", "select", "--image", "{coffee}", "--point", "NaN,4")]
+    [InlineData(2, "outside the image", "select", "--image", "{coffee}", "--point", "601,10")]
+    [InlineData(2, "should have 4 comma-separated numbers", "select", "--image", "{coffee}", "--box", "1,2,3")]
+    [InlineData(2, "must be 1 (include) or 0 (exclude)", "select", "--image", "{coffee}", "--point", "4,4,7")]
+    [InlineData(2, "Option '--image' is required", "select", "--point", "1,1")]
+    [InlineData(2, "Unrecognized command or argument '--bogus'", "select", "--image", "{coffee}", "--point", "1,1", "--bogus", "3")]
+    [InlineData(2, "Unrecognized command or argument '--multimask'", "select", "--image", "{coffee}", "--point", "1,1", "--multimask")]
+    [InlineData(2, "--out: expected a file name, got '--cutout'", "select", "--image", "{coffee}", "--point", "1,1", "--out", "--cutout", "{out}")]
+    [InlineData(1, "file not found", "select", "--image", "{missing}", "--point", "1,1")]
+    [InlineData(1, "TIFF images are not accepted", "select", "--image", "{tiff}", "--point", "1,1")]
+    [InlineData(1, "model nope: is not in the model manifest", "select", "--image", "{coffee}", "--point", "1,1", "--model", "nope")]
+    [InlineData(1, "file not found", "select", "--image", "{coffee}", "--point", "1,1", "--encoder", "{missing}", "--decoder", "{missing}")]
+    [InlineData(2, "--encoder and --decoder must be given together", "select", "--image", "{coffee}", "--point", "1,1", "--decoder", "{missing}")]
+    [InlineData(2, "not a device", "select", "--image", "{coffee}", "--point", "1,1", "--device", "tpu")]
+    [InlineData(2, "expected the 256x256 low-res logits", "select", "--image", "{coffee}", "--point", "1,1", "--mask-in", "{logits}")]
+    [InlineData(2, "outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
+    [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1,0", "--point", "5,5", "--subject-guide")]
+    [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide")]
+    [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--subject-guide")]
+    [InlineData(2, "--at-once: and --mask-in", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--mask-in", "{logits}")]
+    public void BadInputGetsAClearErrorAndNoOutput(int exitCode, string expected, params string[] args)
     {
         using var t = new CliTemp();
         File.WriteAllBytes(t.F("x.tif"), [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8]);
@@ -128,12 +167,14 @@ public class SelectCommandTests
         string copy = t.F("coffee.jpg");
         File.Copy(Sample("coffee.jpg"), copy);
         var before = File.ReadAllBytes(copy);
-        var argv = args.Select(a => a.Replace("{coffee}", copy).Replace("{missing}", t.F("missing.png")).Replace("{tiff}", t.F("x.tif")).Replace("{logits}", t.F("l.npy"))).ToList();
+        var argv = args.Select(a => a.Replace("{coffee}", copy).Replace("{missing}", t.F("missing.png")).Replace("{tiff}", t.F("x.tif")).Replace("{logits}", t.F("l.npy")).Replace("{out}", t.F("out.png"))).ToList();
         if (!argv.Contains("--out")) argv.AddRange(["--out", t.F("out.png")]);
         var (code, _, stderr) = Run(argv.ToArray());
-        Assert.Equal(1, code);
+        // Usage errors (2) print the command's usage; runtime failures (1) only the error.
+        Assert.Equal(exitCode, code);
         Assert.Contains(expected, stderr);
         Assert.StartsWith("error: ", stderr);
+        Assert.Equal(exitCode == 2, stderr.Contains("Usage:", StringComparison.Ordinal));
         Assert.False(File.Exists(t.F("out.png")));
         Assert.Empty(Directory.GetFiles(t.Dir, ".segtmp-*"));
         Assert.Equal(before, File.ReadAllBytes(copy)); // the input is untouched
@@ -142,10 +183,18 @@ public class SelectCommandTests
     [Fact]
     public void UnknownCommandAndHelp()
     {
-        Assert.Equal(2, Run("frobnicate").Code);
+        var (bad, _, badErr) = Run("frobnicate");
+        Assert.Equal(2, bad);
+        Assert.Contains("error: Unrecognized command or argument 'frobnicate'", badErr);
         var (code, stdout, _) = Run("help");
         Assert.Equal(0, code);
-        Assert.Contains("segplug select", stdout);
+        Assert.Contains("Usage:", stdout);
+        Assert.Matches(@"(?m)^  select\s+One selection from points", stdout);
+        // 'help COMMAND' is that command's help, not the whole page.
+        var (c2, selectHelp, _) = Run("help", "select");
+        Assert.Equal(0, c2);
+        Assert.Matches(@"(?m)^  \S+ select \[options\]$", selectHelp);
+        Assert.DoesNotContain("bench-recipes", selectHelp);
     }
 
     [Fact]

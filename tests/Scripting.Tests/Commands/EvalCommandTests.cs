@@ -7,7 +7,7 @@ namespace SegPlugins.Scripting.Tests.Commands;
 
 public class EvalCommandTests
 {
-    private static Task<int> Run(params string[] args) => EvalCommand.RunAsync(args, TextWriter.Null, TextWriter.Null, CancellationToken.None);
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.CliHarness.Run(["eval", .. args]);
 
     /// <summary>A dataset folder with one 4x4 image and ground truth, enough to get past the argument checks.</summary>
     private static string TinyDataset()
@@ -24,41 +24,50 @@ public class EvalCommandTests
     }
 
     [Fact]
-    public async Task DatasetIsRequired()
+    public void DatasetIsRequired()
     {
-        var e = await Assert.ThrowsAsync<SegArgumentException>(() => Run("--mode", "box"));
-        Assert.Equal("--dataset", e.Parameter);
+        var (code, _, err) = Run("--mode", "box");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: Option '--dataset' is required.", err);
+        Assert.Contains("Usage:", err);
     }
 
     [Theory]
-    [InlineData("--mode", "boxes", "--mode")]
-    [InlineData("--strategy", "magic", "strategy")]
-    [InlineData("--strategy", "zoom-in,zoom_in", "--strategy")]
-    [InlineData("--max-clicks", "0", "--max-clicks")]
-    [InlineData("--limit", "-1", "--limit")]
-    [InlineData("--zoom-expansion", "wide", "--zoom-expansion")]
-    [InlineData("--colour", "red", "--colour")]
-    public async Task BadOptionsAreNamed(string option, string value, string parameter)
+    [InlineData("--mode", "boxes", "error: --mode: 'boxes' is not one of box, clicks, click, all")]
+    [InlineData("--strategy", "magic", "error: --strategy: unknown strategy 'magic'")]
+    [InlineData("--strategy", "zoom-in,zoom_in", "error: --strategy: 'zoom_in' is listed twice")]
+    [InlineData("--max-clicks", "0", "error: --max-clicks: '0' is not a whole number from 1 to 100")]
+    [InlineData("--limit", "-1", "error: --limit: '-1' is not a whole number from 1 to")]
+    [InlineData("--zoom-expansion", "wide", "error: --zoom-expansion: 'wide' is not a number")]
+    [InlineData("--colour", "red", "error: Unrecognized command or argument '--colour'")]
+    public void BadOptionsAreNamed(string option, string value, string message)
     {
-        var e = await Assert.ThrowsAsync<SegArgumentException>(() => Run("--dataset", "/nonexistent", option, value));
-        Assert.Equal(parameter, e.Parameter);
+        // Refused while parsing: the dataset is never opened, the command's usage follows, exit code 2.
+        var (code, _, err) = Run("--dataset", "/nonexistent", option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith(message, err);
+        Assert.Contains("Usage:", err);
     }
 
     [Fact]
-    public async Task MissingDatasetIsNamed()
+    public void MissingDatasetIsNamed()
     {
-        var e = await Assert.ThrowsAsync<SegInputException>(() => Run("--dataset", "/nonexistent/segplug-data"));
-        Assert.Contains("segplug-data", e.Message);
+        var (code, _, err) = Run("--dataset", "/nonexistent/segplug-data");
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", err);
+        Assert.Contains("segplug-data", err);
     }
 
     [Fact]
-    public async Task OutputsMayNotGoIntoTheDataset()
+    public void OutputsMayNotGoIntoTheDataset()
     {
         var root = TinyDataset();
         try
         {
-            var e = await Assert.ThrowsAsync<SegArgumentException>(() => Run("--dataset", root, "--report", Path.Combine(root, "gt", "r.json")));
-            Assert.Equal("--report", e.Parameter);
+            var (code, _, err) = Run("--dataset", root, "--report", Path.Combine(root, "gt", "r.json"));
+            Assert.Equal(2, code);
+            Assert.StartsWith("error: --report: ", err);
+            Assert.Contains("is inside the dataset folder", err);
         }
         finally { Directory.Delete(root, true); }
     }

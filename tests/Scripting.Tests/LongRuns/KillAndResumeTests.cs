@@ -57,7 +57,8 @@ public sealed partial class KillAndResumeTests(ITestOutputHelper log)
         int checkedFiles = 0;
         for (int kill = 0; kill < 4; kill++)
         {
-            // First a kill at a random moment after the recipe compiled, then three right after the k-th finished item (k random).
+            // First a kill at a random moment after the recipe compiled, then three right after the k-th progress line (k random;
+            // a log gets a line per tenth of the batch, so after item 4k of 40).
             bool byTime = kill == 0;
             int afterItems = rng.Next(1, 7);
             int delayMs = rng.Next(0, 60);

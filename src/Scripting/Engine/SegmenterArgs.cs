@@ -3,7 +3,7 @@ using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation.Clip;
 using SegPlugins.Core.Segmentation.FastSam;
 
-namespace SegPlugins.Scripting.Cli;
+namespace SegPlugins.Scripting.Engine;
 
 /// <summary>
 /// Model choice for commands that accept FastSAM as well as SAM: <c>--fastsam FILE.onnx</c> or a FastSAM
@@ -12,15 +12,6 @@ namespace SegPlugins.Scripting.Cli;
 /// </summary>
 public sealed record SegmenterArgs(ModelArgs Sam, string? FastSamPath, string? ClipText, string? ClipImage, string? ClipVocab)
 {
-    public static SegmenterArgs Read(ArgReader args)
-    {
-        var sam = ModelArgs.Read(args);
-        var fastsam = args.Get("--fastsam");
-        if (fastsam is not null && (sam.ModelId is not null || sam.EncoderPath is not null))
-            throw new SegArgumentException("--fastsam", "give either --fastsam or --model/--encoder/--decoder, not both");
-        return new SegmenterArgs(sam, fastsam, args.Get("--clip-text"), args.Get("--clip-image"), args.Get("--clip-vocab"));
-    }
-
     /// <summary>True when the chosen model is FastSAM.</summary>
     public bool IsFastSam => FastSamPath is not null
         || (Sam.ModelId is { } id && ModelManifest.Embedded.Get(id).Family == ModelFamily.FastSam);

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using SegPlugins.Core;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Segmentation.Sam;
+
+namespace SegPlugins.Scripting.Engine;
+
+/// <summary>
+/// The model choice shared by commands and the recipe host: a manifest id or an encoder/decoder pair, the execution
+/// device and the thread count. Parsed by the command line, used by both.
+/// </summary>
+public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null)
+{
+    /// <summary>The default model on the automatic device.</summary>
+    public static ModelArgs Default { get; } = new(null, null, null, ExecutionDevice.Auto);
+
+    public string DisplayName => EncoderPath is not null ? Path.GetFileName(EncoderPath) : ModelId ?? ModelIds.Default;
+
+    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Notice = m => Notices.Once(stderr, m) };
+
+    public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
+    {
+        var options = Options(stderr);
+        if (EncoderPath is not null)
+            return SamSession.Open(EncoderPath, DecoderPath!, options);
+        return await SamSession.OpenAsync(ModelId ?? ModelIds.Default, options, new ConsoleProgress(stderr), ct);
+    }
+}
+
+/// <summary>
+/// Engine notices (a missing execution provider falls back to the CPU) say the same thing for every session a command
+/// opens: each text is printed once per process and writer.
+/// </summary>
+public static class Notices
+{
+    private static readonly ConcurrentDictionary<(TextWriter, string), byte> Printed = new();
+
+    public static void Once(TextWriter writer, string message)
+    {
+        if (Printed.TryAdd((writer, message), 0)) writer.WriteLine(message);
+    }
+}
