@@ -1,4 +1,5 @@
 using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Inference.Quantization;
 
 namespace SegPlugins.Core.Inference;
 
@@ -18,6 +19,12 @@ public enum ExecutionDevice
 public sealed record EngineOptions
 {
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
+
+    /// <summary>
+    /// Precision of the SAM image encoder: float32 (default) or the int8 variant made from it on first use and kept
+    /// in the model cache. Decoders and other models always run in float32.
+    /// </summary>
+    public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;
 
     /// <summary>Threads for one model run; default: one per core.</summary>
     public int? IntraOpThreads { get; init; }

@@ -1,11 +1,12 @@
 using SegPlugins.Core;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Scripting.Cli;
 
-/// <summary>The model options shared by commands: <c>--model ID</c> or <c>--encoder E --decoder D</c>, and <c>--device</c>.</summary>
-public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null)
+/// <summary>The model options shared by commands: <c>--model ID</c> or <c>--encoder E --decoder D</c>, <c>--device</c> and <c>--precision fp32|int8</c>.</summary>
+public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null, ModelPrecision Precision = ModelPrecision.Fp32)
 {
     public static ModelArgs Read(ArgReader args)
     {
@@ -18,12 +19,13 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
         if (model is not null && enc is not null)
             throw new SegArgumentException("--model", "give either --model or --encoder/--decoder, not both");
         int? threads = args.Get("--threads") is { } t ? args.GetInt("--threads", 0, 1, 256) : null;
-        return new ModelArgs(model, enc, dec, device, threads);
+        var precision = args.Get("--precision") is { } p ? ModelPrecisions.Parse(p) : ModelPrecision.Fp32;
+        return new ModelArgs(model, enc, dec, device, threads, precision);
     }
 
     public string DisplayName => EncoderPath is not null ? Path.GetFileName(EncoderPath) : ModelId ?? ModelIds.Default;
 
-    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Notice = m => stderr.WriteLine(m) };
+    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Precision = Precision, Notice = m => stderr.WriteLine(m) };
 
     public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
     {

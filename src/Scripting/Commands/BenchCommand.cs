@@ -14,8 +14,8 @@ namespace SegPlugins.Scripting.Commands;
 public static class BenchCommand
 {
     public const string Usage = """
-        segplug bench [--model ID | --encoder E --decoder D] [--image IMG] [--repeat N] [--json [OUT.json]]
-          Medians of N runs (default 7) of the encoder and of clicks at 1 MP and 12 MP; segment-everything at 1 MP
+        segplug bench [--model ID | --encoder E --decoder D] [--precision fp32|int8] [--image IMG] [--repeat N] [--json [OUT.json]]
+          Medians of N runs (default 7) of the encoder (fp32 and int8 alternating) and of clicks at 1 MP and 12 MP; segment-everything at 1 MP
           (16 points per side, at most 3 runs; --no-everything skips it) and FastSAM decoding on synthetic outputs.
         segplug bench long-run [--images N] [--recipe R.csx] [--jobs N] [--every N] [--size WxH] [--csv OUT.csv]
           Runs N generated, all-different images (default 1000) through a recipe (default: a u2netp cut-out) and
@@ -45,16 +45,25 @@ public static class BenchCommand
         SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(first, t), t, chw);
         bool raw = session.EncoderLayout == SamEncoder.InputLayout.NormalizedNchw;
         session.Encoder.Encode(first, t, ct); // warm-up
+        using var int8 = await PrecisionBench.OpenInt8Async(model, stderr, ct);
+        int8?.Encode(first, t, ct);
         var enc = new List<double>();
         var ortEnc = new List<double>();
+        var encInt8 = new List<double>();
+        var ortEncInt8 = new List<double>();
         for (int i = 0; i < repeat; i++)
         {
             // Interleave the two measurements so that machine noise hits both alike.
             enc.Add(Time(() => { var img = ImageIO.Load(image); session.Encoder.Encode(img, SamTransform.For(img.Width, img.Height), ct); }));
             if (raw) ortEnc.Add(Time(() => session.Encoder.RunNormalized(chw, ct)));
+            if (int8 is null) continue;
+            encInt8.Add(Time(() => { var img = ImageIO.Load(image); int8.Encode(img, SamTransform.For(img.Width, img.Height), ct); }));
+            if (raw) ortEncInt8.Add(Time(() => int8.RunNormalized(chw, ct)));
         }
         results["encoder_ms"] = Median(enc);
         if (raw) results["ort_encoder_ms"] = Median(ortEnc);
+        if (encInt8.Count > 0) results["encoder_int8_ms"] = Median(encInt8);
+        if (ortEncInt8.Count > 0) results["ort_encoder_int8_ms"] = Median(ortEncInt8);
 
         // The in-graph upscaling needs the decoder as published (its masks output), not the multi-mask view.
         using var plainDecoder = SamDecoder.Open(session.Decoder.Path, "decoder (as published)", model.Options(stderr));
@@ -109,6 +118,8 @@ public static class BenchCommand
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k,-24} {v,10:0.00}"));
         if (raw)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"encoder / ort_encoder",-24} {results["encoder_ms"] / results["ort_encoder_ms"],10:0.000}"));
+        if (results.TryGetValue("ort_encoder_int8_ms", out var i8))
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"ort_encoder_int8 / fp32",-24} {i8 / results["ort_encoder_ms"],10:0.000}"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"click_1mp / ort_decoder",-24} {results["click_ms_1mp"] / results["ort_decoder_ms"],10:0.000}"));
         if (json)
         {

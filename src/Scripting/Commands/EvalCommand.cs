@@ -12,7 +12,7 @@ namespace SegPlugins.Scripting.Commands;
 public static class EvalCommand
 {
     public const string Usage = """
-        segplug eval --dataset DIR [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
+        segplug eval --dataset DIR [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda] [--precision fp32|int8]
                      [--mode box|clicks|all] [--strategy NAME|all] [--max-clicks 20] [--limit N]
                      [--report OUT.json] [--per-image OUT.csv] [--plot OUT.svg]
                      [--zoom-from K] [--zoom-expansion 1.4] [--box-zoom 1.0] [--box-refine 0] [--box-colors on|off]

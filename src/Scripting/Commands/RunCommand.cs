@@ -26,6 +26,7 @@ public static class RunCommand
           --model ID        segmentation model for recipes that segment (default: the manifest's default)
           --encoder E --decoder D   ONNX files instead of --model
           --device D        auto, cpu, directml or cuda
+          --precision P     fp32 (default) or int8: the SAM encoder's precision
           --dry-run         compile and list what would run or be skipped; write nothing
           --fail-fast       stop at the first failed input
           --force           run every input even when its outputs are up to date
@@ -53,7 +54,7 @@ public static class RunCommand
         public string Out = "out";
         public int Jobs = Environment.ProcessorCount;
         public Dictionary<string, string> Args = new(StringComparer.OrdinalIgnoreCase);
-        public string? Model, Encoder, Decoder, Device;
+        public string? Model, Encoder, Decoder, Device, Precision;
         public bool DryRun, FailFast, Force, Restricted;
         public (int K, int N)? Shard;
         public double? MaxMegapixels;
@@ -108,6 +109,7 @@ public static class RunCommand
                 case "--encoder": o.Encoder = Value(); break;
                 case "--decoder": o.Decoder = Value(); break;
                 case "--device": o.Device = Value(); break;
+                case "--precision": o.Precision = Value(); break;
                 case "--dry-run": o.DryRun = true; break;
                 case "--fail-fast": o.FailFast = true; break;
                 case "--force": o.Force = true; break;
@@ -150,6 +152,7 @@ public static class RunCommand
         if (o.Model is not null && o.Encoder is not null)
             throw new SegArgumentException("--model", "give either --model or --encoder/--decoder, not both");
         if (o.Device is not null) _ = Core.Inference.EngineOptions.ParseDevice(o.Device);
+        if (o.Precision is not null) _ = Core.Inference.Quantization.ModelPrecisions.Parse(o.Precision);
         o.Recipe = positional[0];
         o.Inputs = positional.Skip(1).ToList();
         return o;
@@ -257,7 +260,8 @@ public static class RunCommand
         using var runCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var progress = new ProgressReporter(stderr, toRun.Count, services.InteractiveProgress ?? IsInteractive(stderr));
         var modelArgs = new Cli.ModelArgs(o.Model, o.Encoder, o.Decoder,
-            o.Device is null ? Core.Inference.ExecutionDevice.Auto : Core.Inference.EngineOptions.ParseDevice(o.Device));
+            o.Device is null ? Core.Inference.ExecutionDevice.Auto : Core.Inference.EngineOptions.ParseDevice(o.Device),
+            Precision: o.Precision is null ? Core.Inference.Quantization.ModelPrecision.Fp32 : Core.Inference.Quantization.ModelPrecisions.Parse(o.Precision));
         using var segmenter = new SharedSegmenter(t => services.OpenSegmenter(modelArgs, stderr, t), runCts.Token);
         var host = new RecipeHost
         {

@@ -15,7 +15,7 @@ namespace SegPlugins.Scripting.Commands;
 public static class SelectCommand
 {
     public const string Usage = """
-        segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
+        segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda] [--precision fp32|int8]
                        [--point X,Y[,1|0]]... [--box X0,Y0,X1,Y1] [--mask-in PREV_LOW.npy]
                        [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide] [--at-once]
                        [--colors on|off]
