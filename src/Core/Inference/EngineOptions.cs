@@ -26,6 +26,13 @@ public sealed record EngineOptions
     /// </summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;
 
+    /// <summary>
+    /// Keep ONNX Runtime's memory arena and planned memory pattern, so that the buffers of the largest run stay
+    /// allocated for the next (default: right for sessions that run many times). A one-shot command sets false:
+    /// measured on a 12 MP one-shot <c>segplug select</c>, peak RSS 709 MB with them, 579 MB without.
+    /// </summary>
+    public bool KeepRunMemory { get; init; } = true;
+
     /// <summary>Threads for one model run; default: one per core.</summary>
     public int? IntraOpThreads { get; init; }
 

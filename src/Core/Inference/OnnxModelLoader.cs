@@ -35,6 +35,12 @@ internal static class OnnxModelLoader
         // Idle ONNX Runtime workers spin for a while after each run; on a 2-core machine they would then fight the
         // mask upscaling that follows every click for the same cores.
         so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (!options.KeepRunMemory)
+        {
+            // Without the arena and the planned memory pattern, each run's buffers go back to the system as they are freed.
+            so.EnableCpuMemArena = false;
+            so.EnableMemoryPattern = false;
+        }
         try
         {
             used = AppendProvider(so, options);

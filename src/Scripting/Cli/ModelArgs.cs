@@ -6,7 +6,7 @@ using SegPlugins.Core.Segmentation.Sam;
 namespace SegPlugins.Scripting.Cli;
 
 /// <summary>The model options shared by commands: <c>--model ID</c> or <c>--encoder E --decoder D</c>, <c>--device</c> and <c>--precision fp32|int8</c>.</summary>
-public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null, ModelPrecision Precision = ModelPrecision.Fp32)
+public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null, ModelPrecision Precision = ModelPrecision.Fp32, bool OneShot = false)
 {
     public static ModelArgs Read(ArgReader args)
     {
@@ -25,7 +25,7 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
 
     public string DisplayName => EncoderPath is not null ? Path.GetFileName(EncoderPath) : ModelId ?? ModelIds.Default;
 
-    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Precision = Precision, Notice = m => stderr.WriteLine(m) };
+    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Precision = Precision, KeepRunMemory = !OneShot, Notice = m => stderr.WriteLine(m) };
 
     public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
     {

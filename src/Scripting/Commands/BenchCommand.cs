@@ -104,6 +104,7 @@ public static class BenchCommand
             if (key == "1mp" && everything) EverythingBench.Everything(session, big, repeat, results, ct);
         }
         EverythingBench.FastSamDecode(repeat, results, ct);
+        OneShotBench.Run(first, ScaleNearest, ChildModelArgs(argv), repeat, results, stderr, ct);
 
         // SetImage of an image already in the cache: hashing plus lookup.
         session.SetImage(first, ct);
@@ -128,6 +129,16 @@ public static class BenchCommand
             else Core.IO.AtomicFile.WriteAllText(jsonOut, text + Environment.NewLine);
         }
         return 0;
+    }
+
+    /// <summary>The model options of this run, passed on to the one-shot child processes.</summary>
+    private static List<string> ChildModelArgs(string[] argv)
+    {
+        var keep = new List<string>();
+        for (int i = 0; i + 1 < argv.Length; i++)
+            if (argv[i] is "--model" or "--encoder" or "--decoder" or "--device" or "--precision" or "--threads")
+                keep.AddRange([argv[i], argv[++i]]);
+        return keep;
     }
 
     internal static string DefaultSample()

@@ -34,7 +34,7 @@ public static class SelectCommand
     {
         var args = new ArgReader(argv, Flags);
         string image = args.Require("--image", "the photo to select in");
-        var model = ModelArgs.Read(args);
+        var model = ModelArgs.Read(args) with { OneShot = true }; // one selection per process: no run memory to keep
         if (args.Flag("--at-once") && args.Get("--mask-in") is not null)
             throw new SegArgumentException("--at-once", "and --mask-in both say how to read the points; --mask-in already makes one prediction");
         var prompts = ReadPrompts(args);
