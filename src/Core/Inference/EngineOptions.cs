@@ -20,6 +20,9 @@ public sealed record EngineOptions
 {
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
+    /// <summary>Which GPU for DirectML (DXGI adapter index) or CUDA (device ordinal); null: the provider's default, 0.</summary>
+    public int? DeviceId { get; init; }
+
     /// <summary>
     /// Precision of the SAM image encoder: float32 (default) or the int8 variant made from it on first use and kept
     /// in the model cache. Decoders and other models always run in float32.
@@ -47,12 +50,6 @@ public sealed record EngineOptions
 
     public static EngineOptions Default { get; } = new();
 
-    public static ExecutionDevice ParseDevice(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "auto" => ExecutionDevice.Auto,
-        "cpu" => ExecutionDevice.Cpu,
-        "dml" or "directml" => ExecutionDevice.DirectML,
-        "cuda" => ExecutionDevice.Cuda,
-        _ => throw new SegArgumentException("--device", $"'{text}' is not a device; expected auto, cpu, dml or cuda"),
-    };
+    /// <summary>The device of <c>--device</c> (see <see cref="DeviceSpec.Parse"/>; a device number is accepted and dropped here).</summary>
+    public static ExecutionDevice ParseDevice(string text) => DeviceSpec.Parse(text).Device;
 }

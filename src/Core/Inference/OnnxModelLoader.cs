@@ -148,7 +148,7 @@ internal static class OnnxModelLoader
         if (want is ExecutionDevice.Auto or ExecutionDevice.DirectML)
         {
 #if SEG_DIRECTML
-            if (TryAppend(() => { so.EnableMemoryPattern = false; so.AppendExecutionProvider_DML(0); }))
+            if (TryAppend(() => { so.EnableMemoryPattern = false; so.AppendExecutionProvider_DML(options.DeviceId ?? 0); }))
                 return ExecutionDevice.DirectML;
             if (want == ExecutionDevice.DirectML)
                 options.Notice?.Invoke("DirectML is not available on this machine; running on the CPU.");
@@ -159,7 +159,7 @@ internal static class OnnxModelLoader
         }
         if (want is ExecutionDevice.Auto or ExecutionDevice.Cuda)
         {
-            if (AvailableProviders.Contains("CUDAExecutionProvider") && TryAppend(() => so.AppendExecutionProvider_CUDA(0)))
+            if (AvailableProviders.Contains("CUDAExecutionProvider") && TryAppend(() => so.AppendExecutionProvider_CUDA(options.DeviceId ?? 0)))
                 return ExecutionDevice.Cuda;
             if (want == ExecutionDevice.Cuda)
                 options.Notice?.Invoke("CUDA is not available (no CUDA build of ONNX Runtime or no GPU); running on the CPU.");
