@@ -1,4 +1,3 @@
-using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference.Quantization;
 
 namespace SegPlugins.Core.Inference;
@@ -41,9 +40,6 @@ public sealed record EngineOptions
 
     /// <summary>Memory bound of the in-memory embedding cache (one SAM embedding is 4 MiB).</summary>
     public long EmbeddingCacheBytes { get; init; } = 256L << 20;
-
-    /// <summary>Limits applied when images are loaded from files.</summary>
-    public ImageLoadOptions ImageLimits { get; init; } = ImageLoadOptions.Default;
 
     /// <summary>One-line notices (such as a fallback to CPU) for the host to show; null drops them.</summary>
     public Action<string>? Notice { get; init; }

@@ -1,3 +1,4 @@
+using SegPlugins.Core.Geometry;
 using Onnx;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;

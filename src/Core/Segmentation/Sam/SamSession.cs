@@ -4,6 +4,7 @@ using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using N = SegPlugins.Core.Segmentation.Sam.SamTensorNames;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Segmentation.Sam;
 
