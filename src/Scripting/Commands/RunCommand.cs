@@ -25,7 +25,7 @@ public static class RunCommand
           --arg KEY=VALUE   argument for the recipe (repeatable); recipes read them with Arg/ArgInt/...
           --model ID        segmentation model for recipes that segment (default: the manifest's default)
           --encoder E --decoder D   ONNX files instead of --model
-          --device D        auto, cpu, directml or cuda
+          --device D        auto, cpu, directml or cuda (dml:N / cuda:N pick a GPU)
           --precision P     fp32 (default) or int8: the SAM encoder's precision
           --dry-run         compile and list what would run or be skipped; write nothing
           --fail-fast       stop at the first failed input
@@ -261,7 +261,8 @@ public static class RunCommand
         var progress = new ProgressReporter(stderr, toRun.Count, services.InteractiveProgress ?? IsInteractive(stderr));
         var modelArgs = new Cli.ModelArgs(o.Model, o.Encoder, o.Decoder,
             o.Device is null ? Core.Inference.ExecutionDevice.Auto : Core.Inference.EngineOptions.ParseDevice(o.Device),
-            Precision: o.Precision is null ? Core.Inference.Quantization.ModelPrecision.Fp32 : Core.Inference.Quantization.ModelPrecisions.Parse(o.Precision));
+            Precision: o.Precision is null ? Core.Inference.Quantization.ModelPrecision.Fp32 : Core.Inference.Quantization.ModelPrecisions.Parse(o.Precision))
+        { DeviceId = o.Device is null ? null : Core.Inference.DeviceSpec.Parse(o.Device).Id };
         using var segmenter = new SharedSegmenter(t => services.OpenSegmenter(modelArgs, stderr, t), runCts.Token);
         var host = new RecipeHost
         {
