@@ -39,6 +39,12 @@ internal static class OnnxModelLoader
         // Idle ONNX Runtime workers spin for a while after each run; on a 2-core machine they would then fight the
         // mask upscaling that follows every click for the same cores.
         so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (!options.KeepRunMemory)
+        {
+            // Without the arena and the planned memory pattern, each run's buffers go back to the system as they are freed.
+            so.EnableCpuMemArena = false;
+            so.EnableMemoryPattern = false;
+        }
         try
         {
             used = AppendProvider(so, options);
@@ -146,7 +152,7 @@ internal static class OnnxModelLoader
         if (want is ExecutionDevice.Auto or ExecutionDevice.DirectML)
         {
 #if SEG_DIRECTML
-            if (TryAppend(() => { so.EnableMemoryPattern = false; so.AppendExecutionProvider_DML(0); }))
+            if (TryAppend(() => { so.EnableMemoryPattern = false; so.AppendExecutionProvider_DML(options.DeviceId ?? 0); }))
                 return ExecutionDevice.DirectML;
             if (want == ExecutionDevice.DirectML)
                 options.Notice?.Invoke("DirectML is not available on this machine; running on the CPU.");
@@ -157,7 +163,7 @@ internal static class OnnxModelLoader
         }
         if (want is ExecutionDevice.Auto or ExecutionDevice.Cuda)
         {
-            if (AvailableProviders.Contains("CUDAExecutionProvider") && TryAppend(() => so.AppendExecutionProvider_CUDA(0)))
+            if (AvailableProviders.Contains("CUDAExecutionProvider") && TryAppend(() => so.AppendExecutionProvider_CUDA(options.DeviceId ?? 0)))
                 return ExecutionDevice.Cuda;
             if (want == ExecutionDevice.Cuda)
                 options.Notice?.Invoke("CUDA is not available (no CUDA build of ONNX Runtime or no GPU); running on the CPU.");

@@ -4,6 +4,7 @@ using System.Text.Json;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Scripting.Cli;
@@ -41,16 +42,28 @@ internal static class EngineBench
         SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(first, t), t, chw);
         bool rawEncoder = raw.TakesNormalizedTensor;
         uncached.Embed(first, null, ct); // warm-up
+        // The int8 encoder made from the same float32 file, timed in the same loop.
+        string? int8Path = await PrecisionBench.Int8EncoderPathAsync(model, stderr, ct);
+        using var uncachedInt8 = int8Path is null ? null : await PrecisionBench.OpenUncachedInt8Async(model, stderr, ct);
+        using var rawInt8 = int8Path is null ? null : new RawOnnx(int8Path, decoderPath, model.Threads);
+        uncachedInt8?.Embed(first, null, ct);
         var enc = new List<double>();
         var ortEnc = new List<double>();
+        var encInt8 = new List<double>();
+        var ortEncInt8 = new List<double>();
         for (int i = 0; i < repeat; i++)
         {
-            // Interleave the two measurements so that machine noise hits both alike.
+            // Interleave the measurements so that machine noise hits all alike.
             enc.Add(Time(() => uncached.Embed(ImageIO.Load(image), null, ct)));
             if (rawEncoder) ortEnc.Add(Time(() => raw.Encode(chw)));
+            if (uncachedInt8 is null || rawInt8 is null) continue;
+            encInt8.Add(Time(() => uncachedInt8.Embed(ImageIO.Load(image), null, ct)));
+            if (rawEncoder) ortEncInt8.Add(Time(() => rawInt8.Encode(chw)));
         }
         results["encoder_ms"] = Median(enc);
         if (rawEncoder) results["ort_encoder_ms"] = Median(ortEnc);
+        if (encInt8.Count > 0) results["encoder_int8_ms"] = Median(encInt8);
+        if (ortEncInt8.Count > 0) results["ort_encoder_int8_ms"] = Median(ortEncInt8);
 
         // Clicks at 1 MP and 12 MP: the sample scaled up (nearest) so that the embedding is real.
         foreach (var (key, w, h) in new[] { ("1mp", 1155, 866), ("12mp", 4000, 3000) })
@@ -83,6 +96,8 @@ internal static class EngineBench
             if (key == "1mp" && s.Everything) EverythingBench.Everything(session, raw, rawEmbedding, big, repeat, results, ct);
         }
 
+        OneShotBench.Run(first, ScaleNearest, ChildModelArgs(model), repeat, results, stderr, ct);
+
         // SetImage of an image already in the cache: hashing plus lookup.
         session.SetImage(first, ct);
         results["cached_set_image_ms"] = Median(Enumerable.Range(0, Math.Max(repeat, 5)).Select(_ => Time(() => session.SetImage(first, ct))).ToList());
@@ -96,6 +111,8 @@ internal static class EngineBench
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k,-24} {v,10:0.00}"));
         if (results.TryGetValue("ort_encoder_ms", out var ortEncoder))
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"encoder / ort_encoder",-24} {results["encoder_ms"] / ortEncoder,10:0.000}"));
+        if (results.TryGetValue("ort_encoder_int8_ms", out var i8) && results.TryGetValue("ort_encoder_ms", out var f32))
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"ort_encoder_int8 / fp32",-24} {i8 / f32,10:0.000}"));
         if (results.TryGetValue("ort_decoder_ms", out var ortDecoder))
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"click_1mp / ort_decoder",-24} {results["click_ms_1mp"] / ortDecoder,10:0.000}"));
         if (s.Json)
@@ -126,6 +143,17 @@ internal static class EngineBench
         var sw = Stopwatch.StartNew();
         a();
         return sw.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>The model options of this run as arguments, passed on to the one-shot child processes.</summary>
+    private static List<string> ChildModelArgs(ModelArgs model)
+    {
+        var args = new List<string>();
+        if (model.ModelId is not null) args.AddRange(["--model", model.ModelId]);
+        if (model.EncoderPath is not null) args.AddRange(["--encoder", model.EncoderPath, "--decoder", model.DecoderPath!]);
+        args.AddRange(["--device", new DeviceSpec(model.Device, model.DeviceId).ToString(), "--precision", model.Precision.Name()]);
+        if (model.Threads is { } t) args.AddRange(["--threads", t.ToString(CultureInfo.InvariantCulture)]);
+        return args;
     }
 
     internal static double Median(List<double> v)

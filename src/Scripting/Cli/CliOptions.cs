@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Geometry;
 
 namespace SegPlugins.Scripting.Cli;
@@ -89,21 +90,38 @@ public static class CliOptions
     };
 
     /// <summary><c>--device auto|cpu|dml|cuda</c>: the execution provider; a missing one falls back to the CPU with a notice.</summary>
-    public static Option<ExecutionDevice> Device()
+    public static Option<DeviceSpec> Device()
     {
-        var o = new Option<ExecutionDevice>("--device")
+        var o = new Option<DeviceSpec>("--device")
         {
-            Description = "execution provider; a missing one falls back to the CPU with a notice",
-            HelpName = "auto|cpu|dml|cuda",
-            DefaultValueFactory = _ => ExecutionDevice.Auto,
+            Description = "execution provider, dml:N / cuda:N for one GPU; a missing one falls back to the CPU with a notice",
+            HelpName = "auto|cpu|dml[:N]|cuda[:N]",
+            DefaultValueFactory = _ => new DeviceSpec(ExecutionDevice.Auto),
             CustomParser = r =>
             {
-                try { return EngineOptions.ParseDevice(r.Tokens[0].Value); }
-                catch (SegArgumentException e) { r.AddError(e.Message); return ExecutionDevice.Auto; }
+                try { return DeviceSpec.Parse(r.Tokens[0].Value); }
+                catch (SegArgumentException e) { r.AddError(e.Message); return new DeviceSpec(ExecutionDevice.Auto); }
             },
         };
-        o.CompletionSources.Clear(); // not the enum's member names: the words the parser accepts
         o.CompletionSources.Add("auto", "cpu", "dml", "cuda");
+        return o;
+    }
+
+    public static Option<ModelPrecision> Precision()
+    {
+        var o = new Option<ModelPrecision>("--precision")
+        {
+            Description = "the SAM image encoder's precision: int8 is made from the verified fp32 file on first use",
+            HelpName = "fp32|int8",
+            DefaultValueFactory = _ => ModelPrecision.Fp32,
+            CustomParser = r =>
+            {
+                try { return ModelPrecisions.Parse(r.Tokens[0].Value); }
+                catch (SegArgumentException e) { r.AddError(e.Message); return ModelPrecision.Fp32; }
+            },
+        };
+        o.CompletionSources.Clear();
+        o.CompletionSources.Add("fp32", "int8");
         return o;
     }
 

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Cli;
 
 /// <summary>
 /// The model options every model-using command takes: <c>--model ID</c> or <c>--encoder E --decoder D</c>,
-/// <c>--device</c> and <c>--threads</c>. <see cref="AddTo"/> puts them on a command with the rule that the pair goes
+/// <c>--device</c>, <c>--precision</c> and <c>--threads</c>. <see cref="AddTo"/> puts them on a command with the rule that the pair goes
 /// together; <see cref="Read"/> maps a parse result to <see cref="ModelArgs"/>.
 /// </summary>
 public sealed class ModelOptions
@@ -14,7 +15,8 @@ public sealed class ModelOptions
     public Option<string> Model { get; } = new("--model") { Description = "model id from the manifest (see 'segplug models list'; default mobilesam)", HelpName = "ID" };
     public Option<string> Encoder { get; } = CliOptions.InputFile("--encoder", "E.onnx", "your own SAM encoder export (with --decoder)");
     public Option<string> Decoder { get; } = CliOptions.InputFile("--decoder", "D.onnx", "your own SAM decoder export (with --encoder)");
-    public Option<ExecutionDevice> Device { get; } = CliOptions.Device();
+    public Option<DeviceSpec> Device { get; } = CliOptions.Device();
+    public Option<ModelPrecision> Precision { get; } = CliOptions.Precision();
     public Option<int?> Threads { get; } = CliOptions.OptionalInt("--threads", "N", "CPU threads per model run (default: one per core)", 1, 256);
 
     public ModelOptions(bool threads = true)
@@ -31,6 +33,7 @@ public sealed class ModelOptions
         command.Options.Add(Encoder);
         command.Options.Add(Decoder);
         command.Options.Add(Device);
+        command.Options.Add(Precision);
         if (_threads) command.Options.Add(Threads);
         command.Validators.Add(r =>
         {
@@ -41,8 +44,14 @@ public sealed class ModelOptions
         return command;
     }
 
-    public ModelArgs Read(ParseResult p) =>
-        new(p.GetValue(Model), p.GetValue(Encoder), p.GetValue(Decoder), p.GetValue(Device), _threads ? p.GetValue(Threads) : null);
+    public ModelArgs Read(ParseResult p)
+    {
+        var device = p.GetValue(Device);
+        return new(p.GetValue(Model), p.GetValue(Encoder), p.GetValue(Decoder), device.Device, _threads ? p.GetValue(Threads) : null, p.GetValue(Precision))
+        {
+            DeviceId = device.Id,
+        };
+    }
 }
 
 /// <summary>Model options plus FastSAM and the CLIP files for text prompts (<c>select</c>, <c>everything</c>).</summary>

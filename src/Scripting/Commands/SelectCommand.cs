@@ -117,7 +117,7 @@ public static class SelectCommand
         if (o.Text is not null || o.Everything || o.Model.IsFastSam) return await SelectMoreCommand.RunAsync(o, io, ct);
         var stdout = io.Out;
         var stderr = io.Err;
-        var model = o.Model.Sam;
+        var model = o.Model.Sam with { OneShot = true }; // one selection per process: no run memory to keep
         var prompts = ReadPrompts(o);
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");

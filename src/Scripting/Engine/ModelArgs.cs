@@ -1,22 +1,32 @@
 using System.Collections.Concurrent;
 using SegPlugins.Core;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Scripting.Engine;
 
 /// <summary>
 /// The model choice shared by commands and the recipe host: a manifest id or an encoder/decoder pair, the execution
-/// device and the thread count. Parsed by the command line, used by both.
+/// device (and which GPU), the thread count and the encoder's precision. Parsed by the command line, used by both.
 /// </summary>
-public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null)
+public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? DecoderPath, ExecutionDevice Device, int? Threads = null,
+    ModelPrecision Precision = ModelPrecision.Fp32, bool OneShot = false)
 {
+    /// <summary>The number of <c>--device dml:N</c> / <c>cuda:N</c>.</summary>
+    public int? DeviceId { get; init; }
+
     /// <summary>The default model on the automatic device.</summary>
     public static ModelArgs Default { get; } = new(null, null, null, ExecutionDevice.Auto);
 
     public string DisplayName => EncoderPath is not null ? Path.GetFileName(EncoderPath) : ModelId ?? ModelIds.Default;
 
-    public EngineOptions Options(TextWriter stderr) => new() { Device = Device, IntraOpThreads = Threads, Notice = m => Notices.Once(stderr, m) };
+    /// <summary>Engine options for these models; a one-shot run (<see cref="OneShot"/>) keeps no run memory between runs.</summary>
+    public EngineOptions Options(TextWriter stderr) => new()
+    {
+        Device = Device, DeviceId = DeviceId, IntraOpThreads = Threads, Precision = Precision, KeepRunMemory = !OneShot,
+        Notice = m => Notices.Once(stderr, m),
+    };
 
     public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
     {

@@ -1,3 +1,5 @@
+using SegPlugins.Core.Inference.Quantization;
+
 namespace SegPlugins.Core.Effects.MagicSelect;
 
 /// <summary>What the effect does with the object it finds.</summary>
@@ -36,6 +38,7 @@ public static class MagicSelectSchema
     public const string SubjectGuide = "SubjectGuide";
     public const string RefineColors = "RefineColors";
     public const string Model = "Model";
+    public const string Precision = "Precision";
     public const string EncoderFile = "EncoderFile";
     public const string DecoderFile = "DecoderFile";
     public const string Output = "Output";
@@ -86,6 +89,11 @@ public static class MagicSelectSchema
         {
             [MagicSelectModel.MobileSam] = "MobileSAM (downloaded on first use)",
             [MagicSelectModel.CustomFiles] = "Custom encoder and decoder files",
+        }));
+        list.Add(EffectProperty.Choice(Precision, "Encoder precision", ModelPrecision.Fp32, new Dictionary<ModelPrecision, string>
+        {
+            [ModelPrecision.Fp32] = "Full (float32)",
+            [ModelPrecision.Int8] = "Fast (int8, made once from the float32 model)",
         }));
         var custom = new EnabledWhen(Model, MagicSelectModel.CustomFiles);
         list.Add(EffectProperty.File(EncoderFile, "Encoder (.onnx)", custom));

@@ -1,3 +1,4 @@
+using SegPlugins.Core.Inference.Quantization;
 using S = SegPlugins.Core.Effects.MagicSelect.MagicSelectSchema;
 
 namespace SegPlugins.Core.Effects.MagicSelect;
@@ -24,7 +25,8 @@ public sealed record MagicSelectSettings
         bool refineEdges = false,
         int backgroundBlur = 12,
         bool subjectGuide = true,
-        bool refineColors = true)
+        bool refineColors = true,
+        ModelPrecision precision = ModelPrecision.Fp32)
     {
         Include = new ValueList<EffectPoint>(include ?? throw new SegArgumentException("include points", "is null"));
         Exclude = new ValueList<EffectPoint>(exclude ?? throw new SegArgumentException("exclude points", "is null"));
@@ -32,6 +34,7 @@ public sealed record MagicSelectSettings
         for (int i = 0; i < Exclude.Count; i++) CheckPoint(Exclude[i].At, S.ExcludePoint(i + 1));
         if (!Enum.IsDefined(model)) throw new SegArgumentException(S.Model, $"unknown model {(int)model}; expected MobileSam or CustomFiles");
         if (!Enum.IsDefined(output)) throw new SegArgumentException(S.Output, $"unknown output mode {(int)output}; expected one of {string.Join(", ", Enum.GetNames<MagicSelectOutput>())}");
+        if (!Enum.IsDefined(precision)) throw new SegArgumentException(S.Precision, $"unknown precision {(int)precision}; expected Fp32 or Int8");
         CheckRange(growShrink, -S.MaxGrowShrink, S.MaxGrowShrink, S.GrowShrink);
         CheckRange(feather, 0, S.MaxFeather, S.Feather);
         CheckRange(backgroundBlur, 1, S.MaxBlur, S.BackgroundBlur);
@@ -46,12 +49,16 @@ public sealed record MagicSelectSettings
         BackgroundBlur = backgroundBlur;
         SubjectGuide = subjectGuide;
         RefineColors = refineColors;
+        Precision = precision;
     }
 
     public ValueList<EffectPoint> Include { get; }
     public ValueList<EffectPoint> Exclude { get; }
     public bool UseSelectionBox { get; }
     public MagicSelectModel Model { get; }
+    /// <summary>The SAM encoder's precision: float32, or the int8 variant made from it once and kept in the model cache.</summary>
+    public ModelPrecision Precision { get; }
+
     public string EncoderFile { get; }
     public string DecoderFile { get; }
     public MagicSelectOutput Output { get; }
@@ -108,7 +115,8 @@ public sealed record MagicSelectSettings
             GetBool(values, S.RefineEdges),
             GetInt(values, S.BackgroundBlur),
             GetBool(values, S.SubjectGuide),
-            GetBool(values, S.RefineColors));
+            GetBool(values, S.RefineColors),
+            GetChoice<ModelPrecision>(values, S.Precision));
     }
 
     private static object? Raw(IReadOnlyDictionary<string, object?> values, string name) =>

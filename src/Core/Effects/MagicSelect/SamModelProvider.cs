@@ -1,3 +1,4 @@
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Segmentation.Subject;
@@ -25,7 +26,7 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, SamSession> _sessions = new(StringComparer.Ordinal);
-    private readonly Func<string, CancellationToken, SamSession> _openManaged;
+    private readonly Func<string, EngineOptions, CancellationToken, SamSession> _openManaged;
     private SubjectSelector? _subject;
 
     public SamModelProvider(EngineOptions? options = null)
@@ -34,10 +35,10 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     }
 
     /// <summary>With <paramref name="openManaged"/> opening model-store models by id (default: SamSession.OpenAsync).</summary>
-    internal SamModelProvider(EngineOptions options, Func<string, CancellationToken, SamSession>? openManaged)
+    internal SamModelProvider(EngineOptions options, Func<string, EngineOptions, CancellationToken, SamSession>? openManaged)
     {
         Options = options;
-        _openManaged = openManaged ?? ((id, ct) => SamSession.OpenAsync(id, options, null, ct).GetAwaiter().GetResult());
+        _openManaged = openManaged ?? ((id, o, ct) => SamSession.OpenAsync(id, o, null, ct).GetAwaiter().GetResult());
     }
 
     /// <summary>One provider per process, for hosts that create an effect object per use.</summary>
@@ -51,10 +52,11 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         string key;
         Func<SamSession> open;
+        var options = Options with { Precision = settings.Precision };
         if (settings.Model == MagicSelectModel.MobileSam)
         {
             key = "store:" + ModelIds.MobileSam;
-            open = () => _openManaged(ModelIds.MobileSam, cancellationToken);
+            open = () => _openManaged(ModelIds.MobileSam, options, cancellationToken);
         }
         else
         {
@@ -65,8 +67,9 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
             var enc = Path.GetFullPath(settings.EncoderFile);
             var dec = Path.GetFullPath(settings.DecoderFile);
             key = "files:" + enc + "|" + dec;
-            open = () => SamSession.Open(enc, dec, Options);
+            open = () => SamSession.Open(enc, dec, options);
         }
+        key += "|" + settings.Precision.Name();
         lock (_lock)
         {
             if (_sessions.TryGetValue(key, out var s)) return s;

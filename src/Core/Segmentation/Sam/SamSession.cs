@@ -1,5 +1,6 @@
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
+using SegPlugins.Core.Inference.Quantization;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using N = SegPlugins.Core.Segmentation.Sam.SamTensorNames;
@@ -58,8 +59,17 @@ public sealed class SamSession : ISegmentationSession
         return Open(encoderPath, decoderPath, options, name, key);
     }
 
-    internal static SamSession Open(string encoderPath, string decoderPath, EngineOptions options, string name, string key, MultimaskTaps? taps = null)
+    internal static SamSession Open(string encoderPath, string decoderPath, EngineOptions options, string name, string key, MultimaskTaps? taps = null,
+        string? encoderSha256 = null, string? cacheDirectory = null)
     {
+        if (options.Precision == ModelPrecision.Int8)
+        {
+            // The int8 encoder is derived data: made once from the float32 file, verified by its own hash on every load.
+            var int8 = new QuantizedModelCache(cacheDirectory ?? ModelStore.DefaultCacheDirectory())
+                .Ensure(encoderPath, name + " encoder", encoderSha256, options.Notice);
+            encoderPath = int8.Path;
+            key = "int8:" + int8.Record.Sha256;
+        }
         var encoder = SamEncoder.Open(encoderPath, name + " encoder", options);
         try
         {
@@ -81,7 +91,8 @@ public sealed class SamSession : ISegmentationSession
         if (files.Entry.Family != ModelFamily.Sam)
             throw new SegModelException(modelId, $"is a {files.Entry.Family} model; a SAM-family model (encoder + decoder) is needed here");
         return Open(files.PathOf(ModelRole.Encoder), files.PathOf(ModelRole.Decoder), options ?? EngineOptions.Default, modelId,
-            "manifest:" + files.Entry.File(ModelRole.Encoder).Sha256, files.Entry.File(ModelRole.Decoder).Multimask);
+            "manifest:" + files.Entry.File(ModelRole.Encoder).Sha256, files.Entry.File(ModelRole.Decoder).Multimask,
+            files.Entry.File(ModelRole.Encoder).Sha256, store.CacheDirectory);
     }
 
     public bool HasImage => _current is not null;
