@@ -22,8 +22,9 @@ fi
 chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
 mkdir -p /run/munge /var/log/munge /var/lib/munge && chown munge:munge /run/munge /var/log/munge /var/lib/munge
 if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
-  runuser -u munge -- /usr/sbin/munged --pid-file="$dir/run/munged.pid" 2>/dev/null \
-    || runuser -u munge -- /usr/sbin/munged
+  # munged runs as the munge user, so its pid file goes in a folder that user owns (stop-slurm.sh reads it).
+  mkdir -p "$dir/munge" && chown munge:munge "$dir/munge"
+  runuser -u munge -- /usr/sbin/munged --pid-file="$dir/munge/munged.pid"
   for _ in $(seq 50); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
