@@ -17,6 +17,7 @@ public static class Program
           bench-recipes  measure the recipe host's compile, cache and per-image costs
           models   list, fetch, verify the model files
           bench    measure the engine (medians of repeated runs)
+          serve    a local page and HTTP API to select by clicking in the browser
           help     this text
 
         """;
@@ -39,7 +40,7 @@ public static class Program
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
             stdout.WriteLine(Usage + SelectCommand.Usage + SelectMoreCommand.Usage + Environment.NewLine + SubjectCommand.Usage + Environment.NewLine + EverythingCommand.Usage + Environment.NewLine
-                + RunCommand.Usage + Environment.NewLine + EvalCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage);
+                + RunCommand.Usage + Environment.NewLine + EvalCommand.Usage + Environment.NewLine + ModelsCommand.Usage + Environment.NewLine + BenchCommand.Usage + Environment.NewLine + Serve.ServeCommand.Usage);
             return args.Length == 0 ? 2 : 0;
         }
         var rest = args[1..];
@@ -56,6 +57,7 @@ public static class Program
                 "eval" => await EvalCommand.RunAsync(rest, stdout, stderr, ct),
                 "bench-recipes" => await RecipeBenchCommand.RunAsync(rest, stdout, stderr, ct),
                 "bench" => await BenchCommand.RunAsync(rest, stdout, stderr, ct),
+                "serve" => await Serve.ServeCommand.RunAsync(rest, stdout, stderr, ct),
                 _ => Unknown(args[0], stderr),
             };
         }

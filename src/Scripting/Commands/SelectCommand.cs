@@ -94,7 +94,7 @@ public static class SelectCommand
         }
         else
         {
-            var chain = new ClickChain(session, saliency, null, colors ? new ColorFusion(img) : null);
+            var chain = ClickDefaults.NewChain(session, img, saliency, colors);
             var r = chain.Predict(prompts.Points, prompts.Box, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
             if (guide)
