@@ -345,9 +345,12 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         };
     }
 
+    /// <summary>JSON unless the client accepts image/png; for the mask endpoint, PNG unless it asks for application/json.</summary>
     private static bool WantsJson(HttpContext ctx)
     {
         string accept = ctx.Request.Headers.Accept.ToString();
+        if (ctx.Request.Path.Value?.EndsWith("/mask", StringComparison.Ordinal) == true)
+            return accept.Contains("application/json", StringComparison.OrdinalIgnoreCase);
         return !accept.Contains("image/png", StringComparison.OrdinalIgnoreCase);
     }
 

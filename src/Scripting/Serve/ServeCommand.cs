@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
 
@@ -9,10 +11,17 @@ public static class ServeCommand
 {
     public const string Usage = ServeOptions.Usage;
 
+    /// <summary>One SAM image embedding, [1,256,64,64] floats.</summary>
+    private const long EmbeddingBytes = 256 * 64 * 64 * sizeof(float);
+
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var options = ServeOptions.Parse(argv);
-        var sam = await options.Model.OpenSamAsync(stderr, ct);
+        // The embedding cache holds no more images than the server does, so dropped images take their embeddings along.
+        var engine = options.Model.Options(stderr) with { EmbeddingCacheBytes = (long)options.MaxImages * EmbeddingBytes };
+        var sam = options.Model.EncoderPath is not null
+            ? SamSession.Open(options.Model.EncoderPath, options.Model.DecoderPath!, engine)
+            : await SamSession.OpenAsync(options.Model.ModelId ?? ModelIds.Default, engine, new ConsoleProgress(stderr), ct);
         var server = await SelectionServer.StartAsync(options, sam,
             c => SubjectSelector.OpenAsync(options.Model.Options(stderr), new ConsoleProgress(stderr), c), stderr, null, ct);
         await using (server)
