@@ -14,7 +14,9 @@ public sealed class SelectionEditor
     private sealed record State(Mask Selection, PromptContext? Last, SelectionStep? Step);
 
     private readonly List<State> _states = new();
+    private readonly List<SelectionStep> _folded = new();
     private int _current;
+    private int _undoLimit = int.MaxValue;
 
     /// <summary>Starts with <paramref name="initial"/> (or an empty selection) for the session's current image.</summary>
     public SelectionEditor(ISegmentationSession session, Mask? initial = null)
@@ -57,9 +59,26 @@ public sealed class SelectionEditor
     {
         get
         {
-            var list = new List<SelectionStep>(_current);
+            var list = new List<SelectionStep>(_folded.Count + _current);
+            list.AddRange(_folded);
             for (int i = 1; i <= _current; i++) list.Add(_states[i].Step!);
             return list;
+        }
+    }
+
+    /// <summary>
+    /// How many edits can be undone (unlimited by default). Each kept edit holds its selection and, for prompts,
+    /// the prediction (about 1 MB of low-res logits plus two image-sized masks), so a long-running host bounds it;
+    /// older edits stay in <see cref="History"/> but can no longer be undone.
+    /// </summary>
+    public int UndoLimit
+    {
+        get => _undoLimit;
+        set
+        {
+            if (value < 1) throw new SegArgumentException(nameof(UndoLimit), $"must be at least 1, got {value}");
+            _undoLimit = value;
+            Fold();
         }
     }
 
@@ -184,6 +203,19 @@ public sealed class SelectionEditor
         if (_current < _states.Count - 1) _states.RemoveRange(_current + 1, _states.Count - _current - 1);
         _states.Add(s);
         _current++;
+        Fold();
+    }
+
+    /// <summary>Folds the oldest edits into the starting state while more than <see cref="UndoLimit"/> can be undone.</summary>
+    private void Fold()
+    {
+        while (_current > _undoLimit)
+        {
+            _folded.Add(_states[1].Step!);
+            _states[0] = _states[1] with { Step = null };
+            _states.RemoveAt(1);
+            _current--;
+        }
     }
 
     private static Mask Combine(Mask basis, Mask predicted, SelectionMode mode) => mode switch

@@ -12,10 +12,13 @@ internal sealed class ImageStore : IDisposable
     private readonly SamSession _sam;
     private long _clock;
 
-    public ImageStore(SamSession sam, int capacity)
+    private readonly int _undoLimit;
+
+    public ImageStore(SamSession sam, int capacity, int undoLimit)
     {
         _sam = sam;
         Capacity = capacity;
+        _undoLimit = undoLimit;
     }
 
     public int Capacity { get; }
@@ -40,7 +43,7 @@ internal sealed class ImageStore : IDisposable
             string id;
             do id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
             while (_images.ContainsKey(id));
-            added = new ServedImage(id, name, image, _sam) { LastUsed = ++_clock, Sequence = _clock };
+            added = new ServedImage(id, name, image, _sam, _undoLimit) { LastUsed = ++_clock, Sequence = _clock };
             _images.Add(id, added);
         }
         dropped?.Dispose();

@@ -65,7 +65,7 @@ public sealed class SelectionServer : IAsyncDisposable
         });
         configure?.Invoke(builder.WebHost);
         var app = builder.Build();
-        var store = new ImageStore(sam, options.MaxImages);
+        var store = new ImageStore(sam, options.MaxImages, options.UndoLimit);
         var server = new SelectionServer(app, store, sam, options);
         var api = new ServeApi(store, options, openSubject, log);
 

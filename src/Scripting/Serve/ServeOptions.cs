@@ -33,6 +33,12 @@ public sealed record ServeOptions(IReadOnlyList<string> Images, string Host, int
     /// <summary>Largest JSON request body in bytes (a select request with 64 clicks is about 2 KB).</summary>
     public int MaxJsonBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Edits that can be undone per image. Each holds its selection and prediction (at 12 MP about 25 MB, at 1 MP
+    /// about 3 MB), so this with <see cref="MaxImages"/> bounds the server's memory; older edits stay in the recipe.
+    /// </summary>
+    public int UndoLimit { get; init; } = 20;
+
     /// <summary>Most clicks one select request may carry (the same limit as a points sidecar).</summary>
     public int MaxPoints { get; init; } = Core.Segmentation.PromptSidecar.MaxPoints;
 

@@ -17,7 +17,7 @@ internal sealed class ServedImage : IDisposable
     private readonly Stopwatch _since = Stopwatch.StartNew();
     private SelectionEditor? _editor;
 
-    public ServedImage(string id, string name, BgraImage image, SamSession sam)
+    public ServedImage(string id, string name, BgraImage image, SamSession sam, int undoLimit)
     {
         Id = id;
         Name = name;
@@ -27,7 +27,7 @@ internal sealed class ServedImage : IDisposable
         {
             var view = sam.ForImage(image, token);
             EncodeMs = _since.Elapsed.TotalMilliseconds;
-            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image) };
+            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image), UndoLimit = undoLimit };
         }, token);
     }
 

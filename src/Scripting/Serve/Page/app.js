@@ -132,6 +132,7 @@ function finishQuery() {
 
 async function select(points, box, started) {
   const id = state.image.id;
+  say('Selecting…');
   const blob = await api('POST', `/api/images/${id}/select`, { body: { points: points.map((p) => [p.x, p.y, p.include ? 1 : 0]), box, op: state.mode }, accept: 'image/png' });
   state.object = { points, box };
   await showMaskBlob(blob);
