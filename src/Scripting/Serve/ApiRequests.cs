@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Editing;
 using SegPlugins.Core.Segmentation;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Editing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;

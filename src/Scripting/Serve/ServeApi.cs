@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Editing;

@@ -1,7 +1,8 @@
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Segmentation;
+namespace SegPlugins.Core.Editing;
 
 /// <summary>
 /// The one place where the hosts that read clicks interactively (<c>segplug select</c>, <c>segplug serve</c>) build
