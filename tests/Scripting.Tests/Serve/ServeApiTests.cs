@@ -325,6 +325,16 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.Contains("new PointPrompt(40f * sx, 12f * sy, false)", recipe);
         Assert.Contains("var alpha = selection.Grow(2).Feather(1.5f);", recipe);
         Assert.Contains("Save(alpha, \"{name}-mask.png\");", recipe);
+
+        // The recipe runs as it is with segplug run.
+        using var t = new SegPlugins.Scripting.Tests.Cli.CliTemp();
+        File.WriteAllText(t.F("edit.csx"), recipe);
+        File.Copy(Grad, t.F("photo.png"));
+        var (code, stdout, stderr) = SegPlugins.Scripting.Tests.Cli.CliHarness.Run("run", t.F("edit.csx"), t.F("photo.png"), "--out", t.F("out"),
+            "--encoder", ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), "--decoder", ServeHarness.Fixture("models/sam_decoder_multi.onnx"), "--device", "cpu");
+        Assert.True(code == 0, stdout + stderr);
+        Assert.False(MaskPng.LoadMask(t.F("out/photo-mask.png")).IsEmpty);
+        Assert.True(File.Exists(t.F("out/photo-cutout.png")));
     }
 
     [Fact]
