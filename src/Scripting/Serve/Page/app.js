@@ -232,7 +232,7 @@ async function syncState(s) {
   state.canUndo = s.canUndo;
   state.canRedo = s.canRedo;
   const pct = s.width && s.height ? (100 * s.area / (s.width * s.height)) : 0;
-  state.lastInfo = s.area > 0 ? `Selected ${pct.toFixed(1)}% of the image` + (s.score != null ? ` · model's confidence ${(s.score * 100).toFixed(0)}%` : '') : 'Nothing selected';
+  state.lastInfo = s.area > 0 ? `Selected ${pct.toFixed(1)}% of the image` + (s.score != null ? ` · model's confidence ${Math.min(100, s.score * 100).toFixed(0)}%` : '') : 'Nothing selected';
   stats();
   refreshButtons();
   return s;
@@ -252,7 +252,9 @@ function refreshButtons() {
   const n = state.object.points.length + (state.object.box ? 1 : 0);
   $('object-hint').textContent = n === 0
     ? (state.mode === 'replace' ? 'Your next click starts a new selection.' : `Your next click starts an object that ${state.mode}s.`)
-    : `Clicks refine the current object (${state.object.points.length} click${state.object.points.length === 1 ? '' : 's'}${state.object.box ? ' and a box' : ''}). Press New object for another.`;
+    : `Clicks refine the current object (${[
+      state.object.points.length ? `${state.object.points.length} click${state.object.points.length === 1 ? '' : 's'}` : '',
+      state.object.box ? 'a box' : ''].filter(Boolean).join(' and ')}). Press New object for another.`;
 }
 
 /** Shows the image as large as the stage allows (up to twice its size), so clicks can be precise. */
