@@ -77,10 +77,13 @@ try {
   await download.saveAs(path.join(outDir, 'mask.png'));
   await idle();
   const times = await page.evaluate(() => window.segplug.clickMs);
+  const server = await page.evaluate(() => window.segplug.serverMs);
   const sorted = [...times].sort((a, b) => a - b);
+  const serverSorted = [...server].sort((a, b) => a - b);
   console.log(JSON.stringify({
     clicked, excluded, afterUndo, clickMs: times.map((t) => Math.round(t)),
-    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]), errors,
+    medianMs: Math.round(sorted[Math.floor(sorted.length / 2)]),
+    serverMs: server.map((t) => Math.round(t)), serverMedianMs: Math.round(serverSorted[Math.floor(serverSorted.length / 2)]), errors,
   }));
 } finally {
   await browser.close();

@@ -61,7 +61,11 @@ internal sealed class ServedImage : IDisposable
     /// <summary>Waits for the embedding and then for this image's turn.</summary>
     public async Task<IDisposable> EnterAsync(CancellationToken ct)
     {
-        await Ready.WaitAsync(ct);
+        try { await Ready.WaitAsync(ct); }
+        catch (OperationCanceledException) when (Ready.IsCanceled)
+        {
+            throw new ApiException(404, $"image '{Id}': it was deleted or dropped to make room while its embedding was computed");
+        }
         await Gate.WaitAsync(ct);
         return new Releaser(Gate);
     }

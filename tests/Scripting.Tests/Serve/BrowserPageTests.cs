@@ -65,7 +65,7 @@ public sealed class BrowserPageTests(ITestOutputHelper output)
         Assert.Equal(1, r.GetProperty("afterUndo").GetInt32()); // and undo took it back
         var click = r.GetProperty("clicked")[0];
         string point = FormattableString.Invariant($"{click[0].GetDouble()},{click[1].GetDouble()}");
-        output.WriteLine($"click-to-overlay ms: {r.GetProperty("clickMs")}; median {r.GetProperty("medianMs").GetInt32()} ms; screenshots in {outDir}");
+        output.WriteLine($"click-to-overlay ms: {r.GetProperty("clickMs")}; median {r.GetProperty("medianMs").GetInt32()} ms (server's part: {r.GetProperty("serverMs")}, median {r.GetProperty("serverMedianMs").GetInt32()} ms); screenshots in {outDir}");
 
         using var t = new CliTemp();
         var (code, _, err) = CliHarness.Run("select", "--image", coffee, "--point", point, "--out", t.F("cli.png"));

@@ -14,6 +14,7 @@ const state = {
   busy: 0,
   overlays: 0,          // overlays drawn so far (the browser test waits on it)
   clickMs: [],          // click-to-overlay times, for the stats line and the browser test
+  serverMs: [],         // the server's own time for each of those clicks (X-Select-Ms)
   drag: null,
   bgImageId: null,
   lastInfo: '',
@@ -133,7 +134,9 @@ function finishQuery() {
 async function select(points, box, started) {
   const id = state.image.id;
   say('Selecting…');
-  const blob = await api('POST', `/api/images/${id}/select`, { body: { points: points.map((p) => [p.x, p.y, p.include ? 1 : 0]), box, op: state.mode }, accept: 'image/png' });
+  const r = await api('POST', `/api/images/${id}/select`, { body: { points: points.map((p) => [p.x, p.y, p.include ? 1 : 0]), box, op: state.mode }, accept: 'image/png', raw: true });
+  state.serverMs.push(Number(r.headers.get('X-Select-Ms')));
+  const blob = await r.blob();
   state.object = { points, box };
   await showMaskBlob(blob);
   await syncState(await api('GET', `/api/images/${id}`));
