@@ -15,7 +15,9 @@ public sealed class SelectionEditor
     private sealed record State(Mask Selection, PromptContext? Last, SelectionStep? Step);
 
     private readonly List<State> _states = new();
+    private readonly List<SelectionStep> _folded = new();
     private int _current;
+    private int _undoLimit = int.MaxValue;
 
     /// <summary>Starts with <paramref name="initial"/> (or an empty selection) for the session's current image.</summary>
     public SelectionEditor(ISegmentationSession session, Mask? initial = null)
@@ -35,20 +37,49 @@ public sealed class SelectionEditor
     /// <summary>Options for every prediction (null = the session's defaults).</summary>
     public PredictOptions? PredictOptions { get; set; }
 
+    /// <summary>
+    /// When set, a prompt's points are read as successive clicks by this chain (each refining the answer to the
+    /// ones before, as <c>segplug select</c> reads them), and the prompt's mask is the chain's selection (refined
+    /// with the image's colours when the chain fuses them); <see cref="Refine"/> then continues the chain and
+    /// <see cref="PredictOptions"/> is not used. Null (the default): one prediction of <see cref="Session"/> per
+    /// prompt. The chain must read the same image as the session.
+    /// </summary>
+    public ClickChain? Clicks { get; set; }
+
     /// <summary>The current selection. Treat as read-only; every edit makes a new mask.</summary>
     public Mask Selection => _states[_current].Selection;
 
     /// <summary>The prediction of the last step when that step was a prompt or refinement, else null.</summary>
     public MaskPrediction? LastPrediction => _states[_current].Last?.Prediction;
 
+    /// <summary>The mode and prompts (refinement points included) of the last step when it was a prompt or refinement, else null.</summary>
+    public (SelectionMode Mode, PromptSet Prompts)? LastPrompt => _states[_current].Last is { } l ? (l.Mode, l.Prompts) : null;
+
     /// <summary>The steps that led to the current selection, oldest first (undone steps excluded).</summary>
     public IReadOnlyList<SelectionStep> History
     {
         get
         {
-            var list = new List<SelectionStep>(_current);
+            var list = new List<SelectionStep>(_folded.Count + _current);
+            list.AddRange(_folded);
             for (int i = 1; i <= _current; i++) list.Add(_states[i].Step!);
             return list;
+        }
+    }
+
+    /// <summary>
+    /// How many edits can be undone (unlimited by default). Each kept edit holds its selection and, for prompts,
+    /// the prediction (about 1 MB of low-res logits plus two image-sized masks), so a long-running host bounds it;
+    /// older edits stay in <see cref="History"/> but can no longer be undone.
+    /// </summary>
+    public int UndoLimit
+    {
+        get => _undoLimit;
+        set
+        {
+            if (value < 1) throw new SegArgumentException(nameof(UndoLimit), $"must be at least 1, got {value}");
+            _undoLimit = value;
+            Fold();
         }
     }
 
@@ -66,8 +97,8 @@ public sealed class SelectionEditor
         if (prompts is null) throw new SegArgumentException("prompt", "is null");
         prompts.Validate(Width, Height);
         var basis = Selection;
-        var prediction = Predict(prompts);
-        Push(new State(Combine(basis, prediction.Mask, mode), new PromptContext(mode, basis, prompts, prediction), new PromptStep(mode, prompts)));
+        var (prediction, mask) = Predict(prompts);
+        Push(new State(Combine(basis, mask, mode), new PromptContext(mode, basis, prompts, prediction), new PromptStep(mode, prompts)));
         return prediction;
     }
 
@@ -84,9 +115,22 @@ public sealed class SelectionEditor
         merged.AddRange(points);
         var prompts = last.Prompts with { Points = merged.ToArray(), MaskInput = last.Prediction.LowResLogits };
         prompts.Validate(Width, Height);
-        var prediction = Predict(prompts);
-        Push(new State(Combine(last.Base, prediction.Mask, last.Mode), last with { Prompts = prompts, Prediction = prediction }, new RefineStep(points.ToArray())));
+        var (prediction, mask) = Predict(prompts);
+        Push(new State(Combine(last.Base, mask, last.Mode), last with { Prompts = prompts, Prediction = prediction }, new RefineStep(points.ToArray())));
         return prediction;
+    }
+
+    /// <summary>
+    /// Combines a mask made elsewhere (a subject model's answer, a mask file) into the selection by
+    /// <paramref name="mode"/> as one undoable step, recorded in the history as <paramref name="step"/>.
+    /// </summary>
+    public SelectionEditor Apply(SelectionMode mode, Mask mask, SelectionStep step)
+    {
+        if (mask is null) throw new SegArgumentException(nameof(mask), "is null");
+        if (step is null) throw new SegArgumentException(nameof(step), "is null");
+        MaskChecks.SameSize(Width, Height, mask.Width, mask.Height, "image", "mask");
+        Push(new State(Combine(Selection, mask, mode), null, step));
+        return this;
     }
 
     public SelectionEditor Grow(int radius) => Op(Selection.Grow(radius), new GrowStep(radius));
@@ -130,12 +174,23 @@ public sealed class SelectionEditor
         return sb.ToString();
     }
 
-    private MaskPrediction Predict(PromptSet prompts)
+    private (MaskPrediction Prediction, Mask Mask) Predict(PromptSet prompts)
     {
-        var p = Session.Predict(prompts, PredictOptions);
-        if (p.Mask.Width != Width || p.Mask.Height != Height)
-            throw new SegException($"the session returned a {p.Mask.Width}x{p.Mask.Height} mask for a {Width}x{Height} selection; was SetImage called with another image?");
-        return p;
+        MaskPrediction p;
+        Mask mask;
+        if (Clicks is { } chain)
+        {
+            var r = chain.Predict(prompts.Points, prompts.Box);
+            (p, mask) = (r.Prediction, r.Mask);
+        }
+        else
+        {
+            p = Session.Predict(prompts, PredictOptions);
+            mask = p.Mask;
+        }
+        if (mask.Width != Width || mask.Height != Height)
+            throw new SegException($"the session returned a {mask.Width}x{mask.Height} mask for a {Width}x{Height} selection; was SetImage called with another image?");
+        return (p, mask);
     }
 
     private SelectionEditor Op(Mask result, SelectionStep step)
@@ -149,6 +204,19 @@ public sealed class SelectionEditor
         if (_current < _states.Count - 1) _states.RemoveRange(_current + 1, _states.Count - _current - 1);
         _states.Add(s);
         _current++;
+        Fold();
+    }
+
+    /// <summary>Folds the oldest edits into the starting state while more than <see cref="UndoLimit"/> can be undone.</summary>
+    private void Fold()
+    {
+        while (_current > _undoLimit)
+        {
+            _folded.Add(_states[1].Step!);
+            _states[0] = _states[1] with { Step = null };
+            _states.RemoveAt(1);
+            _current--;
+        }
     }
 
     private static Mask Combine(Mask basis, Mask predicted, SelectionMode mode) => mode switch

@@ -38,6 +38,7 @@ public static class SegplugCli
         yield return ModelsCommand.Create();
         yield return BenchCommand.Create();
         yield return RecipeBenchCommand.Create();
+        yield return Serve.ServeCommand.Create();
         yield return CompletionsCommand.Create();
     }
 

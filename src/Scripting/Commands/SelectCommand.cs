@@ -159,7 +159,7 @@ public static class SelectCommand
         }
         else
         {
-            var chain = new ClickChain(session, saliency, null, o.Colors ? new ColorFusion(img) : null);
+            var chain = ClickDefaults.NewChain(session, img, saliency, o.Colors);
             var r = chain.Predict(prompts.Points, prompts.Box, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
             if (o.SubjectGuide)

@@ -172,4 +172,62 @@ public class SelectionEditorTests
         ed.Clear();
         Assert.True(ed.Selection.IsEmpty);
     }
+
+    [Fact]
+    public void WithAClickChain_PromptsAreReadAsClicksInOrder_AndRefineContinuesTheChain()
+    {
+        var (ed, session) = New();
+        var chain = new ClickChain(session);
+        ed.Clicks = chain;
+        ed.Replace(PromptSet.FromPoints(PointPrompt.Include(5, 5)));
+        Assert.Equal(1, chain.DecoderRuns);
+        ed.Refine(PointPrompt.Include(14, 5));
+        Assert.Equal(2, chain.DecoderRuns); // one decoder run for the new click only
+        Assert.Equal(2, session.Calls[^1].Points.Count);
+        Assert.NotNull(session.Calls[^1].MaskInput); // the chain fed its last answer back
+
+        var direct = new DiskSession();
+        direct.SetImage(new BgraImage(20, 12));
+        var expected = new ClickChain(direct).Predict([PointPrompt.Include(5, 5), PointPrompt.Include(14, 5)]).Mask;
+        Assert.Equal(expected.Data, ed.Selection.Data);
+        Assert.Equal((SelectionMode.Replace, 2), (ed.LastPrompt!.Value.Mode, ed.LastPrompt.Value.Prompts.Points.Count));
+        ed.Undo();
+        Assert.Single(ed.LastPrompt!.Value.Prompts.Points);
+    }
+
+    [Fact]
+    public void Apply_CombinesAMaskMadeElsewhereAsOneUndoableStep()
+    {
+        var (ed, _) = New();
+        ed.Replace(PromptSet.FromPoints(PointPrompt.Include(5, 5)));
+        var other = new Mask(20, 12);
+        other.Data.AsSpan(0, 20).Fill(Mask.On); // the top row
+        ed.Apply(SelectionMode.Add, other, new InvertStep());
+        Assert.Equal(29 + 20 - 0, ed.Selection.Area());
+        Assert.Null(ed.LastPrompt);
+        Assert.IsType<InvertStep>(ed.History[^1]);
+        ed.Undo();
+        Assert.Equal(29, ed.Selection.Area());
+        Assert.Throws<SegArgumentException>(() => ed.Apply(SelectionMode.Add, new Mask(3, 3), new InvertStep()));
+    }
+
+    [Fact]
+    public void UndoLimit_FoldsOlderEditsIntoTheStart_ButKeepsThemInTheHistory()
+    {
+        var (ed, _) = New();
+        ed.UndoLimit = 2;
+        ed.Replace(PromptSet.FromPoints(PointPrompt.Include(5, 5)));
+        ed.Grow(1);
+        ed.Grow(1);
+        ed.Shrink(1);
+        Assert.Equal(4, ed.History.Count);
+        Assert.True(ed.Undo());
+        Assert.True(ed.Undo());
+        Assert.False(ed.Undo()); // only two edits can be undone
+        var afterFirstGrow = new DiskSession();
+        afterFirstGrow.SetImage(new BgraImage(20, 12));
+        Assert.Equal(afterFirstGrow.Predict(PromptSet.FromPoints(PointPrompt.Include(5, 5))).Mask.Grow(1).Data, ed.Selection.Data);
+        Assert.Equal(2, ed.History.Count);
+        Assert.Throws<SegArgumentException>(() => ed.UndoLimit = 0);
+    }
 }

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text;
+using SegPlugins.Core.Geometry;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+
+namespace SegPlugins.Scripting.Serve;
+
+/// <summary>The selection as it is exported: finished (grown, feathered, edge-refined), and its history as a recipe.</summary>
+internal static class SelectionOutput
+{
+    /// <summary>The selection after <paramref name="finish"/>: hard when nothing softens it, else soft.</summary>
+    public static SoftMask Finished(Mask selection, BgraImage image, Finish finish)
+    {
+        var m = finish.Grow > 0 ? selection.Grow(finish.Grow) : finish.Grow < 0 ? selection.Shrink(-finish.Grow) : selection;
+        var soft = finish.Feather > 0 ? m.Feather(finish.Feather) : m.ToSoftMask();
+        return finish.Edges ? soft.RefineEdges(image) : soft;
+    }
+
+    /// <summary>
+    /// The current prompt as a points sidecar (<c>NAME.points.json</c>, read by <c>recipes/refine-with-points.csx</c>
+    /// and <see cref="PromptSidecar.Parse"/>).
+    /// </summary>
+    public static string Sidecar(PromptSet? prompts)
+    {
+        var sb = new StringBuilder("{");
+        if (prompts?.Box is { } b) sb.Append("\n  \"box\": [").Append(N(b.X0)).Append(", ").Append(N(b.Y0)).Append(", ").Append(N(b.X1)).Append(", ").Append(N(b.Y1)).Append(']');
+        if (prompts?.Box is not null) sb.Append(',');
+        sb.Append("\n  \"points\": [");
+        var points = prompts?.Points ?? [];
+        for (int i = 0; i < points.Count; i++)
+            sb.Append(i == 0 ? "" : ", ").Append('[').Append(N(points[i].X)).Append(", ").Append(N(points[i].Y)).Append(", ").Append(points[i].Positive ? 1 : 0).Append(']');
+        return sb.Append("]\n}\n").ToString();
+    }
+
+    /// <summary>
+    /// A recipe for <c>segplug run</c> that repeats the edit on every image of a folder: each prompt is read as clicks
+    /// in order and refined with the image's colours (as here), points scaled from this image's size to each input's.
+    /// </summary>
+    public static string Recipe(string imageName, int width, int height, IReadOnlyList<SelectionStep> history, Finish finish)
+    {
+        var sb = new StringBuilder();
+        sb.Append("// Made with segplug serve on ").Append(imageName).Append(" (").Append(width).Append('x').Append(height).Append(").\n");
+        sb.Append("// Save as edit.csx and run: segplug run edit.csx photos/ --out selected\n");
+        sb.Append("// Clicks are scaled from that image's size to each input's.\n");
+        sb.Append("float sx = Input.Width / ").Append(width).Append("f, sy = Input.Height / ").Append(height).Append("f;\n");
+        sb.Append("var selection = new Mask(Input.Width, Input.Height);\n");
+        var prompts = new List<(SelectionMode Mode, List<PointPrompt> Points, BoxXyxy? Box)>();
+        var lines = new List<string>();
+        int objects = 0;
+        foreach (var step in history)
+        {
+            switch (step)
+            {
+                case PromptStep p:
+                    objects++;
+                    lines.Add(PromptLines(p.Mode, p.Prompts.Points, p.Prompts.Box, objects));
+                    prompts.Add((p.Mode, p.Prompts.Points.ToList(), p.Prompts.Box));
+                    break;
+                case RefineStep r when prompts.Count > 0:
+                    // A refinement re-selects the last object with its extra clicks, replacing its earlier answer.
+                    var last = prompts[^1];
+                    last.Points.AddRange(r.Points);
+                    lines.RemoveAt(lines.Count - 1);
+                    lines.Add(PromptLines(last.Mode, last.Points, last.Box, objects));
+                    break;
+                case SubjectStep s:
+                    lines.Add(Combine(s.Mode, "SubjectSaliency()"));
+                    break;
+                case ClearStep:
+                    lines.Add("selection = new Mask(Input.Width, Input.Height);\n");
+                    break;
+                default:
+                    lines.Add("selection = selection" + step.ToCode("SELECTION").Replace("SELECTION", "", StringComparison.Ordinal).TrimEnd(';') + ";\n");
+                    break;
+            }
+        }
+        // Each object combines with the selection made before it, so every line sees the lines above it.
+        foreach (var l in lines) sb.Append(l);
+        string alpha = "selection";
+        if (finish.Grow > 0) alpha += $".Grow({finish.Grow})";
+        if (finish.Grow < 0) alpha += $".Shrink({-finish.Grow})";
+        alpha += finish.Feather > 0 ? $".Feather({N(finish.Feather)}f)" : ".ToSoftMask()";
+        if (finish.Edges) alpha += ".RefineEdges(Input)";
+        sb.Append("var alpha = ").Append(alpha).Append(";\n");
+        sb.Append("Save(alpha, \"{name}-mask.png\");\n");
+        sb.Append("Save(CutOut(alpha), \"{name}-cutout.png\");\n");
+        return sb.ToString();
+    }
+
+    private static string PromptLines(SelectionMode mode, IReadOnlyList<PointPrompt> points, BoxXyxy? box, int index)
+    {
+        string v = $"object{index}";
+        var sb = new StringBuilder();
+        if (points.Count == 0 && box is { } b0)
+            sb.Append($"var {v} = RefineColors(SelectBox({N(b0.X0)}f * sx, {N(b0.Y0)}f * sy, {N(b0.X1)}f * sx, {N(b0.Y1)}f * sy));\n");
+        else if (box is { } b)
+        {
+            sb.Append($"var {v} = RefineColors(Select(new PromptSet {{ Box = new BoxXyxy({N(b.X0)}f * sx, {N(b.Y0)}f * sy, {N(b.X1)}f * sx, {N(b.Y1)}f * sy), Points = new[] {{ ");
+            for (int i = 0; i < points.Count; i++) sb.Append(i == 0 ? "" : ", ").Append(Point(points[i]));
+            sb.Append(" } }));\n");
+        }
+        else
+        {
+            sb.Append($"var {v} = RefineColors(SelectPoints(");
+            for (int i = 0; i < points.Count; i++) sb.Append(i == 0 ? "" : ", ").Append(Point(points[i]));
+            sb.Append("));\n");
+        }
+        return sb.Append(Combine(mode, v)).ToString();
+    }
+
+    private static string Point(PointPrompt p) => $"new PointPrompt({N(p.X)}f * sx, {N(p.Y)}f * sy, {(p.Positive ? "true" : "false")})";
+
+    private static string Combine(SelectionMode mode, string mask) => mode switch
+    {
+        SelectionMode.Replace => $"selection = {mask};\n",
+        SelectionMode.Add => $"selection = selection.Union({mask});\n",
+        SelectionMode.Subtract => $"selection = selection.Subtract({mask});\n",
+        _ => $"selection = selection.Intersect({mask});\n",
+    };
+
+    private static string N(float v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The salient-object model's answer combined into the selection (the page's "Select subject").</summary>
+internal sealed record SubjectStep(SelectionMode Mode) : SelectionStep
+{
+    public override string ToCode(string editor) => $"{editor}.Apply(SelectionMode.{Mode}, subject, new SubjectStep(SelectionMode.{Mode}));";
+}

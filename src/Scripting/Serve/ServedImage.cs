@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+
+namespace SegPlugins.Scripting.Serve;
+
+/// <summary>
+/// One image held by the server: its pixels, its embedding (computed once, in the background, from the moment it
+/// arrives) and its selection editor. Every request that reads or changes the selection holds <see cref="Gate"/>,
+/// so requests on one image run one at a time while other images go on in parallel.
+/// </summary>
+internal sealed class ServedImage : IDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Stopwatch _since = Stopwatch.StartNew();
+    private SelectionEditor? _editor;
+
+    public ServedImage(string id, string name, BgraImage image, SamSession sam, int undoLimit)
+    {
+        Id = id;
+        Name = name;
+        Image = image;
+        var token = _cts.Token;
+        Ready = Task.Run(() =>
+        {
+            var view = sam.ForImage(image, token);
+            EncodeMs = _since.Elapsed.TotalMilliseconds;
+            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image), UndoLimit = undoLimit };
+        }, token);
+    }
+
+    public string Id { get; }
+
+    /// <summary>A display name (a file name without folders), used for download names only.</summary>
+    public string Name { get; }
+
+    public BgraImage Image { get; }
+
+    /// <summary>Completes when the embedding is ready (faults if the encoder failed).</summary>
+    public Task Ready { get; }
+
+    public SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>Milliseconds the embedding took, or null while it runs.</summary>
+    public double? EncodeMs { get; private set; }
+
+    /// <summary>Milliseconds since the image arrived.</summary>
+    public double AgeMs => _since.Elapsed.TotalMilliseconds;
+
+    /// <summary>The order of arrival.</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>Set by the store on each use; the smallest is evicted first.</summary>
+    public long LastUsed { get; set; }
+
+    /// <summary>The editor; only valid after <see cref="Ready"/> and while holding <see cref="Gate"/>.</summary>
+    public SelectionEditor Editor => _editor ?? throw new InvalidOperationException("the image's embedding is not ready");
+
+    /// <summary>Waits for the embedding and then for this image's turn.</summary>
+    public async Task<IDisposable> EnterAsync(CancellationToken ct)
+    {
+        try { await Ready.WaitAsync(ct); }
+        catch (OperationCanceledException) when (Ready.IsCanceled)
+        {
+            throw new ApiException(404, $"image '{Id}': it was deleted or dropped to make room while its embedding was computed");
+        }
+        await Gate.WaitAsync(ct);
+        return new Releaser(Gate);
+    }
+
+    /// <summary>Stops an embedding still being computed; the editor and embedding go with the last reference.</summary>
+    public void Dispose()
+    {
+        _cts.Cancel();
+        _editor = null;
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) gate.Release();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.TestHost;
+using SegPlugins.Core.Inference;
+using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Segmentation.Subject;
+using SegPlugins.Scripting.Cli;
+using SegPlugins.Scripting.Engine;
+using SegPlugins.Scripting.Serve;
+
+namespace SegPlugins.Scripting.Tests.Serve;
+
+/// <summary>segplug serve in process on the in-memory test server, over the fixture models or real MobileSAM.</summary>
+internal sealed class ServeHarness : IAsyncDisposable
+{
+    public const string Token = "test-token-0123456789";
+
+    private ServeHarness(SelectionServer server, HttpClient client)
+    {
+        Server = server;
+        Client = client;
+    }
+
+    public SelectionServer Server { get; }
+
+    /// <summary>A client that sends the right token (and Host: localhost).</summary>
+    public HttpClient Client { get; }
+
+    public static string Fixture(string rel) => Path.Combine(AppContext.BaseDirectory, "fixtures", rel);
+
+    public static async Task<ServeHarness> StartAsync(bool realModel = false, int maxImages = 8, string[]? images = null, long maxImageBytes = 256L << 20)
+    {
+        string enc = Fixture("models/sam_encoder_input_output.onnx"), dec = Fixture("models/sam_decoder_multi.onnx");
+        var engine = new EngineOptions { Device = ExecutionDevice.Cpu, EmbeddingCacheBytes = maxImages * (4L << 20) };
+        var model = realModel ? new ModelArgs(ModelIds.Default, null, null, ExecutionDevice.Cpu) : new ModelArgs(null, enc, dec, ExecutionDevice.Cpu);
+        var options = new ServeOptions(images ?? [], "127.0.0.1", 0, model, Token, false) { MaxImages = maxImages, MaxImageBytes = maxImageBytes };
+        var sam = realModel ? await SamSession.OpenAsync(ModelIds.Default, engine) : SamSession.Open(enc, dec, engine);
+        var server = await SelectionServer.StartAsync(options, sam, ct => SubjectSelector.OpenAsync(engine, null, ct), TextWriter.Null, w => w.UseTestServer());
+        var client = server.App.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return new ServeHarness(server, client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+    }
+
+    /// <summary>A PNG whose header declares the given size and holds no pixels.</summary>
+    public static byte[] PngDeclaring(int width, int height)
+    {
+        var ms = new MemoryStream();
+        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[17];
+        "IHDR"u8.CopyTo(ihdr);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
+        ihdr[12] = 8;
+        ihdr[13] = 6;
+        Span<byte> word = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(word, 13);
+        ms.Write(word);
+        ms.Write(ihdr);
+        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.HashToUInt32(ihdr));
+        ms.Write(word);
+        ms.Write([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
+        return ms.ToArray();
+    }
+}
