@@ -23,10 +23,11 @@ public static class EvalCommand
           --box-colors off.
           Scores: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most --max-clicks), NoF (images that
           never reach it), mIoU after each click.
-        """;
+        """ + MatteEvalCommand.Usage;
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
+        if (MatteEvalCommand.Handles(argv)) return await MatteEvalCommand.RunAsync(argv, stdout, stderr, ct);
         var args = new ArgReader(argv, new HashSet<string>());
         string datasetDir = args.Require("--dataset", "the dataset folder with images/ and gt/");
         var model = ModelArgs.Read(args);
