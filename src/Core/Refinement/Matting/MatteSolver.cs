@@ -63,7 +63,7 @@ public static class MatteSolver
         foreach (byte t in level.Trimap) if (t == Trimap.Unknown) unknown++;
         if (unknown == 0) return level.FlatStart();
         float[] start;
-        if (unknown >= o.CoarseToFineMinUnknown && Math.Min(level.Width, level.Height) >= 32)
+        if (unknown >= o.CoarseToFineMinUnknown && Math.Min(level.Width, level.Height) >= 8)
         {
             var half = level.Half();
             bool anyKnown = half.Trimap.AsSpan().IndexOfAnyExcept(Trimap.Unknown) >= 0;
@@ -72,8 +72,11 @@ public static class MatteSolver
         else start = level.FlatStart();
         ct.ThrowIfCancellationRequested();
         var system = MattingLaplacian.Build(level, o.Epsilon, ct);
-        int max = depth == 0 ? o.MaxIterations : 2 * o.MaxIterations;
-        iterations.Insert(0, system.Solve(start, o.Tolerance, max, ct));
+        // Coarse levels carry the smooth part of the answer, which Jacobi-preconditioned CG is slowest to find; they are
+        // 4x smaller per level, so each is solved 3.3x tighter with twice the iterations (factor 0.3 per level: matting-dev
+        // SAD 4.96; 0.1: 5.05 with more iterations; none: 4.87, but a 40 px smooth ramp then stopped far from its answer).
+        int max = (int)Math.Min(100_000L, (long)o.MaxIterations << Math.Min(depth, 6));
+        iterations.Insert(0, system.Solve(start, o.Tolerance * Math.Pow(0.3, depth), max, ct));
         return start;
     }
 

@@ -15,7 +15,7 @@ public sealed record SelectionTrimapOptions
     /// </summary>
     public double EdgeBand { get; init; } = 0.006;
 
-    /// <summary>How far from the edge (fraction of the longer side) the doubt rules below may widen the band.</summary>
+    /// <summary>How far from the edge (fraction of the longer side; never less than <see cref="EdgeBand"/>) the doubt rules below may widen the band.</summary>
     public double MaxBand { get; init; } = 0.02;
 
     /// <summary>
@@ -54,7 +54,7 @@ public sealed record SelectionTrimapOptions
     internal void Validate()
     {
         if (!(EdgeBand >= 0 && EdgeBand <= 0.25)) throw new SegArgumentException("trimap edge band", $"must be 0..0.25 of the longer side, got {EdgeBand}");
-        if (!(MaxBand >= EdgeBand && MaxBand <= 0.25)) throw new SegArgumentException("trimap max band", $"must be {EdgeBand}..0.25 of the longer side, got {MaxBand}");
+        if (!(MaxBand >= 0 && MaxBand <= 0.25)) throw new SegArgumentException("trimap max band", $"must be 0..0.25 of the longer side, got {MaxBand}");
         if (!(UnsureLogit >= 0)) throw new SegArgumentException("trimap unsure logit", $"must be >= 0, got {UnsureLogit}");
         if (!(HairTexture >= 0)) throw new SegArgumentException("trimap hair texture", $"must be >= 0, got {HairTexture}");
         if (TextureWindow is < 1 or > 64) throw new SegArgumentException("trimap texture window", $"must be 1..64 px, got {TextureWindow}");

@@ -146,7 +146,7 @@ internal sealed class MattingLaplacian
 
     /// <summary>Solves for the unknowns by Jacobi-preconditioned conjugate gradients, starting from and writing into <paramref name="alpha"/> (full image).</summary>
     /// <returns>The number of iterations run.</returns>
-    public int Solve(float[] alpha, double tolerance, int maxIterations, CancellationToken ct)
+    public int Solve(float[] alpha, double tolerance, int maxIterations, CancellationToken ct, bool clamp = true)
     {
         int n = Count, w = Width, pw = w + 4;
         if (n == 0) return 0;
@@ -232,7 +232,7 @@ internal sealed class MattingLaplacian
                 }
             });
         }
-        for (int u = 0; u < n; u++) alpha[UnknownPixels[u]] = Math.Clamp(x[u], 0f, 1f);
+        for (int u = 0; u < n; u++) alpha[UnknownPixels[u]] = clamp ? Math.Clamp(x[u], 0f, 1f) : x[u];
         return it;
     }
 
