@@ -18,7 +18,7 @@ public static class SelectCommand
         segplug select --image IMG [--model ID | --encoder E.onnx --decoder D.onnx] [--device auto|cpu|dml|cuda]
                        [--point X,Y[,1|0]]... [--box X0,Y0,X1,Y1] [--mask-in PREV_LOW.npy]
                        [--out MASK.png] [--cutout CUT.png] [--logits LOGITS.npy] [--low-res LOW.npy] [--subject-guide] [--at-once]
-                       [--colors on|off]
+                       [--colors on|off] [--matte]
           Points and boxes are in source pixels; a point's third value is 1 (include, default) or 0 (exclude).
           Several points are read as clicks in the order given, each refining the answer to the ones before
           (--at-once sends them in one prediction instead, which needs more clicks for the same result).
@@ -26,9 +26,10 @@ public static class SelectCommand
           --subject-guide reads the first click as "this object" with the u2netp subject model (see README).
           --colors (on by default) refines the model's answer with the image's colours, the clicks and the box
           (and the subject model's map with --subject-guide); --logits stays the model's own answer.
+          --matte writes a soft mask (alpha matte for hair and fur) and a cut-out with the matte's foreground colours.
         """;
 
-    private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide", "--at-once" };
+    private static readonly HashSet<string> Flags = new() { "--multimask", "--subject-guide", "--at-once", "--matte" };
 
     public static async Task<int> RunAsync(string[] argv, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
@@ -44,6 +45,7 @@ public static class SelectCommand
         string? lowRes = args.Get("--low-res");
         bool guide = args.Flag("--subject-guide");
         bool atOnce = args.Flag("--at-once");
+        bool matte = args.Flag("--matte");
         bool colors = args.Get("--colors")?.Trim().ToLowerInvariant() switch
         {
             null or "on" => true,
@@ -108,8 +110,9 @@ public static class SelectCommand
 
         foreach (var o in new[] { outMask, cutout, logits, lowRes })
             if (o is not null && Path.GetDirectoryName(Path.GetFullPath(o)) is { } dir) Directory.CreateDirectory(dir);
-        ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
-        if (cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), cutout);
+        if (matte) note += SelectMatte.Save(img, full(), mask, outMask, cutout, ct);
+        else ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
+        if (cutout is not null && !matte) ImageIO.SavePng(Compositor.CutOut(img, mask), cutout);
         if (logits is not null) NpyFile.Save(full(), logits);
         if (lowRes is not null) NpyFile.Save(low, lowRes);
 

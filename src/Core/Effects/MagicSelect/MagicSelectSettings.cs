@@ -24,7 +24,8 @@ public sealed record MagicSelectSettings
         bool refineEdges = false,
         int backgroundBlur = 12,
         bool subjectGuide = true,
-        bool refineColors = true)
+        bool refineColors = true,
+        bool refineHair = false)
     {
         Include = new ValueList<EffectPoint>(include ?? throw new SegArgumentException("include points", "is null"));
         Exclude = new ValueList<EffectPoint>(exclude ?? throw new SegArgumentException("exclude points", "is null"));
@@ -46,6 +47,7 @@ public sealed record MagicSelectSettings
         BackgroundBlur = backgroundBlur;
         SubjectGuide = subjectGuide;
         RefineColors = refineColors;
+        RefineHair = refineHair;
     }
 
     public ValueList<EffectPoint> Include { get; }
@@ -75,6 +77,12 @@ public sealed record MagicSelectSettings
     /// read the next point from the refined selection. Measured on GrabCut: see the README's evaluation section.
     /// </summary>
     public bool RefineColors { get; }
+
+    /// <summary>
+    /// Soft edges by alpha matting (<see cref="Refinement.Matting.SelectionMatting"/>): fractional alpha in hair and fur,
+    /// and the object's own colours there (no old background). Replaces <see cref="Feather"/> and <see cref="RefineEdges"/>.
+    /// </summary>
+    public bool RefineHair { get; }
 
     /// <summary>Blur strength (Gaussian σ in pixels) for <see cref="MagicSelectOutput.BlurBackground"/>.</summary>
     public int BackgroundBlur { get; }
@@ -108,7 +116,8 @@ public sealed record MagicSelectSettings
             GetBool(values, S.RefineEdges),
             GetInt(values, S.BackgroundBlur),
             GetBool(values, S.SubjectGuide),
-            GetBool(values, S.RefineColors));
+            GetBool(values, S.RefineColors),
+            GetBool(values, S.RefineHair));
     }
 
     private static object? Raw(IReadOnlyDictionary<string, object?> values, string name) =>
