@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 

@@ -1,7 +1,9 @@
+using Xunit;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Tests.Evaluation;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 

@@ -1,8 +1,10 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
-using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Segmentation;
+namespace SegPlugins.Core.Editing;
 
 /// <summary>
 /// Colour fusion for a <see cref="ClickChain"/>: every answer is refined with the image's colours (and the
