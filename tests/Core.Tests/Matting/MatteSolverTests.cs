@@ -255,6 +255,40 @@ public class MatteSolverTests
     }
 
     [Fact]
+    public void TiledForegroundAgreesWithTheWholeFrameWhereAlphaIsFractional()
+    {
+        int w = 700, h = 600;
+        var rng = new Random(9);
+        var r = new float[w * h]; var g = new float[w * h]; var b = new float[w * h]; var a = new float[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * w + x;
+                // A soft vertical edge crossing the tile seam at x = 512, over a background that changes along y.
+                float alpha = Math.Clamp((x - 500) / 24f, 0f, 1f);
+                float fr = 0.8f, fgc = 0.3f, fbc = 0.1f, br = 0.1f, bg = 0.2f + 0.5f * y / h, bb = 0.7f;
+                a[i] = alpha;
+                r[i] = alpha * fr + (1 - alpha) * br + (float)(rng.NextDouble() * 0.01);
+                g[i] = alpha * fgc + (1 - alpha) * bg;
+                b[i] = alpha * fbc + (1 - alpha) * bb;
+            }
+        var whole = ForegroundEstimator.Estimate(w, h, r, g, b, a, 1e-5, 1, default);
+        var tiled = ForegroundEstimator.EstimateTiled(w, h, r, g, b, a, 1e-5, 1, default);
+        double worst = 0, errTiled = 0;
+        int n = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (a[i] <= 0.05f || a[i] >= 1f) continue;
+            worst = Math.Max(worst, Math.Abs(whole.G[i] - tiled.G[i]));
+            errTiled += Math.Abs(tiled.G[i] - 0.3f);
+            n++;
+        }
+        Assert.True(n > 1000);
+        Assert.True(worst < 0.05, $"largest difference {worst:0.000}");
+        Assert.True(errTiled / n < 0.05, $"mean foreground error {errTiled / n:0.000}");
+    }
+
+    [Fact]
     public void TrimapOfAnotherSizeIsRefused()
     {
         var e = Assert.Throws<SegArgumentException>(() => MatteSolver.Solve(RandomImage(8, 6, 1), new Trimap(6, 8)));

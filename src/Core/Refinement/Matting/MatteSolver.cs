@@ -83,7 +83,7 @@ public static class MatteSolver
     private static BgraImage ForegroundImage(BgraImage image, MatteLevel level, float[] alpha, SoftMask soft, MatteOptions o, CancellationToken ct)
     {
         int w = image.Width, h = image.Height;
-        var (fr, fg, fb) = ForegroundEstimator.Estimate(w, h, level.R, level.G, level.B, alpha, o.ForegroundRegularization, o.ForegroundGradientWeight, ct);
+        var (fr, fg, fb) = ForegroundEstimator.EstimateTiled(w, h, level.R, level.G, level.B, alpha, o.ForegroundRegularization, o.ForegroundGradientWeight, ct);
         var dst = new BgraImage(w, h);
         Masks.Internal.ParallelRows.For(h, w, (y0, y1) =>
         {

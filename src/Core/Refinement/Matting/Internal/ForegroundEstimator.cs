@@ -14,6 +14,48 @@ internal static class ForegroundEstimator
     private const int SmallIterations = 10;
     private const int SmallSize = 32;
 
+    /// <summary>Side of the tiles of <see cref="EstimateTiled"/>, and the margin each tile sees around it.</summary>
+    private const int Tile = 512, Margin = 32;
+
+    /// <summary>
+    /// Foreground colours where alpha is fractional, tile by tile: each tile holding a fractional alpha is estimated with a
+    /// margin around it (F and B are local: the finest levels' smoothness reaches a few pixels), and the rest keeps the
+    /// image's colours. Memory and time follow the matte's edge, not the frame: a 12 MP frame's full pyramid would hold
+    /// 16 floats per pixel.
+    /// </summary>
+    public static (float[] R, float[] G, float[] B) EstimateTiled(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct)
+    {
+        if ((long)w * h <= (long)Tile * Tile) return Estimate(w, h, r, g, b, alpha, regularization, gradientWeight, ct);
+        var fr = (float[])r.Clone();
+        var fg = (float[])g.Clone();
+        var fb = (float[])b.Clone();
+        int tx = (w + Tile - 1) / Tile, ty = (h + Tile - 1) / Tile;
+        System.Threading.Tasks.Parallel.For(0, tx * ty, new ParallelOptions { CancellationToken = ct }, t =>
+        {
+            int x0 = t % tx * Tile, y0 = t / tx * Tile, x1 = Math.Min(w, x0 + Tile), y1 = Math.Min(h, y0 + Tile);
+            bool fractional = false;
+            for (int y = y0; y < y1 && !fractional; y++)
+                for (int x = x0; x < x1; x++) { float a = alpha[y * w + x]; if (a > 0f && a < 1f) { fractional = true; break; } }
+            if (!fractional) return;
+            int cx0 = Math.Max(0, x0 - Margin), cy0 = Math.Max(0, y0 - Margin), cx1 = Math.Min(w, x1 + Margin), cy1 = Math.Min(h, y1 + Margin);
+            int cw = cx1 - cx0, ch = cy1 - cy0;
+            var cr = new float[cw * ch]; var cg = new float[cw * ch]; var cb = new float[cw * ch]; var ca = new float[cw * ch];
+            for (int y = 0; y < ch; y++)
+            {
+                int src = (cy0 + y) * w + cx0;
+                r.AsSpan(src, cw).CopyTo(cr.AsSpan(y * cw)); g.AsSpan(src, cw).CopyTo(cg.AsSpan(y * cw));
+                b.AsSpan(src, cw).CopyTo(cb.AsSpan(y * cw)); alpha.AsSpan(src, cw).CopyTo(ca.AsSpan(y * cw));
+            }
+            var (er, eg, eb) = Estimate(cw, ch, cr, cg, cb, ca, regularization, gradientWeight, ct);
+            for (int y = y0; y < y1; y++)
+            {
+                int src = (y - cy0) * cw + (x0 - cx0), dst = y * w + x0;
+                er.AsSpan(src, x1 - x0).CopyTo(fr.AsSpan(dst)); eg.AsSpan(src, x1 - x0).CopyTo(fg.AsSpan(dst)); eb.AsSpan(src, x1 - x0).CopyTo(fb.AsSpan(dst));
+            }
+        });
+        return (fr, fg, fb);
+    }
+
     /// <summary>Foreground colours (planar, 0..1) of an image (planar, 0..1) with matte <paramref name="alpha"/>.</summary>
     public static (float[] R, float[] G, float[] B) Estimate(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct)
     {
