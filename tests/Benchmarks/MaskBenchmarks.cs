@@ -54,7 +54,7 @@ public class MaskBenchmarks
     }
 
     /// <summary>A lobed blob covering about a third of the frame, with holes inside and islands outside.</summary>
-    private static Mask Blob(int w, int h, int seed)
+    internal static Mask Blob(int w, int h, int seed)
     {
         var m = new Mask(w, h);
         double cx = w * (0.48 + 0.04 * seed), cy = h * 0.52, r0 = h * 0.36;

@@ -3,13 +3,19 @@ using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Scripting.Cli;
 using SegPlugins.Scripting.Engine;
 
 namespace SegPlugins.Scripting.Commands;
 
 /// <summary><c>segplug cutout</c>, after parsing.</summary>
-public sealed record CutoutOptions(string Image, string Mask, BackgroundSpec? Background, bool Decontaminate, string Out);
+public sealed record CutoutOptions(string Image, string Mask, BackgroundSpec? Background, bool Decontaminate, string Out)
+{
+    /// <summary>Solve an alpha matte around the mask's edge (hair, fur) and use its foreground colours.</summary>
+    public bool Matte { get; init; }
+}
 
 /// <summary>
 /// <c>segplug cutout --image IMG --mask MASK [--background ...] [--decontaminate] --out OUT.png</c>: the photo with
@@ -28,11 +34,20 @@ public static class CutoutCommand
             CustomParser = r => BackgroundSpec.TryParse(r.Tokens[0].Value, out var error) ?? Fail(r, error!),
         };
         var decontaminate = CliOptions.Flag("--decontaminate", "re-estimate edge colours so the old background does not show through soft edges");
+        var matte = CliOptions.Flag("--matte", "solve an alpha matte in a band around the mask's edge (hair, fur) and use its foreground colours");
         var output = CliOptions.OutputFile("--out", "OUT.png", "the result, RGBA PNG", required: true);
-        var command = new Command("cutout", "Cut a selection out of a photo, or put it on a new background.") { image, mask, background, decontaminate, output };
+        var command = new Command("cutout", "Cut a selection out of a photo, or put it on a new background.") { image, mask, background, decontaminate, matte, output };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(matte) is not null && r.GetResult(decontaminate) is not null)
+                r.AddError("--decontaminate: --matte already estimates the foreground colours; give one of them");
+        });
         command.SetAction(p =>
         {
-            Run(new CutoutOptions(p.GetRequiredValue(image), p.GetRequiredValue(mask), p.GetValue(background), p.GetValue(decontaminate), p.GetRequiredValue(output)), CommandIO.Of(p));
+            Run(new CutoutOptions(p.GetRequiredValue(image), p.GetRequiredValue(mask), p.GetValue(background), p.GetValue(decontaminate), p.GetRequiredValue(output))
+            {
+                Matte = p.GetValue(matte),
+            }, CommandIO.Of(p));
             return 0;
         });
         return command;
@@ -53,13 +68,34 @@ public static class CutoutCommand
         var alpha = MaskFiles.Load(o.Mask, "--mask");
         if (alpha.Width != img.Width || alpha.Height != img.Height)
             throw new SegArgumentException("--mask", $"{o.Mask} is {alpha.Width}x{alpha.Height}; the image {o.Image} is {img.Width}x{img.Height}");
-        var options = new CutOutOptions(decontaminate: o.Decontaminate);
-        var result = o.Background is { } spec
-            ? Compositor.ReplaceBackground(img, alpha, spec.Resolve(path => ImageIO.Load(path)), options)
-            : Compositor.CutOut(img, alpha, options);
+        BgraImage result;
+        if (o.Matte)
+        {
+            // A mask file carries no model logits: the trimap is made from the selection's edge alone.
+            var selection = alpha.ToMask();
+            var matte = SelectionMatting.FromSelection(img, LogitsOf(selection), selection);
+            result = o.Background is { } bg2 ? matte.ReplaceBackground(bg2.Resolve(path => ImageIO.Load(path)), img) : matte.CutOut();
+        }
+        else
+        {
+            var options = new CutOutOptions(decontaminate: o.Decontaminate);
+            result = o.Background is { } spec
+                ? Compositor.ReplaceBackground(img, alpha, spec.Resolve(path => ImageIO.Load(path)), options)
+                : Compositor.CutOut(img, alpha, options);
+        }
         outputs.CreateFolders();
         ImageIO.SavePng(result, o.Out);
         io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{o.Image}: {img.Width}x{img.Height}, {(o.Background is null ? "cut out" : "background " + o.Background.Kind)}{(o.Decontaminate ? ", decontaminated" : "")} -> {o.Out}"));
+            $"{o.Image}: {img.Width}x{img.Height}, {(o.Background is null ? "cut out" : "background " + o.Background.Kind)}{(o.Decontaminate ? ", decontaminated" : "")}{(o.Matte ? ", matted" : "")} -> {o.Out}"));
+    }
+
+    /// <summary>Confident logits that agree with a hard selection (+8 inside, -8 outside).</summary>
+    private static LogitMap LogitsOf(Mask selection)
+    {
+        var logits = new LogitMap(selection.Width, selection.Height);
+        var src = selection.Data;
+        var dst = logits.Data;
+        for (int i = 0; i < src.Length; i++) dst[i] = src[i] != 0 ? 8f : -8f;
+        return logits;
     }
 }

@@ -13,15 +13,22 @@ namespace SegPlugins.Scripting.Commands;
 /// <summary><c>segplug eval</c>: box and click benchmarks of a model on a dataset folder.</summary>
 public static class EvalCommand
 {
-    /// <summary>Everything <c>segplug eval</c> was asked, after parsing.</summary>
-    public sealed record Options(string Dataset, ModelArgs Model, EvaluationMode Mode, string Strategy, int MaxClicks, int? Limit,
-        string? Report, string? PerImage, string? Plot, ZoomInOptions Zoom, BoxPromptOptions Box);
+    /// <summary>Everything <c>segplug eval</c> was asked, after parsing; <see cref="Mode"/> is null for <c>--mode matte</c>.</summary>
+    public sealed record Options(string Dataset, ModelArgs Model, EvaluationMode? Mode, string Strategy, int MaxClicks, int? Limit,
+        string? Report, string? PerImage, string? Plot, ZoomInOptions Zoom, BoxPromptOptions Box)
+    {
+        /// <summary>What a matte evaluation starts from (<c>--matte-prompt</c>).</summary>
+        public MattePrompt MattePrompt { get; init; } = MattePrompt.Trimap;
+    }
 
     public static Command Create()
     {
         var dataset = CliOptions.InputFile("--dataset", "DIR", "images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored), optional boxes.csv", required: true);
         var model = new ModelOptions();
-        var mode = CliOptions.Choice("--mode", "what to measure", [("box", EvaluationMode.Box), ("clicks", EvaluationMode.Clicks), ("click", EvaluationMode.Clicks), ("all", EvaluationMode.All)], EvaluationMode.All);
+        var mode = CliOptions.Choice<EvaluationMode?>("--mode", "what to measure: box and click selection, or alpha mattes on a matting dataset (images/, alpha/, trimaps/)",
+            [("box", EvaluationMode.Box), ("clicks", EvaluationMode.Clicks), ("click", EvaluationMode.Clicks), ("all", EvaluationMode.All), ("matte", null)], EvaluationMode.All);
+        var mattePrompt = CliOptions.Choice("--matte-prompt", "with --mode matte: trimap (the solver on the dataset's trimaps) or box (selection from the box, trimap from the selection, solver)",
+            [("trimap", MattePrompt.Trimap), ("box", MattePrompt.Box)], MattePrompt.Trimap);
         var strategy = new Option<string>("--strategy")
         {
             Description = "click strategies, comma-separated, or all: " + string.Join(", ", ClickStrategies.Names) + $" (default {ClickStrategies.Names[(int)ClickStrategies.Default]}: subject guide and colour refinement)",
@@ -46,17 +53,26 @@ public static class EvalCommand
         var boxColors = CliOptions.OnOff("--box-colors", "refine box prompts with the image's colours", true);
         var command = new Command("eval", """
             Measure box and click quality on a dataset: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most
-            --max-clicks), NoF (images that never reach it), mIoU after each click.
+            --max-clicks), NoF (images that never reach it), mIoU after each click. --mode matte measures alpha mattes
+            (SAD, MSE, gradient and connectivity errors, SAD in the trimap's unknown band).
             """)
         {
-            dataset, mode, strategy, maxClicks, limit, report, perImage, plot, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
+            dataset, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(mattePrompt) is not null && r.GetValue(mode) is not null)
+                r.AddError("--matte-prompt: goes with --mode matte");
+        });
         model.AddTo(command);
         command.SetAction((p, ct) => RunAsync(new Options(
             p.GetRequiredValue(dataset), model.Read(p), p.GetValue(mode), p.GetValue(strategy)!, p.GetValue(maxClicks), p.GetValue(limit),
             p.GetValue(report), p.GetValue(perImage), p.GetValue(plot),
             defaults with { FromClick = p.GetValue(zoomFrom), Expansion = p.GetValue(zoomExpansion) },
-            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On }),
+            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On })
+        {
+            MattePrompt = p.GetValue(mattePrompt),
+        },
             CommandIO.Of(p), ct));
         return command;
     }
@@ -64,9 +80,10 @@ public static class EvalCommand
     public static async Task<int> RunAsync(Options o, CommandIO io, CancellationToken ct)
     {
         var (stdout, stderr) = (io.Out, io.Err);
+        if (o.Mode is not { } mode)
+            return await MatteEvalCommand.RunAsync(new MatteEvalArgs(o.Dataset, o.MattePrompt, o.Report, o.PerImage, o.Limit), o.Model, stdout, stderr, ct);
         string datasetDir = o.Dataset;
         var model = o.Model;
-        var mode = o.Mode;
         string strategyText = o.Strategy;
         int maxClicks = o.MaxClicks;
         int? limit = o.Limit;

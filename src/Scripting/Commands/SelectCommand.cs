@@ -32,6 +32,8 @@ public sealed record SelectOptions
     public bool SubjectGuide { get; init; }
     public bool AtOnce { get; init; }
     public bool Colors { get; init; } = true;
+    /// <summary>Write the selection as an alpha matte (hair, fur) and the cut-out with its foreground colours.</summary>
+    public bool Matte { get; init; }
     public string? Text { get; init; }
     public bool Everything { get; init; }
     public int PointsPerSide { get; init; }
@@ -61,6 +63,7 @@ public static class SelectCommand
         var guide = CliOptions.Flag("--subject-guide", "read the first click as \"this object\" with the u2netp subject model");
         var atOnce = CliOptions.Flag("--at-once", "send all points in one prediction instead of as clicks in order");
         var colors = CliOptions.OnOff("--colors", "refine the model's answer with the image's colours, the clicks and the box", true);
+        var matte = CliOptions.Flag("--matte", "write a soft mask (alpha matte for hair and fur) and a cut-out with the matte's foreground colours");
         var text = new Option<string>("--text") { Description = "a text prompt (FastSAM with CLIP), e.g. \"a red cup\"", HelpName = "TEXT" };
         var everything = CliOptions.Flag("--everything", "the union of every object mask");
         var pointsPerSide = CliOptions.Int("--points-per-side", "N", "grid for --everything with SAM models (default 32, 16 on the CPU)", 0, 1, 128);
@@ -78,7 +81,7 @@ public static class SelectCommand
             answer for the prompt is added to, subtracted from or intersected with it, as the selection editor does).
             """)
         {
-            image, points, box, maskIn, outMask, cutout, logits, lowRes, guide, atOnce, colors, text, everything, pointsPerSide, baseMask, op,
+            image, points, box, maskIn, outMask, cutout, logits, lowRes, guide, atOnce, colors, matte, text, everything, pointsPerSide, baseMask, op,
         };
         model.AddTo(command, clip: true);
         command.Validators.Add(r =>
@@ -102,6 +105,7 @@ public static class SelectCommand
             SubjectGuide = p.GetValue(guide),
             AtOnce = p.GetValue(atOnce),
             Colors = p.GetValue(colors) == CliOptions.Switch.On,
+            Matte = p.GetValue(matte),
             Text = p.GetValue(text),
             Everything = p.GetValue(everything),
             PointsPerSide = p.GetValue(pointsPerSide),
@@ -113,6 +117,8 @@ public static class SelectCommand
 
     public static async Task<int> RunAsync(SelectOptions o, CommandIO io, CancellationToken ct)
     {
+        if (o.Matte && (o.Base is not null || o.Text is not null || o.Everything || o.Model.IsFastSam))
+            throw new SegArgumentException("--matte", "mattes a SAM selection from --point/--box; with --base, --text, --everything or FastSAM use 'segplug cutout --matte' on the mask");
         if (o.Base is not null) return await EditAsync(o, io, ct);
         if (o.Text is not null || o.Everything || o.Model.IsFastSam) return await SelectMoreCommand.RunAsync(o, io, ct);
         var stdout = io.Out;
@@ -172,8 +178,12 @@ public static class SelectCommand
         double decMs = sw.Elapsed.TotalMilliseconds;
 
         outputs.CreateFolders();
-        ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
-        if (o.Cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), o.Cutout);
+        if (o.Matte) note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct);
+        else
+        {
+            ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);
+            if (o.Cutout is not null) ImageIO.SavePng(Compositor.CutOut(img, mask), o.Cutout);
+        }
         if (o.Logits is not null) NpyFile.Save(full(), o.Logits);
         if (o.LowRes is not null) NpyFile.Save(low, o.LowRes);
 

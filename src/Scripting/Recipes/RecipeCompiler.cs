@@ -43,6 +43,7 @@ internal sealed class RecipeCompiler
     private static readonly string[] OptionalImports =
     [
         "SegPlugins.Core.Compositing",
+        "SegPlugins.Core.Refinement.Matting",
         "SegPlugins.Core.Masks.IO",
         "SegPlugins.Core.Inference",
         "SegPlugins.Core.Segmentation.Sam",

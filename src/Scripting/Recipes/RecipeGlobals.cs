@@ -7,6 +7,7 @@ using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Subject;
 
@@ -224,6 +225,21 @@ public sealed class RecipeGlobals
         return ColorRefiner.Refine(Input, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, options, CancellationToken);
     }
 
+    /// <summary>
+    /// Soft edges that hold hair and fur: the prediction's selection refined with colours (as <see cref="RefineColors"/>),
+    /// a trimap around its edge, and an alpha matte with foreground colours (closed-form matting; see docs/matting.md).
+    /// <c>CutOut(matte)</c> and <c>ReplaceBackground(matte, ...)</c> use both, so no old background shows in the hair.
+    /// </summary>
+    public Matte Matte(MaskPrediction prediction, SelectionTrimapOptions? trimap = null, MatteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        RecipeRuntime.__seg_checkpoint();
+        var prompts = _prompts.TryGetValue(prediction, out var p) ? p : new PromptSet();
+        var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
+        var selection = ColorRefiner.Refine(Input, logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, CancellationToken);
+        return SelectionMatting.FromSelection(Input, logits, selection, trimap, options, CancellationToken);
+    }
+
     /// <summary>Segments the input with any prompt set the engine accepts (points, a box, a mask input).</summary>
     public MaskPrediction Select(PromptSet prompts, PredictOptions? options = null)
     {
@@ -270,6 +286,12 @@ public sealed class RecipeGlobals
     /// <summary>As <see cref="ReplaceBackground(Mask, Background, CutOutOptions?)"/> with a soft-edged subject.</summary>
     public BgraImage ReplaceBackground(SoftMask alpha, Background background, CutOutOptions? options = null) =>
         Compositor.ReplaceBackground(Input, alpha, background, options);
+
+    /// <summary>The matte's cut-out: its foreground colours with its alpha (from <see cref="Matte(MaskPrediction, SelectionTrimapOptions?, MatteOptions?)"/>).</summary>
+    public BgraImage CutOut(Matte matte) => MatteCompositing.CutOut(matte);
+
+    /// <summary>The matte's foreground over a new background; <c>Background.Blur(sigma)</c> blurs the input behind it.</summary>
+    public BgraImage ReplaceBackground(Matte matte, Background background) => MatteCompositing.ReplaceBackground(matte, background, Input);
 
     // ---- output ------------------------------------------------------------------------------------------------
 

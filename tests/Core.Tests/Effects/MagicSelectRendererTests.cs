@@ -34,12 +34,12 @@ public class MagicSelectRendererTests
     /// <summary>Settings with include/exclude points in pixels of a w x h image (up to 3 and 2), the rest default.</summary>
     private static MagicSelectSettings Settings(int w, int h, (float X, float Y)[] include, (float X, float Y)[]? exclude = null,
         MagicSelectOutput output = MagicSelectOutput.KeepObject, bool useBox = true, int grow = 0, int feather = 0, bool refine = false, bool guide = true,
-        bool colors = true)
+        bool colors = true, bool hair = false)
     {
         var v = new Dictionary<string, object?>
         {
             [S.Output] = output, [S.UseSelectionBox] = useBox, [S.GrowShrink] = grow, [S.Feather] = feather, [S.RefineEdges] = refine,
-            [S.SubjectGuide] = guide, [S.RefineColors] = colors,
+            [S.SubjectGuide] = guide, [S.RefineColors] = colors, [S.RefineHair] = hair,
         };
         for (int i = 0; i < S.IncludePointCount; i++) v[S.IncludeOn(i + 1)] = i < include.Length;
         for (int i = 0; i < include.Length; i++) v[S.IncludePoint(i + 1)] = PanCoordinates.FromPixel(include[i].X, include[i].Y, w, h);
@@ -84,7 +84,7 @@ public class MagicSelectRendererTests
     }
 
     private static MagicSelectSettings SettingsWithOutput(MagicSelectSettings s, MagicSelectOutput o) => new(
-        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur, s.SubjectGuide, s.RefineColors);
+        s.Include, s.Exclude, s.UseSelectionBox, s.Model, s.EncoderFile, s.DecoderFile, o, s.GrowShrink, s.Feather, s.RefineEdges, s.BackgroundBlur, s.SubjectGuide, s.RefineColors, s.Precision, s.RefineHair);
 
     private static BgraImage Ready(EffectStatus status, MagicSelectRenderer r)
     {
@@ -441,6 +441,25 @@ public class MagicSelectRendererTests
         Assert.True(Soft(feathered) > 1000, $"feathered edge has {Soft(feathered)} soft pixels");
         var refined = Ready(r.Prepare(Settings(600, 400, [(300, 200)], refine: true), WholeCoffee), r);
         Assert.True(Soft(refined) > 100, $"refined edge has {Soft(refined)} soft pixels");
+        Assert.Equal(1, r.Predictions);
+    }
+
+    [Fact]
+    public void HairOptionMattesTheEdgeOnceAndKeepsTheObjectsColoursInside()
+    {
+        var r = NewRenderer();
+        var (_, inside, outside) = ObjectOf(r, CupClick(), WholeCoffee);
+        int Soft(BgraImage img) { int n = 0; for (int y = 0; y < img.Height; y++) for (int x = 0; x < img.Width; x++) { byte a = img.Row(y)[4 * x + 3]; if (a is > 0 and < 255) n++; } return n; }
+        var matted = Ready(r.Prepare(Settings(600, 400, [(300, 200)], hair: true), WholeCoffee), r);
+        Assert.True(Soft(matted) > 200, $"matted edge has {Soft(matted)} soft pixels");
+        // Deep inside the object nothing changes; far outside everything is transparent.
+        foreach (var (x, y) in Pixels(inside.Shrink(8))) Assert.Equal(Px(Coffee, x, y), Px(matted, x, y));
+        foreach (var (x, y) in Pixels(outside.Shrink(8))) Assert.Equal(0, matted.Row(y)[4 * x + 3]);
+        // A look change (another output) reuses the matte and the prediction.
+        var mask = Ready(r.Prepare(SettingsWithOutput(Settings(600, 400, [(300, 200)], hair: true), MagicSelectOutput.ShowMask), WholeCoffee), r);
+        int grey = 0;
+        for (int y = 0; y < mask.Height; y++) for (int x = 0; x < mask.Width; x++) if (mask.Row(y)[4 * x] is > 0 and < 255) grey++;
+        Assert.True(grey > 200);
         Assert.Equal(1, r.Predictions);
     }
 

@@ -38,6 +38,23 @@ public class SelectCommandTests
     }
 
     [Fact]
+    public void SelectMatteWritesASoftMaskAndACutOutWithIt()
+    {
+        using var t = new CliTemp();
+        var (code, stdout, stderr) = Run("select", "--image", Sample("coffee.jpg"), "--box", "70,12,485,398", "--matte",
+            "--out", t.F("m.png"), "--cutout", t.F("c.png"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("matte", stdout);
+        var mask = Core.Imaging.ImageIO.Load(t.F("m.png"));
+        int soft = Enumerable.Range(0, 600 * 400).Count(i => mask.Pixels[4 * i] is > 0 and < 255);
+        Assert.True(soft > 500, $"{soft} soft pixels");
+        Assert.Equal(0, mask.Row(5)[4 * 5]);          // the table corner is out
+        Assert.Equal(255, mask.Row(150)[4 * 290]);    // the cup is in
+        var cut = Core.Imaging.ImageIO.Load(t.F("c.png"));
+        for (int i = 0; i < 600 * 400; i++) Assert.Equal(mask.Pixels[4 * i], cut.Pixels[4 * i + 3]); // the cut-out's alpha is the matte
+    }
+
+    [Fact]
     public void SubjectGuidedClickSelectsTheWholeCat()
     {
         using var t = new CliTemp();

@@ -285,20 +285,25 @@ public sealed class MagicSelectRenderer
         if (settings.GrowShrink > 0) mask = mask.Grow(settings.GrowShrink);
         else if (settings.GrowShrink < 0) mask = mask.Shrink(-settings.GrowShrink);
         ct.ThrowIfCancellationRequested();
-        var alpha = settings.Feather > 0 ? mask.Feather(settings.Feather) : mask.ToSoftMask();
-        if (settings.RefineEdges) alpha = alpha.RefineEdges(src);
+        var matte = settings.RefineHair ? HairMatte(src, result, mask, ct) : null;
+        var alpha = matte?.Alpha ?? (settings.Feather > 0 ? mask.Feather(settings.Feather) : mask.ToSoftMask());
+        if (settings.RefineEdges && matte is null) alpha = alpha.RefineEdges(src);
         ct.ThrowIfCancellationRequested();
+        // What the object looks like: with a hair matte its estimated colours, so no old background shows in the hair.
+        var objectColours = matte?.Foreground ?? src;
 
         var reuse = Recycled(src.Width, src.Height);
         var output = settings.Output switch
         {
-            MagicSelectOutput.KeepObject => Compositor.CutOut(src, alpha, null, reuse),
+            MagicSelectOutput.KeepObject => Compositor.CutOut(objectColours, alpha, null, reuse),
             MagicSelectOutput.EraseObject => Compositor.CutOut(src, alpha.Invert(), null, reuse),
             // Source over the primary colour with the inverted alpha is exactly "fill the object".
             MagicSelectOutput.FillObjectWithPrimary => Compositor.ReplaceBackground(src, alpha.Invert(), Color(input.Primary), null, reuse),
             MagicSelectOutput.ShowMask => EffectPixels.MaskToGrey(alpha, reuse),
-            MagicSelectOutput.ReplaceBackgroundWithSecondary => Compositor.ReplaceBackground(src, alpha, Color(input.Secondary), null, reuse),
-            MagicSelectOutput.BlurBackground => Compositor.ReplaceBackground(src, alpha, Background.Blur(settings.BackgroundBlur), null, reuse),
+            MagicSelectOutput.ReplaceBackgroundWithSecondary => Compositor.ReplaceBackground(objectColours, alpha, Color(input.Secondary), null, reuse),
+            MagicSelectOutput.BlurBackground => matte is null
+                ? Compositor.ReplaceBackground(src, alpha, Background.Blur(settings.BackgroundBlur), null, reuse)
+                : matte.ReplaceBackground(Background.Blur(settings.BackgroundBlur), src, reuse),
             _ => throw new SegArgumentException(MagicSelectSchema.Output, $"unknown output mode {settings.Output}"),
         };
         ct.ThrowIfCancellationRequested();
@@ -312,6 +317,22 @@ public sealed class MagicSelectRenderer
         if (saliency is null && _guideNote.Length > 0 && settings.SubjectGuide) message += " " + _guideNote;
         return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = score, ObjectArea = area }, owned: true);
     }
+
+    /// <summary>The hair matte of the current selection, solved once per selection (moving nothing re-renders for free).</summary>
+    private Refinement.Matting.Matte HairMatte(BgraImage src, ClickChain.Result result, Mask mask, CancellationToken ct)
+    {
+        var key = (result.Mask, mask.Width, mask.Height, Hash(mask));
+        if (_matte is not null && _matteKey == key) return _matte;
+        _matte = null;
+        _matte = Refinement.Matting.SelectionMatting.FromSelection(src, result.Logits, mask, cancellationToken: ct);
+        _matteKey = key;
+        return _matte;
+    }
+
+    private static UInt128 Hash(Mask mask) => System.IO.Hashing.XxHash128.HashToUInt128(mask.Data);
+
+    private Refinement.Matting.Matte? _matte;
+    private (Mask, int, int, UInt128)? _matteKey;
 
     /// <summary>
     /// The salient-object map of the source, computed once per source image; null when the host has no subject

@@ -45,6 +45,7 @@ public static class MagicSelectSchema
     public const string GrowShrink = "GrowShrink";
     public const string Feather = "Feather";
     public const string RefineEdges = "RefineEdges";
+    public const string RefineHair = "RefineHair";
     public const string BackgroundBlur = "BackgroundBlur";
 
     public static string IncludePoint(int i) => $"Include{i}";
@@ -111,6 +112,8 @@ public static class MagicSelectSchema
         list.Add(EffectProperty.Int(Feather, "Feather, px", 0, 0, MaxFeather));
         list.Add(EffectProperty.Bool(RefineEdges, "Refine edges against the image", false,
             description: "Guided-filter refinement: soft edges follow hair and fine detail"));
+        list.Add(EffectProperty.Bool(RefineHair, "Refine edges (hair)", false,
+            description: "An alpha matte around the object's edge with the object's own colours in hair and fur (replaces feather)"));
         list.Add(EffectProperty.Int(BackgroundBlur, "Background blur, px", 12, 1, MaxBlur,
             new EnabledWhen(Output, MagicSelectOutput.BlurBackground)));
         return list;

@@ -26,7 +26,8 @@ public sealed record MagicSelectSettings
         int backgroundBlur = 12,
         bool subjectGuide = true,
         bool refineColors = true,
-        ModelPrecision precision = ModelPrecision.Fp32)
+        ModelPrecision precision = ModelPrecision.Fp32,
+        bool refineHair = false)
     {
         Include = new ValueList<EffectPoint>(include ?? throw new SegArgumentException("include points", "is null"));
         Exclude = new ValueList<EffectPoint>(exclude ?? throw new SegArgumentException("exclude points", "is null"));
@@ -50,6 +51,7 @@ public sealed record MagicSelectSettings
         SubjectGuide = subjectGuide;
         RefineColors = refineColors;
         Precision = precision;
+        RefineHair = refineHair;
     }
 
     public ValueList<EffectPoint> Include { get; }
@@ -82,6 +84,12 @@ public sealed record MagicSelectSettings
     /// read the next point from the refined selection. Measured on GrabCut: see the README's evaluation section.
     /// </summary>
     public bool RefineColors { get; }
+
+    /// <summary>
+    /// Soft edges by alpha matting (<see cref="Refinement.Matting.SelectionMatting"/>): fractional alpha in hair and fur,
+    /// and the object's own colours there (no old background). Replaces <see cref="Feather"/> and <see cref="RefineEdges"/>.
+    /// </summary>
+    public bool RefineHair { get; }
 
     /// <summary>Blur strength (Gaussian σ in pixels) for <see cref="MagicSelectOutput.BlurBackground"/>.</summary>
     public int BackgroundBlur { get; }
@@ -116,7 +124,8 @@ public sealed record MagicSelectSettings
             GetInt(values, S.BackgroundBlur),
             GetBool(values, S.SubjectGuide),
             GetBool(values, S.RefineColors),
-            GetChoice<ModelPrecision>(values, S.Precision));
+            GetChoice<ModelPrecision>(values, S.Precision),
+            GetBool(values, S.RefineHair));
     }
 
     private static object? Raw(IReadOnlyDictionary<string, object?> values, string name) =>

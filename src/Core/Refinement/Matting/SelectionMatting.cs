@@ -1,0 +1,35 @@
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+
+namespace SegPlugins.Core.Refinement.Matting;
+
+/// <summary>Soft edges for a selection in one call: a trimap made from it (<see cref="SelectionTrimap"/>), then the matte (<see cref="MatteSolver"/>).</summary>
+public static class SelectionMatting
+{
+    /// <param name="image">The photo.</param>
+    /// <param name="modelLogits">The model's full-resolution logits for the selection (object where &gt; 0).</param>
+    /// <param name="selection">The selection the user sees (usually the colour-refined mask).</param>
+    /// <param name="trimapOptions">How the trimap is made (null: defaults).</param>
+    /// <param name="matteOptions">How the matte is solved (null: defaults).</param>
+    /// <param name="cancellationToken">Stops the solve.</param>
+    public static Matte FromSelection(BgraImage image, LogitMap modelLogits, Mask selection, SelectionTrimapOptions? trimapOptions = null,
+        MatteOptions? matteOptions = null, CancellationToken cancellationToken = default)
+    {
+        var trimap = SelectionTrimap.Build(image, modelLogits, selection, trimapOptions);
+        // Nothing selected or everything selected: no edge to matte; the selection is the answer.
+        if (trimap.Data.AsSpan().IndexOf(Trimap.Unknown) < 0)
+            return new Matte(SoftMask.FromMask(selection), Opaque(image));
+        return MatteSolver.Solve(image, trimap, matteOptions, cancellationToken);
+    }
+
+    private static BgraImage Opaque(BgraImage image)
+    {
+        var copy = image.Clone();
+        for (int y = 0; y < copy.Height; y++)
+        {
+            var row = copy.Row(y);
+            for (int x = 3; x < row.Length; x += 4) row[x] = 255;
+        }
+        return copy;
+    }
+}
