@@ -72,4 +72,27 @@ public class EvalCommandTests
         Assert.Equal(EvaluationMode.Clicks, EvalCommand.ParseMode("clicks"));
         Assert.Equal(EvaluationMode.All, EvalCommand.ParseMode("ALL"));
     }
+
+    [Theory]
+    [InlineData("out/report.json", "grabcut", "out/report.grabcut.json")]
+    [InlineData("report", "coco", "report.coco")]
+    [InlineData("a.b/r.csv", "x", "a.b/r.x.csv")]
+    public void SeveralDatasetsNameTheirOutputs(string path, string dataset, string expected) =>
+        Assert.Equal(expected.Replace('/', Path.DirectorySeparatorChar), EvalCommand.WithSuffix(path, dataset));
+
+    [Fact]
+    public void TheDatasetNameIsItsFolderName()
+    {
+        Assert.Equal("grabcut", EvalCommand.DatasetName("/data/sets/grabcut/"));
+        Assert.Equal("cocomval-dev", EvalCommand.DatasetName("/data/cocomval-dev"));
+    }
+
+    [Fact]
+    public async Task MissingDatasetAndBadClickOptionsAreNamed()
+    {
+        var e = await Assert.ThrowsAsync<SegArgumentException>(() => Run("--mode", "box"));
+        Assert.Equal("--dataset", e.Parameter);
+        e = await Assert.ThrowsAsync<SegArgumentException>(() => Run("--dataset", "/nonexistent", "--click-options", "/nonexistent/v.json"));
+        Assert.Contains("/nonexistent/v.json", e.Message);
+    }
 }

@@ -1,0 +1,61 @@
+using SegPlugins.Core.Masks;
+
+namespace SegPlugins.Core.Segmentation;
+
+/// <summary>What a <see cref="ClickChain"/> with colour fusion feeds back to the decoder with the next click.</summary>
+public enum FusionFeedback
+{
+    /// <summary>The colour-refined selection turned into low-res logits (<see cref="Sam.MaskFeedback"/>): the next click starts from what the user sees.</summary>
+    RefinedSelection,
+    /// <summary>The model's own low-res logits of the proposal the selection came from: SAM gets the kind of mask input it was trained on.</summary>
+    ModelLogits,
+}
+
+/// <summary>
+/// Every setting of a <see cref="ClickChain"/> in one place: how the first click uses the subject prior, what is
+/// fed back after colour refinement, and when the <see cref="CorrectionGuard"/> reconsiders an answer. The defaults
+/// are the measured ones (docs/evaluation.md, "Click quality on two dev sets"). Validated when the chain is made.
+/// </summary>
+public sealed record ClickChainOptions
+{
+    /// <summary>How the first click is read with the salient-object map (when the chain has one).</summary>
+    public SubjectGuidanceOptions Subject { get; init; } = SubjectGuidanceOptions.Default;
+
+    /// <summary>Colour refinement settings (with colour fusion); null for <see cref="ColorRefineOptions.Default"/>.</summary>
+    public ColorRefineOptions? ColorRefine { get; init; }
+
+    /// <summary>What goes back to the decoder after a colour-refined answer.</summary>
+    public FusionFeedback Feedback { get; init; } = FusionFeedback.RefinedSelection;
+
+    /// <summary>
+    /// After a correction click, when the decoder's answer contradicts one of the clicks (an include click left out,
+    /// an exclude click kept), the proposal that agrees with the most clicks replaces it (on a tie the one that keeps
+    /// more of the previous selection).
+    /// </summary>
+    public bool ClickConsistency { get; init; }
+
+    /// <summary>The guard's edge band: a click within this fraction of the selection's largest inner depth from its edge corrects the edge.</summary>
+    public double GuardEdgeDepth { get; init; } = 0.25;
+
+    /// <summary>Least IoU an answer must keep with the previous selection to stand without question.</summary>
+    public double GuardKeptIoU { get; init; } = 0.7;
+
+    /// <summary>Area, as a fraction of the previous selection's, below which an answer has collapsed (guarded with colour fusion only, see <see cref="GuardCollapseAlways"/>).</summary>
+    public double GuardCollapsedArea { get; init; } = 0.3;
+
+    /// <summary>Guard collapses after clicks away from the edge also without colour fusion.</summary>
+    public bool GuardCollapseAlways { get; init; }
+
+    public static ClickChainOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Subject, nameof(Subject));
+        Subject.Validate();
+        ColorRefine?.Validate();
+        if (!Enum.IsDefined(Feedback)) throw new SegArgumentException("fusion feedback", $"'{Feedback}' is not a feedback kind");
+        if (!(GuardEdgeDepth >= 0 && GuardEdgeDepth <= 1)) throw new SegArgumentException("guard edge depth", $"must be between 0 and 1, got {GuardEdgeDepth}");
+        if (!(GuardKeptIoU >= 0 && GuardKeptIoU <= 1)) throw new SegArgumentException("guard kept IoU", $"must be between 0 and 1, got {GuardKeptIoU}");
+        if (!(GuardCollapsedArea >= 0 && GuardCollapsedArea <= 1)) throw new SegArgumentException("guard collapsed area", $"must be between 0 and 1, got {GuardCollapsedArea}");
+    }
+}
