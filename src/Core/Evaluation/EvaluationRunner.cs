@@ -35,6 +35,9 @@ public sealed record BoxPromptOptions
     /// </summary>
     public bool ColorRefine { get; init; } = true;
 
+    /// <summary>The colour-refined mask is kept only where it agrees with the model's by at least this IoU (<see cref="ClickChainOptions.BoxColorMinAgreement"/>); 0 = always.</summary>
+    public double ColorMinAgreement { get; init; }
+
     internal void Validate()
     {
         if (!(ZoomExpansion >= 1.0 && ZoomExpansion <= 4.0)) throw new SegArgumentException("box zoom", $"must be between 1 (off) and 4, got {ZoomExpansion}");
@@ -241,7 +244,12 @@ public sealed class EvaluationRunner
             }
             var mask = prediction.Mask;
             if (opts.ColorRefine)
-                mask = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts)), new ColorRefineInput { Box = local }, null, ct);
+            {
+                var prior = ColorRefiner.PriorFor(prediction, prompts);
+                var refined = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(prior), new ColorRefineInput { Box = local }, null, ct);
+                // As ClickChain does for a box alone: where the colours moved far from the model's answer, that answer stands.
+                mask = opts.ColorMinAgreement > 0 && refined.IoU(prediction.Mask) < opts.ColorMinAgreement ? prediction.Mask : refined;
+            }
             return frame == CropFrame.Whole(image) ? mask : frame.PasteInto(mask, image.Width, image.Height);
         }
         finally

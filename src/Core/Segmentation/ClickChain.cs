@@ -154,6 +154,8 @@ public sealed class ClickChain
         if (_fusion is null) return step;
         var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
         var mask = ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, ct);
+        double gate = clicks.Count == 0 ? _settings.BoxColorMinAgreement : _settings.ClickColorMinAgreement;
+        if (gate > 0 && mask.IoU(step.Mask) < gate) return step; // the colours went somewhere the model did not
         var feedback = _settings.Feedback == FusionFeedback.ModelLogits ? step.Proposal.LowResLogits : MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits);
         return step with { Mask = mask, Feedback = feedback };
     }

@@ -28,6 +28,16 @@ public sealed record ClickChainOptions
     public FusionFeedback Feedback { get; init; } = FusionFeedback.RefinedSelection;
 
     /// <summary>
+    /// With colour fusion, the colour-refined selection is kept only where it agrees with the model's answer at
+    /// least this well (IoU); otherwise the model's answer stands. A refinement that moves far from the model has
+    /// usually followed a look-alike colour region. 0 = always refine.
+    /// </summary>
+    public double ClickColorMinAgreement { get; init; }
+
+    /// <summary>The same gate for a box alone (a box with no clicks). 0 = always refine.</summary>
+    public double BoxColorMinAgreement { get; init; }
+
+    /// <summary>
     /// After a correction click, when the decoder's answer contradicts one of the clicks (an include click left out,
     /// an exclude click kept), the proposal that agrees with the most clicks replaces it (on a tie the one that keeps
     /// more of the previous selection).
@@ -54,6 +64,8 @@ public sealed record ClickChainOptions
         Subject.Validate();
         ColorRefine?.Validate();
         if (!Enum.IsDefined(Feedback)) throw new SegArgumentException("fusion feedback", $"'{Feedback}' is not a feedback kind");
+        if (!(ClickColorMinAgreement >= 0 && ClickColorMinAgreement <= 1)) throw new SegArgumentException("click colour min agreement", $"must be between 0 and 1, got {ClickColorMinAgreement}");
+        if (!(BoxColorMinAgreement >= 0 && BoxColorMinAgreement <= 1)) throw new SegArgumentException("box colour min agreement", $"must be between 0 and 1, got {BoxColorMinAgreement}");
         if (!(GuardEdgeDepth >= 0 && GuardEdgeDepth <= 1)) throw new SegArgumentException("guard edge depth", $"must be between 0 and 1, got {GuardEdgeDepth}");
         if (!(GuardKeptIoU >= 0 && GuardKeptIoU <= 1)) throw new SegArgumentException("guard kept IoU", $"must be between 0 and 1, got {GuardKeptIoU}");
         if (!(GuardCollapsedArea >= 0 && GuardCollapsedArea <= 1)) throw new SegArgumentException("guard collapsed area", $"must be between 0 and 1, got {GuardCollapsedArea}");

@@ -69,6 +69,7 @@ public static class EvalCommand
                 if (path is not null && IsInside(path, dataset.Directory))
                     throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
 
+        if (chainOptions is not null) box = box with { ColorMinAgreement = chainOptions.BoxColorMinAgreement };
         var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Every = every, Box = box, EmbeddingCacheDirectory = cacheDir };
         using var session = await model.OpenSamAsync(stderr, ct);
         // The subject-guided and fused strategies read first clicks with the salient-object model; load it only then.
@@ -78,7 +79,9 @@ public static class EvalCommand
             ? await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct)
             : null;
         var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options,
-            subject is null ? null : (img, token) => subject.Saliency(img, token));
+            subject is null ? null
+            : cacheDir is null ? (img, token) => subject.Saliency(img, token)
+            : SaliencyFileCache.Wrap((img, token) => subject.Saliency(img, token), cacheDir, "u2netp"));
         foreach (var dataset in datasets)
         {
             int total = options.SampleCount(dataset.Count);
