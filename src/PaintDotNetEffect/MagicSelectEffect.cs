@@ -13,6 +13,7 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegColor = SegPlugins.Core.Effects.MagicSelect.Bgra32;
+using SegPlugins.Core.Geometry;
 
 namespace SegPlugins.PaintDotNetEffect;
 

@@ -3,6 +3,7 @@ using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Refinement;
 
 namespace SegPlugins.Benchmarks;
 

@@ -1,3 +1,5 @@
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks.IO;
@@ -68,7 +70,7 @@ public sealed class EngineTests : IDisposable
         session.SetImage(img);
         PointPrompt[] clicks = [new(30, 20), new(70, 40, false)];
         var p = new ClickChain(session).Predict(clicks).Prediction;
-        var expected = SegPlugins.Core.Masks.ColorRefiner.Refine(img, p.Logits, new SegPlugins.Core.Masks.ColorRefineInput { Clicks = clicks });
+        var expected = SegPlugins.Core.Refinement.ColorRefiner.Refine(img, p.Logits, new SegPlugins.Core.Refinement.ColorRefineInput { Clicks = clicks });
         Assert.NotEqual(p.Mask.Data, expected.Data);   // the colours changed something, so the file shows which ran
         Assert.Equal(expected.Data, MaskPng.LoadMask(Path.Combine(_ws.Out, "g1-colours.png")).Data);
     }

@@ -1,3 +1,4 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Scripting.Recipes;
 
 namespace SegPlugins.Scripting.Tests;

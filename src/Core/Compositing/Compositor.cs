@@ -1,4 +1,5 @@
 using SegPlugins.Core.Compositing.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;

@@ -1,4 +1,5 @@
 using System.Text;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Editing;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SegPlugins.Core.Editing;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Evaluation;

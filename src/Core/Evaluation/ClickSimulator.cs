@@ -1,4 +1,5 @@
 using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 

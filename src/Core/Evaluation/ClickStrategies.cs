@@ -1,6 +1,9 @@
+using SegPlugins.Core.Editing;
 using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Evaluation;

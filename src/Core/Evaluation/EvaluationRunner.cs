@@ -1,7 +1,10 @@
 using System.Diagnostics;
+using SegPlugins.Core.Editing;
 using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 

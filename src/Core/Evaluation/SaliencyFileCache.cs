@@ -1,5 +1,6 @@
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.IO;
+using SegPlugins.Core.Masks.IO;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation.Sam;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
 

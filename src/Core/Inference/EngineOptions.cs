@@ -1,5 +1,3 @@
-using SegPlugins.Core.Imaging;
-
 namespace SegPlugins.Core.Inference;
 
 /// <summary>Where ONNX Runtime runs the models.</summary>
@@ -24,9 +22,6 @@ public sealed record EngineOptions
 
     /// <summary>Memory bound of the in-memory embedding cache (one SAM embedding is 4 MiB).</summary>
     public long EmbeddingCacheBytes { get; init; } = 256L << 20;
-
-    /// <summary>Limits applied when images are loaded from files.</summary>
-    public ImageLoadOptions ImageLimits { get; init; } = ImageLoadOptions.Default;
 
     /// <summary>One-line notices (such as a fallback to CPU) for the host to show; null drops them.</summary>
     public Action<string>? Notice { get; init; }

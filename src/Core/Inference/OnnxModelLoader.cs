@@ -21,6 +21,10 @@ internal static class OnnxModelLoader
         }
     }
 
+    /// <summary>"name [dims], ..." for the inputs or outputs of a model, for messages that say what a file has.</summary>
+    internal static string Describe(IReadOnlyDictionary<string, NodeMetadata> nodes) =>
+        string.Join(", ", nodes.Select(kv => $"{kv.Key} [{(kv.Value.IsTensor ? string.Join(',', kv.Value.Dimensions) : "?")}]"));
+
     public static InferenceSession Open(string path, string modelName, EngineOptions options, out ExecutionDevice used, Func<byte[], byte[]>? rewrite = null)
     {
         CheckFile(path, modelName);

@@ -1,6 +1,6 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks.Internal;
-using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Masks;
 

@@ -1,7 +1,30 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 
 namespace SegPlugins.Core.Segmentation;
+
+/// <summary>Thresholds of <see cref="CorrectionGuard"/>. Chosen on GrabCut with MobileSAM (docs/evaluation.md, "Correction guard").</summary>
+public sealed record CorrectionGuardOptions
+{
+    /// <summary>Largest distance of a click to the previous selection's edge, as a fraction of the selection's largest inner depth, that counts as a correction of the edge.</summary>
+    public double EdgeDepth { get; init; } = 0.25;
+
+    /// <summary>Least IoU an answer must keep with the previous selection to stand without question.</summary>
+    public double KeptIoU { get; init; } = 0.7;
+
+    /// <summary>Area, as a fraction of the previous selection's, below which an answer has collapsed.</summary>
+    public double CollapsedArea { get; init; } = 0.3;
+
+    public static CorrectionGuardOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (!(EdgeDepth >= 0 && EdgeDepth <= 1)) throw new SegArgumentException("guard edge depth", $"must be between 0 and 1, got {EdgeDepth}");
+        if (!(KeptIoU >= 0 && KeptIoU <= 1)) throw new SegArgumentException("guard kept IoU", $"must be between 0 and 1, got {KeptIoU}");
+        if (!(CollapsedArea >= 0 && CollapsedArea <= 1)) throw new SegArgumentException("guard collapsed area", $"must be between 0 and 1, got {CollapsedArea}");
+    }
+}
 
 /// <summary>
 /// Keeps a correction click from wiping out the selection it corrects. Fed its previous answer, SAM's single-mask
@@ -18,14 +41,14 @@ namespace SegPlugins.Core.Segmentation;
 /// </summary>
 internal static class CorrectionGuard
 {
-    /// <summary>The default edge band (<see cref="ClickChainOptions.GuardEdgeDepth"/>).</summary>
-    public static double EdgeDepth => ClickChainOptions.Default.GuardEdgeDepth;
+    /// <summary>The default edge band (<see cref="CorrectionGuardOptions.EdgeDepth"/>).</summary>
+    public static double EdgeDepth => CorrectionGuardOptions.Default.EdgeDepth;
 
-    /// <summary>The default least kept IoU (<see cref="ClickChainOptions.GuardKeptIoU"/>).</summary>
-    public static double KeptIoU => ClickChainOptions.Default.GuardKeptIoU;
+    /// <summary>The default least kept IoU (<see cref="CorrectionGuardOptions.KeptIoU"/>).</summary>
+    public static double KeptIoU => CorrectionGuardOptions.Default.KeptIoU;
 
-    /// <summary>The default collapsed area (<see cref="ClickChainOptions.GuardCollapsedArea"/>).</summary>
-    public static double CollapsedArea => ClickChainOptions.Default.GuardCollapsedArea;
+    /// <summary>The default collapsed area (<see cref="CorrectionGuardOptions.CollapsedArea"/>).</summary>
+    public static double CollapsedArea => CorrectionGuardOptions.Default.CollapsedArea;
 
     /// <summary>
     /// The proposal to use instead of <paramref name="prediction"/>'s own choice and its mask, or null when the
@@ -40,13 +63,13 @@ internal static class CorrectionGuard
     /// too much, the collapse is as often the right answer (GrabCut: docs/evaluation.md).
     /// </param>
     /// <param name="options">The guard's thresholds; null for the defaults.</param>
-    public static (MaskProposal Proposal, Mask Mask)? Reconsider(MaskPrediction prediction, IReadOnlyList<PointPrompt> clicks, Mask previous, bool guardCollapse, ClickChainOptions? options = null)
+    public static (MaskProposal Proposal, Mask Mask)? Reconsider(MaskPrediction prediction, IReadOnlyList<PointPrompt> clicks, Mask previous, bool guardCollapse, CorrectionGuardOptions? options = null)
     {
-        options ??= ClickChainOptions.Default;
-        if (prediction.Proposals.Count < 2 || prediction.Mask.IoU(previous) >= options.GuardKeptIoU) return null;
+        options ??= CorrectionGuardOptions.Default;
+        if (prediction.Proposals.Count < 2 || prediction.Mask.IoU(previous) >= options.KeptIoU) return null;
         long before = previous.Area();
-        bool collapsed = guardCollapse && prediction.Mask.Area() < options.GuardCollapsedArea * before;
-        if (!collapsed && !IsEdgeClick(previous, clicks[^1], options.GuardEdgeDepth)) return null;
+        bool collapsed = guardCollapse && prediction.Mask.Area() < options.CollapsedArea * before;
+        if (!collapsed && !IsEdgeClick(previous, clicks[^1], options.EdgeDepth)) return null;
         bool include = clicks[^1].Positive;
         (MaskProposal Proposal, Mask Mask)? best = null;
         double bestIoU = -1;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using SegPlugins.Core.Geometry;
 
 namespace SegPlugins.Core.Segmentation;
 

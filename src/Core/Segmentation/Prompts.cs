@@ -1,20 +1,7 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 
 namespace SegPlugins.Core.Segmentation;
-
-/// <summary>A click in source pixel coordinates (x right, y down; pixel centres at +0.5 are not implied).</summary>
-public readonly record struct PointPrompt(float X, float Y, bool Positive = true)
-{
-    public static PointPrompt Include(float x, float y) => new(x, y, true);
-    public static PointPrompt Exclude(float x, float y) => new(x, y, false);
-}
-
-/// <summary>A box in source pixel coordinates: top-left (X0,Y0), bottom-right (X1,Y1), X1 &gt;= X0, Y1 &gt;= Y0.</summary>
-public readonly record struct BoxXyxy(float X0, float Y0, float X1, float Y1)
-{
-    public float Width => X1 - X0;
-    public float Height => Y1 - Y0;
-}
 
 /// <summary>
 /// The prompts of one prediction: any number of points, at most one box, and optionally the

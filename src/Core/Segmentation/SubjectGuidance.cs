@@ -1,3 +1,4 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 
 namespace SegPlugins.Core.Segmentation;

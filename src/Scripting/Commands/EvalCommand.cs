@@ -1,4 +1,5 @@
 using System.Globalization;
+using SegPlugins.Core.Editing;
 using SegPlugins.Core;
 using SegPlugins.Core.Evaluation;
 using SegPlugins.Core.Imaging;

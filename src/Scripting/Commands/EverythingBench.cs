@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Everything;

@@ -2,9 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
-using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.IO;
+using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Masks.IO;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
@@ -89,7 +93,7 @@ public static class SelectCommand
             {
                 var prior = ColorRefiner.PriorFor(prediction, prompts);
                 mask = ColorRefiner.Refine(img, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, ct);
-                low = Core.Segmentation.Sam.MaskFeedback.FromSelection(mask, prior.LowResLogits);
+                low = Core.Segmentation.MaskFeedback.FromSelection(mask, prior.LowResLogits);
             }
         }
         else

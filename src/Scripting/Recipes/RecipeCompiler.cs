@@ -33,9 +33,11 @@ internal sealed class RecipeCompiler
         "System.Threading",
         "System.Threading.Tasks",
         "SegPlugins.Core",
+        "SegPlugins.Core.Geometry",
         "SegPlugins.Core.Imaging",
         "SegPlugins.Core.Masks",
         "SegPlugins.Core.Segmentation",
+        "SegPlugins.Core.Refinement",
     ];
 
     private static readonly string[] OptionalImports =

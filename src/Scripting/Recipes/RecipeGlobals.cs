@@ -2,8 +2,11 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using SegPlugins.Core;
 using SegPlugins.Core.Compositing;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Subject;
 

@@ -144,8 +144,8 @@ public class CompositorTests
         Assert.Throws<SegArgumentException>(() => new CutOutOptions(true, 0));
         var one = Compositor.ReplaceBackground(Solid(1, 1, 1, 2, 3), new SoftMask(1, 1, new byte[] { 255 }), Background.Blur(5));
         Assert.Equal(new byte[] { 1, 2, 3, 255 }, Px(one, 0, 0));
-        Assert.Equal(3, new BgraImage(5, 5).Crop(new SegPlugins.Core.Masks.PixelRect(1, 1, 2, 3)).Height);
-        Assert.Throws<SegArgumentException>(() => new BgraImage(5, 5).Crop(new SegPlugins.Core.Masks.PixelRect(4, 4, 2, 2)));
+        Assert.Equal(3, new BgraImage(5, 5).Crop(new SegPlugins.Core.Geometry.PixelRect(1, 1, 2, 3)).Height);
+        Assert.Throws<SegArgumentException>(() => new BgraImage(5, 5).Crop(new SegPlugins.Core.Geometry.PixelRect(4, 4, 2, 2)));
     }
 
     /// <summary>Clamp-to-edge box with per-pass rounding, written plainly.</summary>

@@ -1,6 +1,7 @@
-using SegPlugins.Core.Inference.Internal;
-using SegPlugins.Core.Segmentation.Sam;
 using Xunit;
+using SegPlugins.Core.Inference.Internal;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Core.Tests.Concurrency;
 

@@ -1,9 +1,10 @@
+using Xunit;
 using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Tests.Masks;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Editing;
 

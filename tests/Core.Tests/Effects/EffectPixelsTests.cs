@@ -1,8 +1,9 @@
+using Xunit;
 using SegPlugins.Core.Effects.MagicSelect;
 using SegPlugins.Core.Effects.MagicSelect.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Effects;
 

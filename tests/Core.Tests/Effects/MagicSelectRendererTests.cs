@@ -9,6 +9,8 @@ using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Support;
 using Xunit;
 using S = SegPlugins.Core.Effects.MagicSelect.MagicSelectSchema;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 
 namespace SegPlugins.Core.Tests.Effects;
 

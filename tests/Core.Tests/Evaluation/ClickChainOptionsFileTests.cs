@@ -1,4 +1,5 @@
 using SegPlugins.Core.Evaluation;
+using SegPlugins.Core.Editing;
 using SegPlugins.Core.Segmentation;
 using Xunit;
 
@@ -14,13 +15,13 @@ public class ClickChainOptionsFileTests
         Assert.True(o.ClickConsistency);
         Assert.Equal(0.8f, o.Subject.MinClickSaliency);
         Assert.Equal(SubjectGuidanceOptions.Default.SaliencyThreshold, o.Subject.SaliencyThreshold);
-        Assert.Equal(ClickChainOptions.Default.GuardKeptIoU, o.GuardKeptIoU);
+        Assert.Equal(CorrectionGuardOptions.Default, o.Guard);
         Assert.Equal(ClickChainOptions.Default with { Feedback = FusionFeedback.ModelLogits, ClickConsistency = true, Subject = o.Subject }, o);
     }
 
     [Theory]
     [InlineData("""{ "GuardKepIoU": 0.5 }""", "GuardKepIoU")]
-    [InlineData("""{ "GuardKeptIoU": 1.5 }""", "guard kept IoU")]
+    [InlineData("""{ "Guard": { "KeptIoU": 1.5 } }""", "guard kept IoU")]
     [InlineData("""{ "Feedback": "Sideways" }""", "Feedback")]
     [InlineData("""[1,2]""", "click-chain options")]
     [InlineData("""null""", "null")]

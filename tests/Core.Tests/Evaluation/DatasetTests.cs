@@ -1,8 +1,9 @@
-using SegPlugins.Core.Evaluation;
-using SegPlugins.Core.Segmentation;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
+using SegPlugins.Core.Evaluation;
+using SegPlugins.Core.Geometry;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Tests.Evaluation;
 

@@ -1,12 +1,13 @@
+using Xunit;
 using SegPlugins.Core.Evaluation;
 using SegPlugins.Core.Evaluation.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Support;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Evaluation;
 

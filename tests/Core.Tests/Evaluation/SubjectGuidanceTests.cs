@@ -1,9 +1,10 @@
+using Xunit;
 using SegPlugins.Core.Evaluation;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Evaluation;
 

@@ -1,10 +1,12 @@
+using Xunit;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.IO;
 using SegPlugins.Core.Segmentation.Everything;
 using SegPlugins.Core.Segmentation.Everything.Internal;
+using SegPlugins.Core.Segmentation.Internal;
 using SegPlugins.Core.Tests.Support;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Everything;
 
@@ -58,7 +60,7 @@ public class EverythingTests
             if (i > 0) Assert.True(r.Masks[i - 1].Area >= m.Area, "largest first");
             for (int j = 0; j < i; j++)
             {
-                float iou = EverythingGenerator.BoxIou(m.Mask.BoundingBox()!.Value, r.Masks[j].Mask.BoundingBox()!.Value);
+                float iou = BoxNms.Iou(m.Mask.BoundingBox()!.Value, r.Masks[j].Mask.BoundingBox()!.Value);
                 Assert.True(iou <= o.BoxNmsThreshold, $"masks {j} and {i} have box IoU {iou:0.000}");
             }
         }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Xunit;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
@@ -8,7 +10,6 @@ using SegPlugins.Core.Segmentation.FastSam.Internal;
 using SegPlugins.Core.Tests.Fixtures;
 using SegPlugins.Core.Tests.Masks;
 using SegPlugins.Core.Tests.Support;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.FastSam;
 

@@ -1,10 +1,13 @@
+using Xunit;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Evaluation;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Masks;
 

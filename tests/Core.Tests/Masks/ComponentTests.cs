@@ -1,7 +1,8 @@
+using Xunit;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Masks;
 

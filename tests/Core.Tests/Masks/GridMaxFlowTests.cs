@@ -1,5 +1,6 @@
-using SegPlugins.Core.Masks.Internal;
 using Xunit;
+using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Refinement.Internal;
 
 namespace SegPlugins.Core.Tests.Masks;
 

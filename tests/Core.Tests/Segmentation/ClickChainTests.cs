@@ -1,10 +1,12 @@
+using Xunit;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Evaluation;
 using SegPlugins.Core.Tests.Support;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 

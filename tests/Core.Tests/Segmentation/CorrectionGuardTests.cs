@@ -1,7 +1,9 @@
+using Xunit;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Tests.Evaluation;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 
@@ -114,7 +116,7 @@ public class CorrectionGuardTests
         var half = Selection.Subtract(EvalTestUtil.Disk(W, H, 20, 40, 22));
         // Under the default 30 % the half answer stands; with 90 % it has collapsed and gives way.
         Assert.Null(CorrectionGuard.Reconsider(Answer(half, left), [Centre, DeepExclude], Selection, guardCollapse: true));
-        var strict = new ClickChainOptions { GuardCollapsedArea = 0.9 };
+        var strict = new CorrectionGuardOptions { CollapsedArea = 0.9 };
         Assert.Equal(1, CorrectionGuard.Reconsider(Answer(half, left), [Centre, DeepExclude], Selection, guardCollapse: true, strict)!.Value.Proposal.Index);
     }
 }

@@ -1,5 +1,6 @@
-using SegPlugins.Core.Segmentation;
 using Xunit;
+using SegPlugins.Core.Geometry;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 

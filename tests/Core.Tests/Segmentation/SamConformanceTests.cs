@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Xunit;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
@@ -6,7 +8,6 @@ using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Fixtures;
 using SegPlugins.Core.Tests.Support;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 

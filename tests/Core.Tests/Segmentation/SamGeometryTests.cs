@@ -1,7 +1,8 @@
+using Xunit;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
-using Xunit;
 
 namespace SegPlugins.Core.Tests.Segmentation;
 

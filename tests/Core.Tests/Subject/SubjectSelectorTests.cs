@@ -42,7 +42,7 @@ public class SubjectPreprocessingTests
         for (int y = 2; y <= 6; y++)
             for (int x = 1; x <= 7; x++) m.Data[y * 10 + x] = 255;
         var box = SubjectSelector.SamPrompt(m, SubjectMode.SamBox)!;
-        Assert.Equal(new Core.Segmentation.BoxXyxy(1, 2, 8, 7), box.Box);
+        Assert.Equal(new Core.Geometry.BoxXyxy(1, 2, 8, 7), box.Box);
         Assert.Empty(box.Points);
         var withPoint = SubjectSelector.SamPrompt(m, SubjectMode.SamBoxAndPoint)!;
         var p = Assert.Single(withPoint.Points);

@@ -50,7 +50,7 @@ public class SelectCommandTests
         var reference = Core.Masks.IO.MaskPng.LoadMask(Path.Combine(Root, "tests", "fixtures", "reference", "chelsea-cat.png"));
         Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, reference), 0.9, 1.0);
         // The logits written belong to the chosen mask: thresholding them at 0 gives the mask back.
-        var logits = Core.IO.NpyFile.Load(t.F("l.npy"));
+        var logits = Core.Masks.IO.NpyFile.Load(t.F("l.npy"));
         Assert.Equal(mask.Data, logits.ToMask(0f).Data);
         Assert.Equal(256 * 256 * 4 + 128, new FileInfo(t.F("low.npy")).Length);
     }
@@ -67,7 +67,7 @@ public class SelectCommandTests
         var reference = Core.Masks.IO.MaskPng.LoadMask(Path.Combine(Root, "tests", "fixtures", "reference", "chelsea-cat.png"));
         Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, reference), 0.9, 1.0);
         // --logits is the model's own answer; the refined mask differs from it somewhere.
-        var modelMask = Core.IO.NpyFile.Load(t.F("l.npy")).ToMask(0f);
+        var modelMask = Core.Masks.IO.NpyFile.Load(t.F("l.npy")).ToMask(0f);
         Assert.NotEqual(mask.Data, modelMask.Data);
         Assert.InRange(Core.Masks.MaskExtensions.IoU(mask, modelMask), 0.8, 1.0);
 
@@ -124,7 +124,7 @@ public class SelectCommandTests
         using var t = new CliTemp();
         File.WriteAllBytes(t.F("x.tif"), [(byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8]);
         var map = new Core.Masks.LogitMap(10, 10);
-        Core.IO.NpyFile.Save(map, t.F("l.npy"));
+        Core.Masks.IO.NpyFile.Save(map, t.F("l.npy"));
         string copy = t.F("coffee.jpg");
         File.Copy(Sample("coffee.jpg"), copy);
         var before = File.ReadAllBytes(copy);

@@ -1,5 +1,7 @@
 using SegPlugins.Core.Compositing;
+using SegPlugins.Core.Editing;
 using SegPlugins.Core.Effects.MagicSelect.Internal;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;

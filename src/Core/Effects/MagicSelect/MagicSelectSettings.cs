@@ -71,7 +71,7 @@ public sealed record MagicSelectSettings
     public bool SubjectGuide { get; }
 
     /// <summary>
-    /// Refine every answer with the image's colours, the points and the box (<see cref="Masks.ColorRefiner"/>), and
+    /// Refine every answer with the image's colours, the points and the box (<see cref="Refinement.ColorRefiner"/>), and
     /// read the next point from the refined selection. Measured on GrabCut: see the README's evaluation section.
     /// </summary>
     public bool RefineColors { get; }

@@ -1,4 +1,4 @@
-using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Geometry;
 
 namespace SegPlugins.Core.Masks.Internal;
 

@@ -46,11 +46,11 @@ public sealed class ClipModel : IDisposable
             var (ids, idsType, attention) = TextInputs(text, name + " text encoder", textEncoderPath);
             string textOut = EmbeddingOutput(text, name + " text encoder", textEncoderPath, "text_embeds");
             if (image.InputMetadata.Count != 1)
-                throw new SegModelException(name + " image encoder", $"{imageEncoderPath} has inputs {Sam.SamEncoder.Describe(image.InputMetadata)}; expected one float input pixel_values [1,3,224,224]");
+                throw new SegModelException(name + " image encoder", $"{imageEncoderPath} has inputs {OnnxModelLoader.Describe(image.InputMetadata)}; expected one float input pixel_values [1,3,224,224]");
             var (pixName, pixMeta) = image.InputMetadata.First();
             var d = pixMeta.Dimensions;
             if (d.Length != 4 || !Fits(d[1], 3) || !Fits(d[2], 224) || !Fits(d[3], 224) || pixMeta.ElementDataType != TensorElementType.Float)
-                throw new SegModelException(name + " image encoder", $"{imageEncoderPath} has inputs {Sam.SamEncoder.Describe(image.InputMetadata)}; expected one float input pixel_values [1,3,224,224]");
+                throw new SegModelException(name + " image encoder", $"{imageEncoderPath} has inputs {OnnxModelLoader.Describe(image.InputMetadata)}; expected one float input pixel_values [1,3,224,224]");
             string imageOut = EmbeddingOutput(image, name + " image encoder", imageEncoderPath, "image_embeds");
             return new ClipModel(text, image, tokenizer, name, ids, idsType, attention, textOut, pixName, imageOut);
         }
@@ -103,10 +103,10 @@ public sealed class ClipModel : IDisposable
                 && m.ElementDataType is TensorElementType.Int64 or TensorElementType.Int32;
             if (n == "attention_mask" && shapeOk) attention = n;
             else if (shapeOk && (ids is null || n == "input_ids")) { ids = n; type = m.ElementDataType; }
-            else throw new SegModelException(name, $"{path} has inputs {Sam.SamEncoder.Describe(s.InputMetadata)}; expected input_ids [1,77] int64/int32 (and optionally attention_mask [1,77])");
+            else throw new SegModelException(name, $"{path} has inputs {OnnxModelLoader.Describe(s.InputMetadata)}; expected input_ids [1,77] int64/int32 (and optionally attention_mask [1,77])");
         }
         return ids is null
-            ? throw new SegModelException(name, $"{path} has no input_ids [1,77] input; inputs are {Sam.SamEncoder.Describe(s.InputMetadata)}")
+            ? throw new SegModelException(name, $"{path} has no input_ids [1,77] input; inputs are {OnnxModelLoader.Describe(s.InputMetadata)}")
             : (ids, type, attention);
     }
 
@@ -115,7 +115,7 @@ public sealed class ClipModel : IDisposable
         string? found = null;
         foreach (var (n, m) in s.OutputMetadata)
             if (m.IsTensor && m.Dimensions.Length == 2 && (found is null || n == preferred)) found = n;
-        return found ?? throw new SegModelException(name, $"{path} has no embedding output [1,D]; outputs are {Sam.SamEncoder.Describe(s.OutputMetadata)}; expected {preferred} [1,D]");
+        return found ?? throw new SegModelException(name, $"{path} has no embedding output [1,D]; outputs are {OnnxModelLoader.Describe(s.OutputMetadata)}; expected {preferred} [1,D]");
     }
 
     private static bool Fits(long dim, long want) => dim == want || dim <= 0;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation.Everything.Internal;
-using SegPlugins.Core.Segmentation.FastSam.Internal;
+using SegPlugins.Core.Segmentation.Internal;
 using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Core.Segmentation.Everything;
@@ -127,22 +128,8 @@ public static class EverythingGenerator
     }
 
     /// <summary>Greedy NMS on pixel boxes (edges inclusive as pixel rectangles), in the given order.</summary>
-    internal static List<EverythingMask> Nms(List<EverythingMask> sorted, float threshold)
-    {
-        var kept = new List<EverythingMask>();
-        foreach (var m in sorted)
-        {
-            bool keep = true;
-            foreach (var k in kept)
-                if (BoxIou(m.Box, k.Box) > threshold) { keep = false; break; }
-            if (keep) kept.Add(m);
-        }
-        return kept;
-    }
-
-    /// <summary>IoU of two pixel rectangles as xyxy boxes [X, Right] x [Y, Bottom].</summary>
-    public static float BoxIou(PixelRect a, PixelRect b) =>
-        FastSamDecode.BoxIou(a.X, a.Y, a.Right, a.Bottom, b.X, b.Y, b.Right, b.Bottom);
+    internal static List<EverythingMask> Nms(List<EverythingMask> sorted, float threshold) =>
+        BoxNms.Greedy(sorted, static m => BoxNms.Xyxy(m.Box), threshold);
 
     private static bool TouchesInnerEdge(PixelRect box, PixelRect crop, int w, int h)
     {

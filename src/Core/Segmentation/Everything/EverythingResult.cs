@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.IO;
 

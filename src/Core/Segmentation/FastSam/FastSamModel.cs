@@ -55,7 +55,7 @@ internal sealed partial class FastSamModel : IDisposable
     private static FastSamModel Inspect(InferenceSession session, string name, string path, ExecutionDevice device)
     {
         if (session.InputMetadata.Count != 1)
-            throw new SegModelException(name, $"{path} has inputs {Sam.SamEncoder.Describe(session.InputMetadata)}; {Contract}");
+            throw new SegModelException(name, $"{path} has inputs {OnnxModelLoader.Describe(session.InputMetadata)}; {Contract}");
         var (inName, inMeta) = session.InputMetadata.First();
         var d = inMeta.Dimensions;
         if (!inMeta.IsTensor || d.Length != 4 || !Fits(d[1], 3) || inMeta.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
@@ -69,7 +69,7 @@ internal sealed partial class FastSamModel : IDisposable
             else if (m.Dimensions.Length == 4 && (protos is null || n == "output1")) protos = n;
         }
         if (head is null || protos is null)
-            throw new SegModelException(name, $"{path} has outputs {Sam.SamEncoder.Describe(session.OutputMetadata)}; {Contract}");
+            throw new SegModelException(name, $"{path} has outputs {OnnxModelLoader.Describe(session.OutputMetadata)}; {Contract}");
 
         var meta = session.ModelMetadata.CustomMetadataMap;
         int? size = null;

@@ -1,10 +1,11 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Clip;
 using SegPlugins.Core.Segmentation.FastSam.Internal;
-using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Core.Segmentation.FastSam;
 

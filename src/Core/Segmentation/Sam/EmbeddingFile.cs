@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using SegPlugins.Core.IO;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Segmentation.Sam;
 

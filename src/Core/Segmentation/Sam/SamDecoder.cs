@@ -60,14 +60,14 @@ internal sealed class SamDecoder : IDisposable
             var ins = session.InputMetadata;
             foreach (var name in new[] { N.ImageEmbeddings, N.PointCoords, N.PointLabels, N.MaskInput, N.HasMaskInput })
                 if (!ins.ContainsKey(name))
-                    throw new SegModelException(modelName, $"{path} has no input '{name}'; its inputs are {SamEncoder.Describe(ins)}; {expected}");
+                    throw new SegModelException(modelName, $"{path} has no input '{name}'; its inputs are {OnnxModelLoader.Describe(ins)}; {expected}");
             var emb = ins[N.ImageEmbeddings].Dimensions;
             if (emb.Length != 4 || (emb[1] > 0 && emb[1] != 256) || (emb[2] > 0 && emb[2] != 64))
                 throw new SegModelException(modelName, $"{path}: input image_embeddings has shape [{string.Join(',', emb)}]; {expected}");
             var outs = session.OutputMetadata;
             foreach (var name in new[] { N.IouPredictions, N.LowResMasks })
                 if (!outs.ContainsKey(name))
-                    throw new SegModelException(modelName, $"{path} has no output '{name}'; its outputs are {SamEncoder.Describe(outs)}; {expected}");
+                    throw new SegModelException(modelName, $"{path} has no output '{name}'; its outputs are {OnnxModelLoader.Describe(outs)}; {expected}");
             int? count = null;
             var iou = outs[N.IouPredictions].Dimensions;
             if (iou.Length == 2 && iou[1] > 0) count = (int)iou[1];

@@ -3,6 +3,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Inference.Internal;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Segmentation.Sam;
 
@@ -58,7 +59,7 @@ internal sealed class SamEncoder : IDisposable
         const string expected = "expected one input, either [N,3,1024,1024] float (normalised) or [H,W,3] (0-255, preprocessing in the graph), and an output [1,256,64,64]";
         var inputs = session.InputMetadata;
         if (inputs.Count != 1)
-            throw new SegModelException(modelName, $"{path} is not a SAM image encoder: it has inputs {Describe(inputs)}; {expected}");
+            throw new SegModelException(modelName, $"{path} is not a SAM image encoder: it has inputs {OnnxModelLoader.Describe(inputs)}; {expected}");
         var (inName, inMeta) = inputs.First();
         if (!inMeta.IsTensor)
             throw new SegModelException(modelName, $"{path}: input '{inName}' is not a tensor; {expected}");
@@ -81,14 +82,11 @@ internal sealed class SamEncoder : IDisposable
             }
         }
         if (outName is null)
-            throw new SegModelException(modelName, $"{path} has no output of shape [1,256,64,64]; outputs are {Describe(session.OutputMetadata)}; {expected}");
+            throw new SegModelException(modelName, $"{path} has no output of shape [1,256,64,64]; outputs are {OnnxModelLoader.Describe(session.OutputMetadata)}; {expected}");
         return (inName, outName, layout, inMeta.ElementDataType);
     }
 
     private static bool Fits(long dim, long want) => dim == want || dim <= 0;
-
-    internal static string Describe(IReadOnlyDictionary<string, NodeMetadata> nodes) =>
-        string.Join(", ", nodes.Select(kv => $"{kv.Key} [{(kv.Value.IsTensor ? string.Join(',', kv.Value.Dimensions) : "?")}]"));
 
     /// <summary>Preprocesses and encodes; returns the [256,64,64] embedding.</summary>
     public float[] Encode(BgraImage image, SamTransform t, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Segmentation.Sam;
 

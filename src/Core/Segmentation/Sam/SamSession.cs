@@ -3,6 +3,7 @@ using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using N = SegPlugins.Core.Segmentation.Sam.SamTensorNames;
+using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Segmentation.Sam;
 

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
@@ -55,7 +56,7 @@ public sealed class SubjectSelector : IDisposable
         {
             const string expected = "expected a salient-object model with one input [1,3,320,320] and a first output [1,1,320,320]";
             if (session.InputMetadata.Count != 1)
-                throw new SegModelException(name, $"{modelPath} has inputs {SamEncoder.Describe(session.InputMetadata)}; {expected}");
+                throw new SegModelException(name, $"{modelPath} has inputs {OnnxModelLoader.Describe(session.InputMetadata)}; {expected}");
             var (inName, inMeta) = session.InputMetadata.First();
             var d = inMeta.Dimensions;
             if (d.Length != 4 || (d[1] > 0 && d[1] != 3) || (d[2] > 0 && d[2] != InputSize) || (d[3] > 0 && d[3] != InputSize))

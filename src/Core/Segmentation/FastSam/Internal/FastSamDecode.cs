@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Segmentation.Internal;
 
 namespace SegPlugins.Core.Segmentation.FastSam.Internal;
 
@@ -46,29 +48,8 @@ internal static class FastSamDecode
     }
 
     /// <summary>Greedy NMS over candidates sorted by descending score: drop any with IoU &gt; <paramref name="iou"/> against a kept one.</summary>
-    public static List<Candidate> Nms(List<Candidate> sorted, float iou, int maxKeep)
-    {
-        var kept = new List<Candidate>();
-        foreach (var c in sorted)
-        {
-            bool keep = true;
-            foreach (var k in kept)
-                if (BoxIou(c.X0, c.Y0, c.X1, c.Y1, k.X0, k.Y0, k.X1, k.Y1) > iou) { keep = false; break; }
-            if (!keep) continue;
-            kept.Add(c);
-            if (kept.Count == maxKeep) break;
-        }
-        return kept;
-    }
-
-    public static float BoxIou(float ax0, float ay0, float ax1, float ay1, float bx0, float by0, float bx1, float by1)
-    {
-        float iw = Math.Max(0f, Math.Min(ax1, bx1) - Math.Max(ax0, bx0));
-        float ih = Math.Max(0f, Math.Min(ay1, by1) - Math.Max(ay0, by0));
-        float inter = iw * ih;
-        float union = (ax1 - ax0) * (ay1 - ay0) + (bx1 - bx0) * (by1 - by0) - inter;
-        return union > 0 ? inter / union : 0f;
-    }
+    public static List<Candidate> Nms(List<Candidate> sorted, float iou, int maxKeep) =>
+        BoxNms.Greedy(sorted, static c => new BoxXyxy(c.X0, c.Y0, c.X1, c.Y1), iou, maxKeep);
 
     /// <summary>
     /// sigmoid(coef . prototypes) inside the box, 0 outside, at prototype resolution. The box is in the input

@@ -1,4 +1,4 @@
-namespace SegPlugins.Core.Masks.Internal;
+namespace SegPlugins.Core.Refinement.Internal;
 
 /// <summary>
 /// A Gaussian mixture over RGB colours with full covariances, fitted the way GrabCut does (Rother, Kolmogorov and

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SegPlugins.Core.Masks.Internal;
+namespace SegPlugins.Core.Refinement.Internal;
 
 /// <summary>
 /// Minimum s-t cut of an 8-connected pixel grid by augmenting paths grown from both terminals as two search trees

@@ -1,6 +1,6 @@
 using SegPlugins.Core.Masks;
 
-namespace SegPlugins.Core.Segmentation.Sam;
+namespace SegPlugins.Core.Segmentation;
 
 /// <summary>
 /// Turns a selection that was edited after the model answered (refined with colours, say) back into the low-res

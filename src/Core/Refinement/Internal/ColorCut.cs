@@ -1,4 +1,6 @@
-namespace SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Masks.Internal;
+
+namespace SegPlugins.Core.Refinement.Internal;
 
 /// <summary>
 /// GrabCut's iterated graph cut (Rother, Kolmogorov and Blake, SIGGRAPH 2004) with other opinions as priors. The

@@ -1,4 +1,4 @@
-namespace SegPlugins.Core.Masks;
+namespace SegPlugins.Core.Geometry;
 
 /// <summary>An axis-aligned pixel rectangle: columns X..X+Width-1, rows Y..Y+Height-1.</summary>
 public readonly record struct PixelRect(int X, int Y, int Width, int Height)

@@ -1,8 +1,11 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Refinement.Internal;
 using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Masks;
+namespace SegPlugins.Core.Refinement;
 
 /// <summary>Settings of <see cref="ColorRefiner"/>. Validated when used.</summary>
 public sealed record ColorRefineOptions

@@ -1,8 +1,10 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
-using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Segmentation;
+namespace SegPlugins.Core.Editing;
 
 /// <summary>
 /// Colour fusion for a <see cref="ClickChain"/>: every answer is refined with the image's colours (and the
@@ -141,7 +143,7 @@ public sealed class ClickChain
             return new Step(points[^1], prediction, prediction.Chosen, prediction.Mask, contextBox, prediction.LowResLogits);
         }
         var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Feedback }, ct);
-        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: _fusion is not null || _settings.GuardCollapseAlways, _settings) is { } kept)
+        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: _fusion is not null || _settings.GuardCollapseAlways, _settings.Guard) is { } kept)
             return Refined(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits), points, box, ct);
         if (_settings.ClickConsistency && CorrectionGuard.Consistent(p, points, prev.Mask) is { } consistent)
             return Refined(new Step(points[^1], p, consistent.Proposal, consistent.Mask, null, consistent.Proposal.LowResLogits), points, box, ct);

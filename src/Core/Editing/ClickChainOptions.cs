@@ -1,11 +1,12 @@
-using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Segmentation;
 
-namespace SegPlugins.Core.Segmentation;
+namespace SegPlugins.Core.Editing;
 
 /// <summary>What a <see cref="ClickChain"/> with colour fusion feeds back to the decoder with the next click.</summary>
 public enum FusionFeedback
 {
-    /// <summary>The colour-refined selection turned into low-res logits (<see cref="Sam.MaskFeedback"/>): the next click starts from what the user sees.</summary>
+    /// <summary>The colour-refined selection turned into low-res logits (<see cref="MaskFeedback"/>): the next click starts from what the user sees.</summary>
     RefinedSelection,
     /// <summary>The model's own low-res logits of the proposal the selection came from: SAM gets the kind of mask input it was trained on.</summary>
     ModelLogits,
@@ -44,16 +45,10 @@ public sealed record ClickChainOptions
     /// </summary>
     public bool ClickConsistency { get; init; }
 
-    /// <summary>The guard's edge band: a click within this fraction of the selection's largest inner depth from its edge corrects the edge.</summary>
-    public double GuardEdgeDepth { get; init; } = 0.25;
+    /// <summary>When the <see cref="CorrectionGuard"/> reconsiders an answer.</summary>
+    public CorrectionGuardOptions Guard { get; init; } = CorrectionGuardOptions.Default;
 
-    /// <summary>Least IoU an answer must keep with the previous selection to stand without question.</summary>
-    public double GuardKeptIoU { get; init; } = 0.7;
-
-    /// <summary>Area, as a fraction of the previous selection's, below which an answer has collapsed (guarded with colour fusion only, see <see cref="GuardCollapseAlways"/>).</summary>
-    public double GuardCollapsedArea { get; init; } = 0.3;
-
-    /// <summary>Guard collapses after clicks away from the edge also without colour fusion.</summary>
+    /// <summary>Guard collapses after clicks away from the edge also without colour fusion (<see cref="CorrectionGuardOptions.CollapsedArea"/>).</summary>
     public bool GuardCollapseAlways { get; init; }
 
     public static ClickChainOptions Default { get; } = new();
@@ -66,8 +61,7 @@ public sealed record ClickChainOptions
         if (!Enum.IsDefined(Feedback)) throw new SegArgumentException("fusion feedback", $"'{Feedback}' is not a feedback kind");
         if (!(ClickColorMinAgreement >= 0 && ClickColorMinAgreement <= 1)) throw new SegArgumentException("click colour min agreement", $"must be between 0 and 1, got {ClickColorMinAgreement}");
         if (!(BoxColorMinAgreement >= 0 && BoxColorMinAgreement <= 1)) throw new SegArgumentException("box colour min agreement", $"must be between 0 and 1, got {BoxColorMinAgreement}");
-        if (!(GuardEdgeDepth >= 0 && GuardEdgeDepth <= 1)) throw new SegArgumentException("guard edge depth", $"must be between 0 and 1, got {GuardEdgeDepth}");
-        if (!(GuardKeptIoU >= 0 && GuardKeptIoU <= 1)) throw new SegArgumentException("guard kept IoU", $"must be between 0 and 1, got {GuardKeptIoU}");
-        if (!(GuardCollapsedArea >= 0 && GuardCollapsedArea <= 1)) throw new SegArgumentException("guard collapsed area", $"must be between 0 and 1, got {GuardCollapsedArea}");
+        ArgumentNullException.ThrowIfNull(Guard, nameof(Guard));
+        Guard.Validate();
     }
 }

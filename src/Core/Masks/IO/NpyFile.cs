@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using SegPlugins.Core.Masks;
+using SegPlugins.Core.IO;
 
-namespace SegPlugins.Core.IO;
+namespace SegPlugins.Core.Masks.IO;
 
 /// <summary>
 /// NumPy <c>.npy</c> files of float32 in C order: full-resolution logits [H,W] and low-res logits [256,256]

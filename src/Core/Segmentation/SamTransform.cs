@@ -1,4 +1,4 @@
-namespace SegPlugins.Core.Segmentation.Sam;
+namespace SegPlugins.Core.Segmentation;
 
 /// <summary>
 /// The geometry between a source image and SAM's 1024x1024 model frame: the image is resized so its longest
