@@ -101,21 +101,24 @@ public static class ClickStrategies
     /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
     public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided", "fused"];
 
-    public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null) => kind switch
+    /// <param name="kind">Which strategy.</param>
+    /// <param name="zoom">Settings of <see cref="ClickStrategyKind.ZoomIn"/>.</param>
+    /// <param name="chain">Settings of the strategies that run a <see cref="ClickChain"/> (feedback-logits, subject-guided, fused); null for the defaults.</param>
+    public static IClickStrategy Create(ClickStrategyKind kind, ZoomInOptions? zoom = null, ClickChainOptions? chain = null) => kind switch
     {
         ClickStrategyKind.AllClicks => new FeedbackStrategy(Names[0], feedback: false, firstMultimask: false),
-        ClickStrategyKind.FeedbackLogits => new ChainStrategy(Names[1], null, fused: false),
+        ClickStrategyKind.FeedbackLogits => new ChainStrategy(Names[1], null, fused: false, chain),
         ClickStrategyKind.FirstClickMultimask => new FeedbackStrategy(Names[2], feedback: true, firstMultimask: true),
         ClickStrategyKind.ZoomIn => new ZoomInStrategy(zoom ?? new ZoomInOptions()),
         ClickStrategyKind.BestProposal => new FeedbackStrategy(Names[4], feedback: true, firstMultimask: false, everyClickBest: true),
-        ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], SubjectGuidanceOptions.Default, fused: false),
-        ClickStrategyKind.Fused => new ChainStrategy(Names[6], SubjectGuidanceOptions.Default, fused: true),
+        ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], (chain ?? ClickChainOptions.Default).Subject, fused: false, chain),
+        ClickStrategyKind.Fused => new ChainStrategy(Names[6], (chain ?? ClickChainOptions.Default).Subject, fused: true, chain),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
     /// <summary>Every built-in strategy.</summary>
-    public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null) =>
-        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided), Create(ClickStrategyKind.Fused)];
+    public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null, ClickChainOptions? chain = null) =>
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits, null, chain), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided, null, chain), Create(ClickStrategyKind.Fused, null, chain)];
 
     /// <summary>The strategy <c>segplug eval</c> uses when none is named: the one that needs the fewest clicks.</summary>
     public const ClickStrategyKind Default = ClickStrategyKind.Fused;
@@ -169,7 +172,7 @@ public static class ClickStrategies
     /// `segplug select` and the effect run. With <paramref name="guide"/> the first click is read with the saliency map;
     /// with <paramref name="fused"/> every answer is refined with colours.
     /// </summary>
-    private sealed class ChainStrategy(string name, SubjectGuidanceOptions? guide, bool fused) : IClickStrategy
+    private sealed class ChainStrategy(string name, SubjectGuidanceOptions? guide, bool fused, ClickChainOptions? settings) : IClickStrategy
     {
         public string Name => name;
 
@@ -177,16 +180,16 @@ public static class ClickStrategies
         {
             if (guide is not null && context.Saliency is null)
                 throw new SegArgumentException("strategy", $"{name} needs the subject model (u2netp) for its saliency map; none was given");
-            return new Episode(context.Session, guide is null ? null : context.Saliency, guide, fused ? new ColorFusion(context.Image) : null);
+            return new Episode(context.Session, guide is null ? null : context.Saliency, guide, fused ? new ColorFusion(context.Image) : null, settings);
         }
 
-        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide, ColorFusion? fusion) : IClickEpisode
+        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide, ColorFusion? fusion, ClickChainOptions? settings) : IClickEpisode
         {
             private ClickChain? _chain;
 
             public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
             {
-                _chain ??= new ClickChain(session, saliency?.Invoke(), guide, fusion);
+                _chain ??= new ClickChain(session, saliency?.Invoke(), guide, fusion, settings);
                 return _chain.Predict(clicks, null, cancellationToken).Mask;
             }
 

@@ -9,9 +9,12 @@ namespace SegPlugins.Evaluation;
 /// <summary>
 /// The scores of one click strategy over a dataset. NoC85/NoC90: mean number of clicks to reach IoU 0.85/0.90
 /// (failures count as the click budget); NoF85/NoF90: images that never reached it; MiouAtClicks: mean IoU after
-/// click 1..MaxClicks.
+/// click 1..MaxClicks; MaxClickDrop: the largest fall of that mean from one click to the next (0 when it never
+/// falls); CollapseRate: the share of images that lose more than <see cref="EvaluationReport.CollapseLoss"/> IoU at
+/// some click; ClickMsMedian/ClickMsP90: the 50th/90th percentile of the time of one click over every click of every image.
 /// </summary>
-public sealed record StrategySummary(string Strategy, double Click1Miou, double Noc85, double Noc90, int Nof85, int Nof90, double[] MiouAtClicks, double ClickMsMedian);
+public sealed record StrategySummary(string Strategy, double Click1Miou, double Noc85, double Noc90, int Nof85, int Nof90, double[] MiouAtClicks, double ClickMsMedian,
+    double MaxClickDrop = 0, double CollapseRate = 0, double ClickMsP90 = double.NaN);
 
 /// <summary>
 /// Summary of an <see cref="EvaluationResult"/> and its renderings: JSON report, per-image CSV, SVG plot of mIoU
@@ -20,6 +23,9 @@ public sealed record StrategySummary(string Strategy, double Click1Miou, double 
 public sealed class EvaluationReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>An image whose IoU falls by more than this from one click to the next counts as collapsed (the goal: under 3 % of images).</summary>
+    public const double CollapseLoss = 0.05;
 
     private EvaluationReport(EvaluationResult result, IReadOnlyList<StrategySummary> strategies)
     {
@@ -65,14 +71,17 @@ public sealed class EvaluationReport
                 per.Count(p => SegmentationMetrics.Failed(p.IoUs, EvaluationRunner.Threshold85, result.MaxClicks)),
                 per.Count(p => SegmentationMetrics.Failed(p.IoUs, EvaluationRunner.Threshold90, result.MaxClicks)),
                 curve,
-                Median(per.SelectMany(p => p.ClickMs).ToArray())));
+                Median(per.SelectMany(p => p.ClickMs).ToArray()),
+                MaxDrop(curve),
+                n == 0 ? 0 : per.Count(p => MaxDrop(p.IoUs) > CollapseLoss) / (double)n,
+                Percentile(per.SelectMany(p => p.ClickMs).ToArray(), 0.9)));
         }
         return new EvaluationReport(result, list);
     }
 
     /// <summary>
     /// The JSON report: <c>images, box_miou, tight_box_miou, click1_miou, noc85, noc90, nof85, nof90,
-    /// miou_at_clicks, encoder_ms_median, click_ms_median, strategy</c> for the primary strategy, and, when more
+    /// miou_at_clicks, max_click_drop, collapse_rate, encoder_ms_median, click_ms_median, click_ms_p90, strategy</c> for the primary strategy, and, when more
     /// than one strategy ran, <c>strategies</c>: the same keys for each. Scores not measured are null.
     /// </summary>
     public string ToJson()
@@ -115,8 +124,11 @@ public sealed class EvaluationReport
             foreach (var v in s.MiouAtClicks) w.WriteNumberValue(Math.Round(v, 4));
             w.WriteEndArray();
         }
+        Number(w, "max_click_drop", s?.MaxClickDrop, 4);
+        Number(w, "collapse_rate", s?.CollapseRate, 4);
         Number(w, "encoder_ms_median", EncoderMsMedian, 1);
         Number(w, "click_ms_median", s?.ClickMsMedian, 1);
+        Number(w, "click_ms_p90", s?.ClickMsP90, 1);
         if (s is null) w.WriteNull("strategy"); else w.WriteString("strategy", s.Strategy);
     }
 
@@ -232,14 +244,14 @@ public sealed class EvaluationReport
         int nameWidth = Math.Max(8, Strategies.Max(s => s.Strategy.Length));
         int max = Result.MaxClicks;
         sb.Append("strategy".PadRight(nameWidth)).Append("  click1  NoC85  NoC90  NoF85  NoF90");
-        foreach (int k in new[] { 3, 5 }) if (k <= max) sb.Append(string.Create(Inv, $"  @{k,-5}"));
-        sb.Append("  click ms\n");
+        foreach (int k in new[] { 2, 3, 5 }) if (k <= max) sb.Append(string.Create(Inv, $"  @{k,-5}"));
+        sb.Append("  drop    collapse  ms p50  ms p90\n");
         foreach (var s in Strategies)
         {
             sb.Append(s.Strategy.PadRight(nameWidth));
             sb.Append(string.Create(Inv, $"  {s.Click1Miou,6:0.0000}  {s.Noc85,5:0.00}  {s.Noc90,5:0.00}  {s.Nof85,5}  {s.Nof90,5}"));
-            foreach (int k in new[] { 3, 5 }) if (k <= max) sb.Append(string.Create(Inv, $"  {s.MiouAtClicks[k - 1],6:0.0000}"));
-            sb.Append(string.Create(Inv, $"  {s.ClickMsMedian,8:0.0}\n"));
+            foreach (int k in new[] { 2, 3, 5 }) if (k <= max) sb.Append(string.Create(Inv, $"  {s.MiouAtClicks[k - 1],6:0.0000}"));
+            sb.Append(string.Create(Inv, $"  {s.MaxClickDrop,6:0.0000}  {s.CollapseRate,8:0.0%}  {s.ClickMsMedian,6:0.0}  {s.ClickMsP90,6:0.0}\n"));
         }
         return sb.ToString();
     }
@@ -258,6 +270,26 @@ public sealed class EvaluationReport
         int n = 0;
         foreach (var v in values) if (v is { } x) { sum += x; n++; }
         return n == 0 ? null : sum / n;
+    }
+
+    /// <summary>The largest fall from one value to the next (0 when the values never fall).</summary>
+    internal static double MaxDrop(IReadOnlyList<double> values)
+    {
+        double drop = 0;
+        for (int k = 1; k < values.Count; k++) drop = Math.Max(drop, values[k - 1] - values[k]);
+        return drop;
+    }
+
+    /// <summary>The <paramref name="q"/> quantile (0..1) with linear interpolation between order statistics (NumPy's default); NaN when empty.</summary>
+    internal static double Percentile(double[] values, double q)
+    {
+        if (values.Length == 0) return double.NaN;
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        double pos = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(pos);
+        int hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
     }
 
     internal static double Median(double[] values)

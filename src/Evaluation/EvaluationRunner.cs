@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using SegPlugins.Core;
+using SegPlugins.Core.Editing;
 using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Evaluation;
 
@@ -37,6 +39,9 @@ public sealed record BoxPromptOptions
     /// </summary>
     public bool ColorRefine { get; init; } = true;
 
+    /// <summary>The colour-refined mask is kept only where it agrees with the model's by at least this IoU (<see cref="ClickChainOptions.BoxColorMinAgreement"/>); 0 = always.</summary>
+    public double ColorMinAgreement { get; init; }
+
     internal void Validate()
     {
         if (!(ZoomExpansion >= 1.0 && ZoomExpansion <= 4.0)) throw new SegArgumentException("box zoom", $"must be between 1 (off) and 4, got {ZoomExpansion}");
@@ -55,16 +60,29 @@ public sealed record EvaluationOptions
     public IReadOnlyList<IClickStrategy> Strategies { get; init; } = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits)];
     public int MaxClicks { get; init; } = DefaultMaxClicks;
 
-    /// <summary>Evaluate only the first N samples (null = all).</summary>
+    /// <summary>Evaluate only the first N samples (null = all); counted after <see cref="Every"/>.</summary>
     public int? Limit { get; init; }
 
+    /// <summary>Evaluate every Nth sample only (the 1st, the N+1th, ...): a fixed subset for quick screening; 1 = all.</summary>
+    public int Every { get; init; } = 1;
+
+    /// <summary>How many samples of a dataset of <paramref name="count"/> are evaluated.</summary>
+    public int SampleCount(int count) => Math.Min((count + Every - 1) / Every, Limit ?? int.MaxValue);
+
     public BoxPromptOptions Box { get; init; } = new();
+
+    /// <summary>
+    /// A folder where image embeddings are kept between runs (one <see cref="EmbeddingFile"/> per encoder and image
+    /// content), so that a second run costs decoder time only; null = encode every image. SAM sessions only.
+    /// </summary>
+    public string? EmbeddingCacheDirectory { get; init; }
 
     internal void Validate()
     {
         if ((Mode & EvaluationMode.All) == 0) throw new SegArgumentException("mode", "must include box, clicks or both");
         if (MaxClicks is < 1 or > 100) throw new SegArgumentException("max clicks", $"must be 1..100, got {MaxClicks}");
         if (Limit is < 1) throw new SegArgumentException("limit", $"must be at least 1, got {Limit}");
+        if (Every < 1) throw new SegArgumentException("every", $"must be at least 1, got {Every}");
         if ((Mode & EvaluationMode.Clicks) != 0 && (Strategies is null || Strategies.Count == 0))
             throw new SegArgumentException("strategy", "click mode needs at least one strategy");
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -114,18 +132,24 @@ public sealed class EvaluationRunner
         options.Validate();
         if (options.Box.ZoomExpansion > 1.0 && (options.Mode & EvaluationMode.Box) != 0 && openView is null)
             throw new SegArgumentException("box zoom", "needs a way to open a session on a crop; none was given");
+        if (options.EmbeddingCacheDirectory is { } dir)
+        {
+            if (session is not SamSession)
+                throw new SegArgumentException("embedding cache", $"is for SAM-family models; {session.ModelName} keeps no image embedding");
+            Directory.CreateDirectory(dir);
+        }
         _openView = openView;
     }
 
     public EvaluationResult Run(SegmentationDataset dataset, IProgress<EvaluationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var total = Stopwatch.StartNew();
-        int count = Math.Min(dataset.Count, _options.Limit ?? int.MaxValue);
+        int count = _options.SampleCount(dataset.Count);
         var images = new List<ImageResult>(count);
         for (int i = 0; i < count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var sample = dataset.Load(i);
+            var sample = dataset.Load(i * _options.Every);
             images.Add(RunImage(sample, cancellationToken));
             progress?.Report(new EvaluationProgress(i + 1, count, sample.Name, total.Elapsed.TotalSeconds));
         }
@@ -137,7 +161,10 @@ public sealed class EvaluationRunner
     public ImageResult RunImage(DatasetSample sample, CancellationToken cancellationToken = default)
     {
         var sw = Stopwatch.StartNew();
-        _session.SetImage(sample.Image, cancellationToken);
+        if (_options.EmbeddingCacheDirectory is { } dir && _session is SamSession sam)
+            sam.SetImage(sample.Image, EmbeddingFile.CachePath(dir, sam.ModelKey, SamImageEmbedding.HashImage(sample.Image)), cancellationToken);
+        else
+            _session.SetImage(sample.Image, cancellationToken);
         double encoderMs = sw.Elapsed.TotalMilliseconds;
 
         double? boxIoU = null, tightIoU = null;
@@ -221,7 +248,12 @@ public sealed class EvaluationRunner
             }
             var mask = prediction.Mask;
             if (opts.ColorRefine)
-                mask = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts)), new ColorRefineInput { Box = local }, null, ct);
+            {
+                var prior = ColorRefiner.PriorFor(prediction, prompts);
+                var refined = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(prior), new ColorRefineInput { Box = local }, null, ct);
+                // As ClickChain does for a box alone: where the colours moved far from the model's answer, that answer stands.
+                mask = opts.ColorMinAgreement > 0 && refined.IoU(prediction.Mask) < opts.ColorMinAgreement ? prediction.Mask : refined;
+            }
             return frame == CropFrame.Whole(image) ? mask : frame.PasteInto(mask, image.Width, image.Height);
         }
         finally

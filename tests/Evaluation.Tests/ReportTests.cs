@@ -10,7 +10,7 @@ namespace SegPlugins.Evaluation.Tests;
 public class ReportTests
 {
     private static readonly string[] Keys =
-        ["images", "box_miou", "tight_box_miou", "click1_miou", "noc85", "noc90", "nof85", "nof90", "miou_at_clicks", "encoder_ms_median", "click_ms_median", "strategy"];
+        ["images", "box_miou", "tight_box_miou", "click1_miou", "noc85", "noc90", "nof85", "nof90", "miou_at_clicks", "max_click_drop", "collapse_rate", "encoder_ms_median", "click_ms_median", "click_ms_p90", "strategy"];
 
     private static EvaluationResult Result(params string[] strategies)
     {
@@ -49,6 +49,41 @@ public class ReportTests
         Assert.Equal("feedback-logits", root.GetProperty("strategy").GetString());
         Assert.Equal(16.0, root.GetProperty("click_ms_median").GetDouble(), 6); // of 10,11,12,20,21,22
     }
+
+    [Fact]
+    public void DropsCollapsesAndClickTimePercentilesAreExact()
+    {
+        // Image 0 falls 0.9 -> 0.8 at click 2 (a collapse), image 1 falls 0.5 -> 0.46 at click 3 (under 0.05: not one),
+        // image 2 only rises. Mean curve: 0.6, 0.6333, 0.62 (fall 0.0133), then flat.
+        double[][] ious = [[0.9, 0.8, 0.8, 0.8], [0.5, 0.5, 0.46, 0.46], [0.4, 0.6, 0.6, 0.6]];
+        var images = ious.Select((v, i) => new ImageResult($"i{i}", 4, 4, null, null, 1,
+            [new StrategyImageResult("fused", v, 4, 4, [10.0 * (i + 1), 5, 100 + i], [])])).ToList();
+        var report = EvaluationReport.FromResult(new EvaluationResult("fake", "/d", EvaluationMode.Clicks, 4, ["fused"], images, 1));
+        var s = report.Strategies[0];
+        Assert.Equal((0.8 + 0.5 + 0.6) / 3 - (0.8 + 0.46 + 0.6) / 3, s.MaxClickDrop, 12);
+        Assert.Equal(1 / 3.0, s.CollapseRate, 12);
+        // Click times 5,5,5,10,20,30,100,101,102: median 20; p90 at rank 7.2 of 0..8 = 101 + 0.2.
+        Assert.Equal(20, s.ClickMsMedian, 12);
+        Assert.Equal(101.2, s.ClickMsP90, 9);
+        using var doc = JsonDocument.Parse(report.ToJson());
+        Assert.Equal(0.3333, doc.RootElement.GetProperty("collapse_rate").GetDouble(), 9);
+        Assert.Equal(101.2, doc.RootElement.GetProperty("click_ms_p90").GetDouble(), 9);
+        Assert.Equal(0.0133, doc.RootElement.GetProperty("max_click_drop").GetDouble(), 9);
+    }
+
+    [Theory]
+    [InlineData(new double[] { 1, 2, 3 }, 0)]
+    [InlineData(new double[] { 3, 2, 2.5, 1 }, 1.5)]
+    [InlineData(new double[] { 0.5 }, 0)]
+    public void MaxDropIsTheLargestFallBetweenNeighbours(double[] values, double drop) => Assert.Equal(drop, EvaluationReport.MaxDrop(values), 12);
+
+    [Theory]
+    [InlineData(0.0, 1)]
+    [InlineData(0.5, 2.5)]
+    [InlineData(0.9, 3.7)]
+    [InlineData(1.0, 4)]
+    public void PercentileInterpolatesBetweenOrderStatistics(double q, double expected) =>
+        Assert.Equal(expected, EvaluationReport.Percentile([4, 1, 3, 2], q), 12);
 
     [Fact]
     public void SeveralStrategiesAddAStrategiesArrayAndTopLevelIsTheDefault()

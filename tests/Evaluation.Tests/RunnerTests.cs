@@ -6,7 +6,9 @@ using SegPlugins.Evaluation.Internal;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
 
 namespace SegPlugins.Evaluation.Tests;
 
@@ -180,6 +182,65 @@ public class RunnerTests
         Assert.Equal(FakeSegmentation.Disk(200, 100, 150, 30, 6).Data, mask.Data);
         // The crop prediction got the full-image logits carried into its frame.
         Assert.NotNull(view.Requests[0].MaskInput);
+    }
+
+    [Fact]
+    public void EmbeddingsAreKeptOnDiskAndReadBackByTheNextRun()
+    {
+        using var d = SquaresDataset();
+        using var cache = new TempDir();
+        var ds = SegmentationDataset.Open(d.Root);
+        var options = new EvaluationOptions { Mode = EvaluationMode.Clicks, MaxClicks = 2, EmbeddingCacheDirectory = cache.Path };
+        SamSession Open() => SamSession.Open(TestPaths.Fixture("models", "sam_encoder_input_output.onnx"), TestPaths.Fixture("models", "sam_decoder_single.onnx"),
+            new EngineOptions { Device = ExecutionDevice.Cpu, IntraOpThreads = 1 });
+
+        EvaluationResult first;
+        string[] files;
+        using (var s = Open())
+        {
+            first = new EvaluationRunner(s, null, options).Run(ds);
+            files = Enumerable.Range(0, ds.Count).Select(i => EmbeddingFile.CachePath(cache.Path, s.ModelKey, SamImageEmbedding.HashImage(ds.Load(i).Image))).ToArray();
+        }
+        Assert.Equal(files.Order(), Directory.GetFiles(cache.Path).Order());
+
+        // A new session reads the files: an embedding changed on disk changes the answers, the others stay.
+        var bytes = File.ReadAllBytes(files[1]);
+        int header = bytes.Length - SamTensorNames.EmbeddingLength * sizeof(float);
+        for (int i = header; i < bytes.Length; i += 4) BitConverter.TryWriteBytes(bytes.AsSpan(i), -3f);
+        File.WriteAllBytes(files[1], bytes);
+        using (var s = Open())
+        {
+            var second = new EvaluationRunner(s, null, options).Run(ds);
+            Assert.Equal(first.Images[0].Strategies[0].IoUs, second.Images[0].Strategies[0].IoUs);
+            Assert.Equal(first.Images[2].Strategies[0].IoUs, second.Images[2].Strategies[0].IoUs);
+            Assert.NotEqual(first.Images[1].Strategies[0].IoUs, second.Images[1].Strategies[0].IoUs);
+        }
+    }
+
+    [Fact]
+    public void CachePathsDependOnEncoderAndImage()
+    {
+        var a = EmbeddingFile.CachePath("/c", "manifest:abc", 1);
+        Assert.Equal(a, EmbeddingFile.CachePath("/c", "manifest:abc", 1));
+        Assert.NotEqual(a, EmbeddingFile.CachePath("/c", "manifest:abd", 1));
+        Assert.NotEqual(a, EmbeddingFile.CachePath("/c", "manifest:abc", 2));
+        Assert.EndsWith("-00000000000000000000000000000001.segemb", a);
+        Assert.Equal("/c", Path.GetDirectoryName(a));
+    }
+
+    [Fact]
+    public void EveryNthSampleIsAFixedSubset()
+    {
+        using var d = SquaresDataset();
+        var ds = SegmentationDataset.Open(d.Root);
+        var result = new EvaluationRunner(new DiskSession(5), null, new EvaluationOptions { Mode = EvaluationMode.Box, Every = 2 }).Run(ds);
+        Assert.Equal(["s1", "s3"], result.Images.Select(i => i.Name));
+        Assert.Equal(2, new EvaluationOptions { Every = 2 }.SampleCount(3));
+        Assert.Equal(1, new EvaluationOptions { Every = 2, Limit = 1 }.SampleCount(3));
+        Assert.Equal(158, new EvaluationOptions { Every = 3 }.SampleCount(474));
+        Assert.Throws<SegArgumentException>(() => new EvaluationRunner(new DiskSession(5), null, new EvaluationOptions { Every = 0 }));
+        var e = Assert.Throws<SegArgumentException>(() => new EvaluationRunner(new DiskSession(5), null, new EvaluationOptions { EmbeddingCacheDirectory = "/tmp/x" }));
+        Assert.Equal("embedding cache", e.Parameter);
     }
 
     [Fact]

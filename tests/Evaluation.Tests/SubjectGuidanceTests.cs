@@ -74,6 +74,23 @@ public class SubjectGuidanceTests
         Assert.Null(r.Box);
     }
 
+    [Theory]
+    [InlineData(0.85f, 0.0, 0.0, true)]
+    [InlineData(0.95f, 0.0, 0.0, false)]  // the clicked pixel is salient at 0.9 only
+    [InlineData(0.0f, 0.85, 0.0, true)]   // the box reading matches the region at 400/441
+    [InlineData(0.0f, 0.95, 0.0, false)]
+    [InlineData(0.0f, 0.0, 0.1, true)]    // the click's own disk overlaps the box reading by 49/441
+    [InlineData(0.0f, 0.0, 0.2, false)]
+    public void TheGatesKeepThePlainAnswerWhereThePriorIsDoubtful(float clickSaliency, double regionAgreement, double proposalAgreement, bool guided)
+    {
+        var s = Session();
+        var options = new SubjectGuidanceOptions { MinClickSaliency = clickSaliency, MinRegionAgreement = regionAgreement, MinProposalAgreement = proposalAgreement };
+        var r = SubjectGuidance.FirstClick(s, new PointPrompt(20, 18), RectSaliency(10, 8, 29, 27), options);
+        Assert.Equal(guided, r.Guided);
+        Assert.Equal(guided, r.Box is not null);
+        if (!guided) Assert.Equal(FakeSegmentation.Disk(W, H, 20, 18, 4).Data, r.Mask.Data);
+    }
+
     [Fact]
     public void BadSaliencyAndOptionsAreNamed()
     {
@@ -83,6 +100,8 @@ public class SubjectGuidanceTests
         Assert.Contains($"{W}x{H}", e.Message);
         e = Assert.Throws<SegArgumentException>(() => SubjectGuidance.FirstClick(s, new PointPrompt(1, 1), new LogitMap(W, H), new SubjectGuidanceOptions { SaliencyThreshold = 1.5f }));
         Assert.Equal("saliency threshold", e.Parameter);
+        e = Assert.Throws<SegArgumentException>(() => SubjectGuidance.FirstClick(s, new PointPrompt(1, 1), new LogitMap(W, H), new SubjectGuidanceOptions { MinRegionAgreement = 2 }));
+        Assert.Equal("min region agreement", e.Parameter);
         e = Assert.Throws<SegArgumentException>(() => SubjectGuidance.NextClick(s, [], null, null));
         Assert.Equal("clicks", e.Parameter);
     }

@@ -36,6 +36,7 @@ public sealed class ClickChain
     private readonly LogitMap? _saliency;
     private readonly SubjectGuidanceOptions? _options;
     private readonly ColorFusion? _fusion;
+    private readonly ClickChainOptions _settings;
     private readonly List<Step> _steps = [];
     private BoxXyxy? _userBox;
 
@@ -44,13 +45,16 @@ public sealed class ClickChain
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
-    /// <param name="options">Subject-guidance settings; only used with a saliency map.</param>
+    /// <param name="options">Subject-guidance settings; only used with a saliency map. Null for <paramref name="settings"/>' own.</param>
     /// <param name="fusion">Refine every answer with the image's colours (see <see cref="ColorFusion"/>); null for the model's answers as they are.</param>
-    public ClickChain(ISegmentationSession session, LogitMap? saliency = null, SubjectGuidanceOptions? options = null, ColorFusion? fusion = null)
+    /// <param name="settings">Every other setting of the chain; null for <see cref="ClickChainOptions.Default"/>.</param>
+    public ClickChain(ISegmentationSession session, LogitMap? saliency = null, SubjectGuidanceOptions? options = null, ColorFusion? fusion = null, ClickChainOptions? settings = null)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
+        _settings = settings ?? ClickChainOptions.Default;
+        _settings.Validate();
         _saliency = saliency;
-        _options = options;
+        _options = options ?? _settings.Subject;
         if (fusion is not null && (fusion.Image.Width != session.ImageWidth || fusion.Image.Height != session.ImageHeight))
             throw new SegArgumentException("colour fusion image", $"is {fusion.Image.Width}x{fusion.Image.Height} but the session's image is {session.ImageWidth}x{session.ImageHeight}");
         _fusion = fusion;
@@ -139,8 +143,10 @@ public sealed class ClickChain
             return new Step(points[^1], prediction, prediction.Chosen, prediction.Mask, contextBox, prediction.LowResLogits);
         }
         var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Feedback }, ct);
-        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: _fusion is not null) is { } kept)
+        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: _fusion is not null || _settings.GuardCollapseAlways, _settings.Guard) is { } kept)
             return Refined(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits), points, box, ct);
+        if (_settings.ClickConsistency && CorrectionGuard.Consistent(p, points, prev.Mask) is { } consistent)
+            return Refined(new Step(points[^1], p, consistent.Proposal, consistent.Mask, null, consistent.Proposal.LowResLogits), points, box, ct);
         return Refined(new Step(points[^1], p, p.Chosen, p.Mask, null, p.LowResLogits), points, box, ct);
     }
 
@@ -149,8 +155,11 @@ public sealed class ClickChain
     {
         if (_fusion is null) return step;
         var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
-        var mask = ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options, ct);
-        return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits) };
+        var mask = ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, ct);
+        double gate = clicks.Count == 0 ? _settings.BoxColorMinAgreement : _settings.ClickColorMinAgreement;
+        if (gate > 0 && mask.IoU(step.Mask) < gate) return step; // the colours went somewhere the model did not
+        var feedback = _settings.Feedback == FusionFeedback.ModelLogits ? step.Proposal.LowResLogits : MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits);
+        return step with { Mask = mask, Feedback = feedback };
     }
 
     private MaskPrediction Run(PromptSet prompts, CancellationToken ct)

@@ -15,6 +15,24 @@ public sealed record SubjectGuidanceOptions
     /// </summary>
     public double MinAgreementGain { get; init; } = 0.05;
 
+    /// <summary>
+    /// Saliency level (0..1) the clicked pixel itself must reach before the prior is used at all: a click on the edge
+    /// of the salient region, or on a faint part of it, is more often on something else. 0 = no gate.
+    /// </summary>
+    public float MinClickSaliency { get; init; }
+
+    /// <summary>
+    /// Least IoU of the prior's reading with the salient region: a reading that matches the region only loosely
+    /// says the region is not one object the model can see. 0 = no gate.
+    /// </summary>
+    public double MinRegionAgreement { get; init; }
+
+    /// <summary>
+    /// A reading that came from the salient region's box must overlap one of the click's own proposals by at least
+    /// this IoU: the model must see that reading without being told where the object is. 0 = no gate.
+    /// </summary>
+    public double MinProposalAgreement { get; init; }
+
     public static SubjectGuidanceOptions Default { get; } = new();
 
     internal void Validate()
@@ -23,6 +41,12 @@ public sealed record SubjectGuidanceOptions
             throw new SegArgumentException("saliency threshold", $"must be between 0 and 1 (exclusive), got {SaliencyThreshold}");
         if (!(MinAgreementGain >= 0 && MinAgreementGain <= 1))
             throw new SegArgumentException("min agreement gain", $"must be between 0 and 1, got {MinAgreementGain}");
+        if (!(MinClickSaliency >= 0f && MinClickSaliency <= 1f))
+            throw new SegArgumentException("min click saliency", $"must be between 0 and 1, got {MinClickSaliency}");
+        if (!(MinRegionAgreement >= 0 && MinRegionAgreement <= 1))
+            throw new SegArgumentException("min region agreement", $"must be between 0 and 1, got {MinRegionAgreement}");
+        if (!(MinProposalAgreement >= 0 && MinProposalAgreement <= 1))
+            throw new SegArgumentException("min proposal agreement", $"must be between 0 and 1, got {MinProposalAgreement}");
     }
 }
 
@@ -64,6 +88,8 @@ public static class SubjectGuidance
         var plain = session.Predict(PromptSet.FromPoints(points), null, cancellationToken);
         var fallback = new GuidedClickResult(plain.Mask, plain, plain.Chosen, null, false);
 
+        int cx = Math.Clamp((int)click.X, 0, saliency.Width - 1), cy = Math.Clamp((int)click.Y, 0, saliency.Height - 1);
+        if (saliency.Data[cy * saliency.Width + cx] < options.MinClickSaliency) return fallback; // not clearly on the subject
         var region = saliency.ToMask(options.SaliencyThreshold).KeepComponentsContaining(click);
         if (region.BoundingBox() is not { } r) return fallback; // the click is not on the salient object: no opinion
         var box = new BoxXyxy(r.X, r.Y, r.Right, r.Bottom);
@@ -74,7 +100,19 @@ public static class SubjectGuidance
         GuidedClickResult chosen = fallback;
         Consider(plain, null);
         Consider(boxed, box);
-        return best >= plainAgreement + options.MinAgreementGain ? chosen : fallback;
+        if (best < plainAgreement + options.MinAgreementGain || best < options.MinRegionAgreement) return fallback;
+        if (options.MinProposalAgreement > 0 && chosen.Box is not null && !SeenWithoutBox(chosen.Mask)) return fallback;
+        return chosen;
+
+        bool SeenWithoutBox(Mask mask)
+        {
+            foreach (var p in plain.Proposals)
+            {
+                var own = p == plain.Chosen ? plain.Mask : plain.UpscaleLogits(p).ToMask(0f);
+                if (own.IoU(mask) >= options.MinProposalAgreement) return true;
+            }
+            return false;
+        }
 
         void Consider(MaskPrediction prediction, BoxXyxy? withBox)
         {

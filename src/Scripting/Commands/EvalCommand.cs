@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SegPlugins.Core;
+using SegPlugins.Core.Editing;
 using SegPlugins.Evaluation;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
@@ -14,16 +15,36 @@ namespace SegPlugins.Scripting.Commands;
 public static class EvalCommand
 {
     /// <summary>Everything <c>segplug eval</c> was asked, after parsing; <see cref="Mode"/> is null for <c>--mode matte</c>.</summary>
-    public sealed record Options(string Dataset, ModelArgs Model, EvaluationMode? Mode, string Strategy, int MaxClicks, int? Limit,
+    public sealed record Options(IReadOnlyList<string> Datasets, ModelArgs Model, EvaluationMode? Mode, string Strategy, int MaxClicks, int? Limit,
         string? Report, string? PerImage, string? Plot, ZoomInOptions Zoom, BoxPromptOptions Box)
     {
+        /// <summary>Only every Nth sample (1st, N+1th, ...), for quick screening.</summary>
+        public int Every { get; init; } = 1;
+
+        /// <summary>A folder that keeps image embeddings (and saliency maps) between runs.</summary>
+        public string? EmbeddingCache { get; init; }
+
+        /// <summary>A JSON file with the click chain's settings (<see cref="ClickChainOptions"/>).</summary>
+        public string? ClickOptions { get; init; }
+
         /// <summary>What a matte evaluation starts from (<c>--matte-prompt</c>).</summary>
         public MattePrompt MattePrompt { get; init; } = MattePrompt.Trimap;
     }
 
     public static Command Create()
     {
-        var dataset = CliOptions.InputFile("--dataset", "DIR", "images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored), optional boxes.csv", required: true);
+        var dataset = new Option<string[]>("--dataset")
+        {
+            Description = "images/NAME.jpg|png, gt/NAME.bmp|png (255 object, 0 background, 128 ignored), optional boxes.csv; repeat for several (a table each, output files get the folder's name)",
+            HelpName = "DIR",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        dataset.Validators.Add(CliOptions.NotAnOption);
+        var every = CliOptions.Int("--every", "N", "only every Nth sample (1st, N+1th, ...), for quick screening", 1, 1, 1000);
+        var embeddingCache = new Option<string>("--embedding-cache") { Description = "keep image embeddings (and saliency maps) on disk between runs, keyed by encoder and image content", HelpName = "DIR" };
+        embeddingCache.Validators.Add(CliOptions.NotAnOption);
+        var clickOptions = CliOptions.InputFile("--click-options", "FILE.json", "the click chain's settings (ClickChainOptions as JSON, its property names) for the chain strategies");
         var model = new ModelOptions();
         var mode = CliOptions.Choice<EvaluationMode?>("--mode", "what to measure: box and click selection, or alpha mattes on a matting dataset (images/, alpha/, trimaps/)",
             [("box", EvaluationMode.Box), ("clicks", EvaluationMode.Clicks), ("click", EvaluationMode.Clicks), ("all", EvaluationMode.All), ("matte", null)], EvaluationMode.All);
@@ -57,12 +78,14 @@ public static class EvalCommand
             (SAD, MSE, gradient and connectivity errors, SAD in the trimap's unknown band).
             """)
         {
-            dataset, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
+            dataset, every, embeddingCache, clickOptions, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
         };
         command.Validators.Add(r =>
         {
             if (r.GetResult(mattePrompt) is not null && r.GetValue(mode) is not null)
                 r.AddError("--matte-prompt: goes with --mode matte");
+            if (r.GetValue(mode) is null && (r.GetValue(dataset)?.Length ?? 0) > 1)
+                r.AddError("--dataset: --mode matte takes one matting dataset");
         });
         model.AddTo(command);
         command.SetAction((p, ct) => RunAsync(new Options(
@@ -72,6 +95,9 @@ public static class EvalCommand
             new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On })
         {
             MattePrompt = p.GetValue(mattePrompt),
+            Every = p.GetValue(every),
+            EmbeddingCache = p.GetValue(embeddingCache),
+            ClickOptions = p.GetValue(clickOptions),
         },
             CommandIO.Of(p), ct));
         return command;
@@ -81,8 +107,7 @@ public static class EvalCommand
     {
         var (stdout, stderr) = (io.Out, io.Err);
         if (o.Mode is not { } mode)
-            return await MatteEvalCommand.RunAsync(new MatteEvalArgs(o.Dataset, o.MattePrompt, o.Report, o.PerImage, o.Limit), o.Model, stdout, stderr, ct);
-        string datasetDir = o.Dataset;
+            return await MatteEvalCommand.RunAsync(new MatteEvalArgs(o.Datasets[0], o.MattePrompt, o.Report, o.PerImage, o.Limit), o.Model, stdout, stderr, ct);
         var model = o.Model;
         string strategyText = o.Strategy;
         int maxClicks = o.MaxClicks;
@@ -91,13 +116,17 @@ public static class EvalCommand
         var zoom = o.Zoom;
         var box = o.Box;
 
-        var strategies = ParseStrategies(strategyText, zoom);
-        var dataset = SegmentationDataset.Open(datasetDir);
-        foreach (var (option, path) in new[] { ("--report", reportPath), ("--per-image", csvPath), ("--plot", plotPath) })
-            if (path is not null && IsInside(path, dataset.Directory))
-                throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
+        string? cacheDir = o.EmbeddingCache;
+        var chainOptions = o.ClickOptions is { } optionsPath ? ClickChainOptionsFile.Read(optionsPath) : null;
+        var strategies = ParseStrategies(strategyText, zoom, chainOptions);
+        var datasets = o.Datasets.Select(SegmentationDataset.Open).ToArray();
+        foreach (var dataset in datasets)
+            foreach (var (option, path) in new[] { ("--report", reportPath), ("--per-image", csvPath), ("--plot", plotPath), ("--embedding-cache", cacheDir) })
+                if (path is not null && IsInside(path, dataset.Directory))
+                    throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
 
-        var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Box = box };
+        if (chainOptions is not null) box = box with { ColorMinAgreement = chainOptions.BoxColorMinAgreement };
+        var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Every = o.Every, Box = box, EmbeddingCacheDirectory = cacheDir };
         using var session = await model.OpenSamAsync(stderr, ct);
         // The subject-guided and fused strategies read first clicks with the salient-object model; load it only then.
         bool guided = (mode & EvaluationMode.Clicks) != 0 && strategies.Any(s =>
@@ -106,23 +135,42 @@ public static class EvalCommand
             ? await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct)
             : null;
         var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options,
-            subject is null ? null : (img, token) => subject.Saliency(img, token));
-        int total = Math.Min(dataset.Count, limit ?? int.MaxValue);
-        stderr.WriteLine($"eval: {total} images of {dataset.Directory}, model {session.ModelName}, mode {Describe(mode)}" +
-                         ((mode & EvaluationMode.Clicks) != 0 ? $", strategies {string.Join(",", strategies.Select(s => s.Name))}" : ""));
-        var progress = new LineProgress(stderr);
-        var result = runner.Run(dataset, progress, ct);
-        var report = EvaluationReport.FromResult(result);
-
-        if (reportPath is not null) report.WriteJson(reportPath);
-        if (csvPath is not null) report.WritePerImageCsv(csvPath);
-        if (plotPath is not null)
+            subject is null ? null
+            : cacheDir is null ? (img, token) => subject.Saliency(img, token)
+            : SaliencyFileCache.Wrap((img, token) => subject.Saliency(img, token), cacheDir, "u2netp"));
+        foreach (var dataset in datasets)
         {
-            if ((mode & EvaluationMode.Clicks) == 0) stderr.WriteLine("eval: --plot needs click mode; no plot written");
-            else report.WriteSvgPlot(plotPath);
+            int total = options.SampleCount(dataset.Count);
+            stderr.WriteLine($"eval: {total} images of {dataset.Directory}, model {session.ModelName}, mode {Describe(mode)}" +
+                             ((mode & EvaluationMode.Clicks) != 0 ? $", strategies {string.Join(",", strategies.Select(s => s.Name))}" : ""));
+            var progress = new LineProgress(stderr);
+            var result = runner.Run(dataset, progress, ct);
+            var report = EvaluationReport.FromResult(result);
+
+            string name = DatasetName(dataset.Directory);
+            string? Out(string? path) => path is null || datasets.Length == 1 ? path : WithSuffix(path, name);
+            if (Out(reportPath) is { } rp) report.WriteJson(rp);
+            if (Out(csvPath) is { } cp) report.WritePerImageCsv(cp);
+            if (Out(plotPath) is { } pp)
+            {
+                if ((mode & EvaluationMode.Clicks) == 0) stderr.WriteLine("eval: --plot needs click mode; no plot written");
+                else report.WriteSvgPlot(pp);
+            }
+            if (datasets.Length > 1) stdout.WriteLine($"dataset {name}");
+            stdout.Write(report.ToTable());
+            if (datasets.Length > 1) stdout.WriteLine();
         }
-        stdout.Write(report.ToTable());
         return 0;
+    }
+
+    /// <summary>The dataset folder's own name (<c>../data/grabcut/</c> gives <c>grabcut</c>).</summary>
+    internal static string DatasetName(string directory) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+
+    /// <summary><c>out/report.json</c> with suffix <c>grabcut</c> gives <c>out/report.grabcut.json</c>.</summary>
+    internal static string WithSuffix(string path, string suffix)
+    {
+        string ext = Path.GetExtension(path);
+        return Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path) + "." + suffix + ext);
     }
 
     internal static EvaluationMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
@@ -133,16 +181,16 @@ public static class EvalCommand
         _ => throw new SegArgumentException("--mode", $"'{text}' is not a mode; expected box, clicks or all"),
     };
 
-    internal static IReadOnlyList<IClickStrategy> ParseStrategies(string text, ZoomInOptions zoom)
+    internal static IReadOnlyList<IClickStrategy> ParseStrategies(string text, ZoomInOptions zoom, ClickChainOptions? chain = null)
     {
-        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return ClickStrategies.All(zoom);
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return ClickStrategies.All(zoom, chain);
         var list = new List<IClickStrategy>();
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var kind = ClickStrategies.Parse(part);
             if (list.Any(s => s.Name == ClickStrategies.Names[(int)kind]))
                 throw new SegArgumentException("--strategy", $"'{part}' is listed twice");
-            list.Add(ClickStrategies.Create(kind, zoom));
+            list.Add(ClickStrategies.Create(kind, zoom, chain));
         }
         if (list.Count == 0) throw new SegArgumentException("--strategy", "no strategy given");
         return list;

@@ -255,6 +255,30 @@ public class ColorRefinerTests
     }
 
     [Fact]
+    public void AFusedChainCanFeedTheModelsLogitsBackOrKeepTheModelsAnswerWhereColoursMovedFar()
+    {
+        var (img, obj, _) = Scene();
+        var session = new DiskSession(22);
+        session.SetImage(img);
+        var disk = FakeSegmentation.Disk(W, H, 50, 45, 22);
+        // The model's own logits go back, while the selection shown is still the refined one.
+        var modelFed = new ClickChain(session, fusion: new ColorFusion(img), settings: new ClickChainOptions { Feedback = FusionFeedback.ModelLogits })
+            .Predict([new PointPrompt(50, 45)]);
+        Assert.Same(modelFed.Proposal.LowResLogits, modelFed.LowResLogits);
+        Assert.True(modelFed.Mask.IoU(obj) >= 0.9);
+        // The refined selection moves far from the disk (IoU under 0.99 with it): with the gate the disk stands, exactly.
+        Assert.True(modelFed.Mask.IoU(disk) < 0.99);
+        var gated = new ClickChain(session, fusion: new ColorFusion(img), settings: new ClickChainOptions { ClickColorMinAgreement = 0.99 })
+            .Predict([new PointPrompt(50, 45)]);
+        Assert.Equal(disk.Data, gated.Mask.Data);
+        Assert.Same(gated.Proposal.LowResLogits, gated.LowResLogits);
+        var loose = new ClickChain(session, fusion: new ColorFusion(img), settings: new ClickChainOptions { ClickColorMinAgreement = 0.01 })
+            .Predict([new PointPrompt(50, 45)]);
+        Assert.Equal(modelFed.Mask.Data, loose.Mask.Data);
+        Assert.Throws<SegArgumentException>(() => new ClickChain(session, settings: new ClickChainOptions { ClickColorMinAgreement = 2 }));
+    }
+
+    [Fact]
     public void AFusedChainRefinesEveryAnswerAndFeedsTheRefinedSelectionBack()
     {
         var (img, obj, _) = Scene();

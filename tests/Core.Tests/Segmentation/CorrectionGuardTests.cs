@@ -84,4 +84,39 @@ public class CorrectionGuardTests
         Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);
         Assert.Equal(Bite.Data, r.Mask.Data);
     }
+
+    [Fact]
+    public void AnAnswerThatContradictsAClickGivesWayToTheProposalAgreeingWithMostClicks()
+    {
+        var include2 = new PointPrompt(70, 70);
+        var withCorner = Selection.Union(FakeSegmentation.Disk(W, H, 70, 70, 6));
+        var cornerAlone = FakeSegmentation.Disk(W, H, 70, 70, 6);
+        // The answer drops the first include click; 1 holds both clicks, 2 only the new one.
+        var r = CorrectionGuard.Consistent(Answer(cornerAlone, withCorner, cornerAlone), [Centre, include2], Selection);
+        Assert.Equal(1, r!.Value.Proposal.Index);
+        Assert.Equal(withCorner.Data, r.Value.Mask.Data);
+        // Two proposals agree with every click: the one that keeps more of the previous selection wins.
+        var withCornerBitten = withCorner.Subtract(FakeSegmentation.Disk(W, H, 25, 40, 8));
+        Assert.Equal(2, CorrectionGuard.Consistent(Answer(cornerAlone, withCornerBitten, withCorner), [Centre, include2], Selection)!.Value.Proposal.Index);
+    }
+
+    [Fact]
+    public void AnAnswerThatAgreesWithEveryClickOrHasNoBetterProposalStands()
+    {
+        Assert.Null(CorrectionGuard.Consistent(Answer(Bite, Sliver), [Centre, EdgeExclude], Selection));
+        // The answer keeps the excluded pixel; no proposal does better.
+        Assert.Null(CorrectionGuard.Consistent(Answer(Selection, Selection), [Centre, EdgeExclude], Selection));
+        Assert.Null(CorrectionGuard.Consistent(FakeSegmentation.Readings(0, null, Selection), [Centre, EdgeExclude], Selection));
+    }
+
+    [Fact]
+    public void GuardThresholdsComeFromTheOptions()
+    {
+        var left = Selection.Subtract(FakeSegmentation.Disk(W, H, 25, 40, 14));
+        var half = Selection.Subtract(FakeSegmentation.Disk(W, H, 20, 40, 22));
+        // Under the default 30 % the half answer stands; with 90 % it has collapsed and gives way.
+        Assert.Null(CorrectionGuard.Reconsider(Answer(half, left), [Centre, DeepExclude], Selection, guardCollapse: true));
+        var strict = new CorrectionGuardOptions { CollapsedArea = 0.9 };
+        Assert.Equal(1, CorrectionGuard.Reconsider(Answer(half, left), [Centre, DeepExclude], Selection, guardCollapse: true, strict)!.Value.Proposal.Index);
+    }
 }

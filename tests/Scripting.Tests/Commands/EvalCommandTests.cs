@@ -81,4 +81,29 @@ public class EvalCommandTests
         Assert.Equal(EvaluationMode.Clicks, EvalCommand.ParseMode("clicks"));
         Assert.Equal(EvaluationMode.All, EvalCommand.ParseMode("ALL"));
     }
+
+    [Theory]
+    [InlineData("out/report.json", "grabcut", "out/report.grabcut.json")]
+    [InlineData("report", "coco", "report.coco")]
+    [InlineData("a.b/r.csv", "x", "a.b/r.x.csv")]
+    public void SeveralDatasetsNameTheirOutputs(string path, string dataset, string expected) =>
+        Assert.Equal(expected.Replace('/', Path.DirectorySeparatorChar), EvalCommand.WithSuffix(path, dataset));
+
+    [Fact]
+    public void TheDatasetNameIsItsFolderName()
+    {
+        Assert.Equal("grabcut", EvalCommand.DatasetName("/data/sets/grabcut/"));
+        Assert.Equal("cocomval-dev", EvalCommand.DatasetName("/data/cocomval-dev"));
+    }
+
+    [Fact]
+    public void MissingDatasetAndBadClickOptionsAreNamed()
+    {
+        var (code, _, err) = Run("--mode", "box");
+        Assert.Equal(2, code);
+        Assert.Contains("--dataset", err);
+        (code, _, err) = Run("--dataset", "/nonexistent", "--click-options", "/nonexistent/v.json");
+        Assert.Equal(2, code);
+        Assert.Contains("/nonexistent/v.json", err);
+    }
 }

@@ -19,6 +19,18 @@ internal static class EmbeddingFile
     /// <summary>The conventional sidecar path for an image: <c>photo.jpg</c> gets <c>photo.jpg.segemb</c>.</summary>
     public static string SidecarPath(string imagePath) => imagePath + ".segemb";
 
+    /// <summary>
+    /// The path of an embedding in a cache folder shared by many images and encoders: named by a digest of the
+    /// encoder's key and the image's content hash (the file itself records both in full and is checked on load).
+    /// </summary>
+    public static string CachePath(string directory, string modelKey, UInt128 imageHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(modelKey);
+        var digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(modelKey)), 0, 8).ToLowerInvariant();
+        return Path.Combine(directory, $"{digest}-{imageHash:x32}.segemb");
+    }
+
     public static void Save(SamImageEmbedding e, string path)
     {
         AtomicFile.Write(path, s =>

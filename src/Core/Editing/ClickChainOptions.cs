@@ -1,0 +1,67 @@
+using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Segmentation;
+
+namespace SegPlugins.Core.Editing;
+
+/// <summary>What a <see cref="ClickChain"/> with colour fusion feeds back to the decoder with the next click.</summary>
+public enum FusionFeedback
+{
+    /// <summary>The colour-refined selection turned into low-res logits (<see cref="MaskFeedback"/>): the next click starts from what the user sees.</summary>
+    RefinedSelection,
+    /// <summary>The model's own low-res logits of the proposal the selection came from: SAM gets the kind of mask input it was trained on.</summary>
+    ModelLogits,
+}
+
+/// <summary>
+/// Every setting of a <see cref="ClickChain"/> in one place: how the first click uses the subject prior, what is
+/// fed back after colour refinement, and when the <see cref="CorrectionGuard"/> reconsiders an answer. The defaults
+/// are the measured ones (docs/evaluation.md, "Click quality on two dev sets"). Validated when the chain is made.
+/// </summary>
+public sealed record ClickChainOptions
+{
+    /// <summary>How the first click is read with the salient-object map (when the chain has one).</summary>
+    public SubjectGuidanceOptions Subject { get; init; } = SubjectGuidanceOptions.Default;
+
+    /// <summary>Colour refinement settings (with colour fusion); null for <see cref="ColorRefineOptions.Default"/>.</summary>
+    public ColorRefineOptions? ColorRefine { get; init; }
+
+    /// <summary>What goes back to the decoder after a colour-refined answer.</summary>
+    public FusionFeedback Feedback { get; init; } = FusionFeedback.RefinedSelection;
+
+    /// <summary>
+    /// With colour fusion, the colour-refined selection is kept only where it agrees with the model's answer at
+    /// least this well (IoU); otherwise the model's answer stands. A refinement that moves far from the model has
+    /// usually followed a look-alike colour region. 0 = always refine.
+    /// </summary>
+    public double ClickColorMinAgreement { get; init; }
+
+    /// <summary>The same gate for a box alone (a box with no clicks). 0 = always refine.</summary>
+    public double BoxColorMinAgreement { get; init; }
+
+    /// <summary>
+    /// After a correction click, when the decoder's answer contradicts one of the clicks (an include click left out,
+    /// an exclude click kept), the proposal that agrees with the most clicks replaces it (on a tie the one that keeps
+    /// more of the previous selection).
+    /// </summary>
+    public bool ClickConsistency { get; init; }
+
+    /// <summary>When the <see cref="CorrectionGuard"/> reconsiders an answer.</summary>
+    public CorrectionGuardOptions Guard { get; init; } = CorrectionGuardOptions.Default;
+
+    /// <summary>Guard collapses after clicks away from the edge also without colour fusion (<see cref="CorrectionGuardOptions.CollapsedArea"/>).</summary>
+    public bool GuardCollapseAlways { get; init; }
+
+    public static ClickChainOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Subject, nameof(Subject));
+        Subject.Validate();
+        ColorRefine?.Validate();
+        if (!Enum.IsDefined(Feedback)) throw new SegArgumentException("fusion feedback", $"'{Feedback}' is not a feedback kind");
+        if (!(ClickColorMinAgreement >= 0 && ClickColorMinAgreement <= 1)) throw new SegArgumentException("click colour min agreement", $"must be between 0 and 1, got {ClickColorMinAgreement}");
+        if (!(BoxColorMinAgreement >= 0 && BoxColorMinAgreement <= 1)) throw new SegArgumentException("box colour min agreement", $"must be between 0 and 1, got {BoxColorMinAgreement}");
+        ArgumentNullException.ThrowIfNull(Guard, nameof(Guard));
+        Guard.Validate();
+    }
+}

@@ -1,0 +1,41 @@
+using SegPlugins.Core;
+using SegPlugins.Evaluation;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Segmentation;
+using Xunit;
+
+namespace SegPlugins.Evaluation.Tests;
+
+public class ClickChainOptionsFileTests
+{
+    [Fact]
+    public void PropertiesLeftOutKeepTheirDefaults()
+    {
+        var o = ClickChainOptionsFile.Parse("""{ "Feedback": "ModelLogits", "subject": { "MinClickSaliency": 0.8 }, "ClickConsistency": true }""");
+        Assert.Equal(FusionFeedback.ModelLogits, o.Feedback);
+        Assert.True(o.ClickConsistency);
+        Assert.Equal(0.8f, o.Subject.MinClickSaliency);
+        Assert.Equal(SubjectGuidanceOptions.Default.SaliencyThreshold, o.Subject.SaliencyThreshold);
+        Assert.Equal(CorrectionGuardOptions.Default, o.Guard);
+        Assert.Equal(ClickChainOptions.Default with { Feedback = FusionFeedback.ModelLogits, ClickConsistency = true, Subject = o.Subject }, o);
+    }
+
+    [Theory]
+    [InlineData("""{ "GuardKepIoU": 0.5 }""", "GuardKepIoU")]
+    [InlineData("""{ "Guard": { "KeptIoU": 1.5 } }""", "guard kept IoU")]
+    [InlineData("""{ "Feedback": "Sideways" }""", "Feedback")]
+    [InlineData("""[1,2]""", "click-chain options")]
+    [InlineData("""null""", "null")]
+    public void BadOptionsAreNamed(string json, string expected)
+    {
+        var e = Assert.Throws<SegArgumentException>(() => ClickChainOptionsFile.Parse(json, "variant.json"));
+        Assert.Contains(expected, e.Parameter + " " + e.Message);
+    }
+
+    [Fact]
+    public void AMissingFileIsNamed()
+    {
+        var e = Assert.Throws<SegArgumentException>(() => ClickChainOptionsFile.Read("/nonexistent/variant.json"));
+        Assert.Contains("/nonexistent/variant.json", e.Message);
+    }
+}
