@@ -13,6 +13,7 @@ public class SelectCommandTests
     private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SelectWritesMaskCutoutAndNpyFiles()
     {
         using var t = new CliTemp();
@@ -38,6 +39,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SubjectGuidedClickSelectsTheWholeCat()
     {
         using var t = new CliTemp();
@@ -56,6 +58,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void ColoursRefineTheSelectionAndLogitsStayTheModels()
     {
         using var t = new CliTemp();
@@ -77,6 +80,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SeveralPointsAreClicksInOrderLikeRefiningStepByStep()
     {
         using var t = new CliTemp();
