@@ -50,6 +50,18 @@ public sealed class RestrictedTests : IDisposable
     [InlineData("model store", "var s = SegPlugins.Core.Inference.ModelStore.CreateDefault();", "SegPlugins.Core.Inference.ModelStore")]
     [InlineData("opening a session", "var s = await SegPlugins.Core.Segmentation.Sam.SamSession.OpenAsync();", "SegPlugins.Core.Segmentation.Sam.SamSession")]
     [InlineData("host internals", "SegPlugins.Scripting.Recipes.RecipeRuntime.__seg_checkpoint();", "SegPlugins.Scripting.Recipes.RecipeRuntime")]
+    // Routes that a denylist missed: everything outside the allowlist is refused, whatever it is.
+    [InlineData("CLIP vocabulary reader", "var t = SegPlugins.Core.Segmentation.Clip.ClipTokenizer.Load(\"/etc/passwd\");", "SegPlugins.Core.Segmentation.Clip.ClipTokenizer")]
+    [InlineData("FastSAM session", "var s = SegPlugins.Core.Segmentation.FastSam.FastSamSession.Open(\"/etc/passwd\");", "SegPlugins.Core.Segmentation.FastSam.FastSamSession")]
+    [InlineData("subject selector", "var s = await SegPlugins.Core.Segmentation.Subject.SubjectSelector.OpenAsync();", "SegPlugins.Core.Segmentation.Subject.SubjectSelector")]
+    [InlineData("effect model provider", "var p = new SegPlugins.Core.Effects.MagicSelect.FixedSamModelProvider(null!);", "SegPlugins.Core.Effects.MagicSelect.FixedSamModelProvider")]
+    [InlineData("logits file", "var l = NpyFile.Load(\"/etc/passwd\");", "SegPlugins.Core.Masks.IO.NpyFile")]
+    [InlineData("polygon file", "var m = MaskPolygons.LoadJson(\"/etc/passwd\");", "SegPlugins.Core.Masks.IO.MaskPolygons.LoadJson")]
+    [InlineData("XML file reader", "var d = System.Xml.Linq.XDocument.Load(\"/etc/passwd\");", "System.Xml.Linq.XDocument")]
+    [InlineData("certificate file reader", "var c = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(\"/etc/passwd\");", "System.Security.Cryptography.X509Certificates.X509CertificateLoader")]
+    [InlineData("console", "Console.WriteLine(Console.ReadLine());", "System.Console")]
+    [InlineData("working folder", "Environment.CurrentDirectory = \"/\";", "System.Environment.CurrentDirectory")]
+    [InlineData("debugger", "System.Diagnostics.Debugger.Launch();", "System.Diagnostics.Debugger")]
     public void ForbiddenRoute_IsRejectedWithLocationAndSymbol(string route, string code, string expected)
     {
         var outcome = Compile("// recipe\n" + code + "\n");
@@ -82,11 +94,34 @@ public sealed class RestrictedTests : IDisposable
     [InlineData("engine types", "var mask = new Mask(4, 4); var area = mask.Area(); var img = new BgraImage(2, 2); var ps = PromptSet.FromBox(new BoxXyxy(0, 0, 1, 1));")]
     [InlineData("classes and lambdas", "class Acc { public int N; public void Add(int x) { N += x; } }\nvar acc = new Acc(); Enumerable.Range(0, 5).ToList().ForEach(acc.Add);")]
     [InlineData("Stopwatch", "var sw = System.Diagnostics.Stopwatch.StartNew();")]
+    [InlineData("colour refinement and editing types", "var o = new ColorRefineOptions(); var r = new PixelRect(0, 0, 2, 2); var p = new PointPrompt(1, 2); var e = typeof(SegPlugins.Core.Editing.ClickChain);")]
+    [InlineData("compiler-generated helpers", "var (a, b) = (1, \"x\"); var s = $\"{a} {b}\"; int[] xs = [1, 2]; record R(int X); var q = new R(1) with { X = 2 };")]
     [InlineData("engine in-memory APIs", "var m = new Mask(8, 8).Grow(2); var json = CocoRle.ToJson(m); var cut = Compositor.CutOut(new BgraImage(8, 8), m); var soft = m.Feather(2f); var bg = LoadImage(\"x.png\");")]
     public void AllowedRecipe_Passes(string what, string code)
     {
         var outcome = Compile(code + "\n");
         Assert.True(outcome.Succeeded, $"{what}: {string.Join("\n", outcome.Diagnostics)}");
+    }
+
+    [Fact]
+    public void EvaluationIsNotEvenReferenced()
+    {
+        // Datasets open any folder; the evaluation assembly is not given to recipes at all, restricted or not.
+        var outcome = Compile("var d = SegPlugins.Evaluation.SegmentationDataset.Open(\"/etc\");\n");
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(outcome.Diagnostics, d => d.Message.Contains("Evaluation", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EveryAllowedCoreNamespaceExistsAndNoFamilyOrPlumbingIsAllowed()
+    {
+        var coreNamespaces = typeof(SegPlugins.Core.Imaging.BgraImage).Assembly.GetExportedTypes().Select(t => t.Namespace!).ToHashSet();
+        foreach (var ns in RestrictedChecker.AllowedNamespaces.Where(n => n.StartsWith("SegPlugins.", StringComparison.Ordinal)))
+            Assert.Contains(ns, coreNamespaces);
+        foreach (var refused in new[] { "SegPlugins.Core.IO", "SegPlugins.Core.Inference", "SegPlugins.Core.Segmentation.Sam", "SegPlugins.Core.Segmentation.Clip",
+                     "SegPlugins.Core.Segmentation.FastSam", "SegPlugins.Core.Segmentation.Subject", "SegPlugins.Core.Segmentation.Everything",
+                     "SegPlugins.Core.Effects.MagicSelect", "SegPlugins.Evaluation", "SegPlugins.Scripting.Recipes", "System.IO", "System.Net.Http", "System.Xml.Linq" })
+            Assert.False(RestrictedChecker.IsAllowedNamespace(refused), refused);
     }
 
     [Fact]

@@ -7,47 +7,70 @@ namespace SegPlugins.Scripting.Recipes;
 
 /// <summary>
 /// The --restricted check: resolves every name, member access, creation and call in the recipe (and its
-/// <c>#load</c>-ed files) against the semantic model and rejects routes out of the recipe's lane (files, processes,
-/// network, reflection, native code, loaders, process-wide state). Aliases, <c>global::</c> names and
-/// <c>using static</c> all resolve to the same symbols, so they are caught the same way.
+/// <c>#load</c>-ed files) against the semantic model and accepts only the documented recipe surface: the recipe's
+/// own declarations, the globals class and the types it hands out, Core's pure types and operations, and a short
+/// list of base-library namespaces (<see cref="AllowedNamespaces"/>). Inside those, the routes to files, processes and
+/// process-wide state are refused by name (<see cref="RefusedTypes"/>, <see cref="RefusedMembers"/>). Aliases,
+/// <c>global::</c> names and <c>using static</c> all resolve to the same symbols, so they are checked the same way.
 /// This guards against accidents; it is not a sandbox (see RECIPES.md).
 /// </summary>
 internal static class RestrictedChecker
 {
-    private static readonly string[] ForbiddenNamespaces =
+    /// <summary>
+    /// Namespaces a restricted recipe may use: "N" allows N alone, "N.*" N and everything below it. Core's model
+    /// families, inference, effects and file plumbing are not here: they open files or models.
+    /// </summary>
+    internal static readonly string[] AllowedNamespaces =
     [
-        "System.IO",
-        "System.Net",
-        "System.Reflection",
-        "System.Runtime.InteropServices",
-        "System.Runtime.Loader",
-        "System.Runtime.Intrinsics.X86", // raw pointer loads
-        // The engine's own file and model plumbing: recipes read and write through the globals instead.
-        "SegPlugins.Core.IO",
-        "SegPlugins.Core.Inference",
-        "SegPlugins.Scripting",
+        "System",
+        "System.Collections.*",
+        "System.Linq",
+        "System.Text",
+        "System.Text.Json.*",
+        "System.Text.RegularExpressions",
+        "System.Globalization",
+        "System.Numerics",
+        "System.Buffers",
+        "System.Threading",
+        "System.Threading.Tasks",
+        "System.Diagnostics.CodeAnalysis",
+        "System.Runtime.CompilerServices", // what the compiler emits for await, interpolation, tuples and collections
+        "SegPlugins.Core",
+        "SegPlugins.Core.Geometry",
+        "SegPlugins.Core.Imaging",
+        "SegPlugins.Core.Masks",
+        "SegPlugins.Core.Masks.IO",
+        "SegPlugins.Core.Segmentation",
+        "SegPlugins.Core.Refinement",
+        "SegPlugins.Core.Editing",
+        "SegPlugins.Core.Compositing",
     ];
 
-    private static readonly HashSet<string> ForbiddenTypes = new(StringComparer.Ordinal)
+    /// <summary>Types allowed outside <see cref="AllowedNamespaces"/>.</summary>
+    private static readonly HashSet<string> AllowedTypes = new(StringComparer.Ordinal)
+    {
+        "System.Diagnostics.Stopwatch",
+    };
+
+    /// <summary>Types refused although their namespace is allowed.</summary>
+    internal static readonly HashSet<string> RefusedTypes = new(StringComparer.Ordinal)
     {
         "System.AppDomain",
         "System.Activator",
-        "System.Diagnostics.Process",
-        "System.Diagnostics.ProcessStartInfo",
-        "System.Diagnostics.ProcessModule",
-        "System.Diagnostics.ProcessThread",
+        "System.Console",
         "System.Runtime.CompilerServices.Unsafe",
         "SegPlugins.Core.Imaging.ImageIO",
         "SegPlugins.Core.Masks.IO.MaskPng",
-        "SegPlugins.Core.Segmentation.Sam.SamSession",
-        "SegPlugins.Core.Segmentation.Subject.SubjectSelector",
+        "SegPlugins.Core.Masks.IO.NpyFile",
     };
 
-    private static readonly HashSet<string> ForbiddenMembers = new(StringComparer.Ordinal)
+    /// <summary>Members refused although their type is allowed.</summary>
+    internal static readonly HashSet<string> RefusedMembers = new(StringComparer.Ordinal)
     {
         "System.Environment.Exit",
         "System.Environment.FailFast",
         "System.Environment.SetEnvironmentVariable",
+        "System.Environment.CurrentDirectory",
         "System.Type.InvokeMember",
         "System.Type.GetTypeFromProgID",
         "System.Type.GetTypeFromCLSID",
@@ -183,7 +206,7 @@ internal static class RestrictedChecker
                     var def = m.ReducedFrom ?? m;
                     if (def.MethodKind == MethodKind.FunctionPointerSignature) return "function pointer";
                     string full = $"{Display(def.ContainingType)}.{def.Name}";
-                    if (ForbiddenMembers.Contains(full)) return $"{def.ToDisplayString()} ({Why(full)})";
+                    if (RefusedMembers.Contains(full)) return $"{def.ToDisplayString()} ({Why(full)})";
                     if (def.ContainingType is { } ct && ForbiddenType(ct) is { } r) return r.Replace(Display(ct), def.ToDisplayString(), StringComparison.Ordinal);
                     foreach (var a in m.TypeArguments)
                         if (Forbidden(a) is { } ra) return ra;
@@ -194,7 +217,7 @@ internal static class RestrictedChecker
                     if (symbol.ContainingType is { } ct)
                     {
                         string full = $"{Display(ct)}.{symbol.Name}";
-                        if (ForbiddenMembers.Contains(full)) return $"{symbol.ToDisplayString()} ({Why(full)})";
+                        if (RefusedMembers.Contains(full)) return $"{symbol.ToDisplayString()} ({Why(full)})";
                         if (ForbiddenType(ct) is { } r) return r.Replace(Display(ct), symbol.ToDisplayString(), StringComparison.Ordinal);
                     }
                     return null;
@@ -209,16 +232,47 @@ internal static class RestrictedChecker
     {
         var outer = type.OriginalDefinition;
         while (outer.ContainingType is { } c) outer = c;
-        string ns = outer.ContainingNamespace?.ToDisplayString() ?? "";
+        // The recipe's own classes, records and top-level members (the script class), anonymous types and names that
+        // did not bind (the compiler reports those) are not routes out; what they use is checked where it is used.
+        if (outer.IsAnonymousType || outer.TypeKind == TypeKind.Error || outer.Locations.Any(l => l.IsInSource)) return null;
+        string ns = outer.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
         string name = Display(type);
         string outerName = Display(outer);
         if (s_globalsTypes.Value.Contains(outerName)) return null;
-        if (ForbiddenTypes.Contains(outerName)) return $"{name} ({Why(outerName)})";
-        foreach (var f in ForbiddenNamespaces)
-            if (ns == f || ns.StartsWith(f + ".", StringComparison.Ordinal))
-                return $"{name} ({Why(f)})";
-        return null;
+        if (RefusedTypes.Contains(outerName)) return $"{name} ({Why(outerName)})";
+        if (AllowedTypes.Contains(outerName) || IsAllowedNamespace(ns)) return null;
+        return $"{name} ({Why(ReasonKey(outerName, ns))})";
     }
+
+    internal static bool IsAllowedNamespace(string ns)
+    {
+        foreach (var a in AllowedNamespaces)
+        {
+            if (a.EndsWith(".*", StringComparison.Ordinal))
+            {
+                var root = a[..^2];
+                if (ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal)) return true;
+            }
+            else if (ns == a) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The most specific known reason for refusing a type outside the allowlist.</summary>
+    private static string ReasonKey(string typeName, string ns)
+    {
+        if (typeName.StartsWith("System.Diagnostics.Process", StringComparison.Ordinal)) return typeName;
+        foreach (var known in KnownRefusals)
+            if (typeName == known || ns == known || ns.StartsWith(known + ".", StringComparison.Ordinal)) return known;
+        return ns;
+    }
+
+    private static readonly string[] KnownRefusals =
+    [
+        "System.IO", "System.Net", "System.Reflection", "System.Runtime.InteropServices", "System.Runtime.Loader",
+        "System.Runtime.Intrinsics", "SegPlugins.Core.IO", "SegPlugins.Core.Inference", "SegPlugins.Core.Segmentation.Sam.SamSession",
+        "SegPlugins.Core.Segmentation", "SegPlugins.Core.Effects", "SegPlugins.Evaluation", "SegPlugins.Scripting",
+    ];
 
     private static string Why(string what) => what switch
     {
@@ -227,18 +281,23 @@ internal static class RestrictedChecker
         "System.Reflection" => "reflection",
         "System.Runtime.InteropServices" => "native interop",
         "System.Runtime.Loader" => "assembly loading",
-        "System.Runtime.Intrinsics.X86" => "raw memory access",
+        "System.Runtime.Intrinsics" => "raw memory access",
         "System.AppDomain" or "System.Activator" => "process-wide state or dynamic creation",
+        "System.Console" => "the console belongs to the host; use Log",
         "System.Runtime.CompilerServices.Unsafe" => "unsafe memory access",
         "System.Environment.Exit" or "System.Environment.FailFast" => "ends the whole process",
-        "System.Environment.SetEnvironmentVariable" => "changes process-wide state",
+        "System.Environment.SetEnvironmentVariable" or "System.Environment.CurrentDirectory" => "changes process-wide state",
         "System.Type.InvokeMember" or "System.Type.GetTypeFromProgID" or "System.Type.GetTypeFromCLSID" => "reflection",
-        "SegPlugins.Core.IO" or "SegPlugins.Core.Imaging.ImageIO" or "SegPlugins.Core.Masks.IO.MaskPng"
+        "SegPlugins.Core.IO" or "SegPlugins.Core.Imaging.ImageIO" or "SegPlugins.Core.Masks.IO.MaskPng" or "SegPlugins.Core.Masks.IO.NpyFile"
             => "engine file access; use the recipe globals Input, LoadImage, Save, SaveText",
         _ when what.StartsWith("SegPlugins.Core.Masks.IO.", StringComparison.Ordinal) => "engine file access; use SaveText with the in-memory form (e.g. CocoRle.ToJson)",
-        "SegPlugins.Core.Inference" or "SegPlugins.Core.Segmentation.Sam.SamSession" or "SegPlugins.Core.Segmentation.Subject.SubjectSelector" => "opens models or fetches them; recipes segment through SelectPoints, SelectBox, SelectSubject",
+        "SegPlugins.Core.Inference" or "SegPlugins.Core.Segmentation.Sam.SamSession" or "SegPlugins.Core.Segmentation"
+            => "opens models, model files or fetches them; recipes segment through SelectPoints, SelectBox, SelectSubject",
+        "SegPlugins.Core.Effects" => "host plug-in models",
+        "SegPlugins.Evaluation" => "datasets and reports read and write files; run segplug eval instead",
         "SegPlugins.Scripting" => "host internals",
         _ when what.StartsWith("System.Diagnostics.Process", StringComparison.Ordinal) => "starts or inspects processes",
-        _ => "outside the recipe surface",
+        _ => "outside the recipe surface: --restricted allows the recipe globals, Core's pure types and operations and "
+             + "the base library's System, collections, LINQ, text, JSON, regular expressions, globalization, numerics and tasks",
     };
 }

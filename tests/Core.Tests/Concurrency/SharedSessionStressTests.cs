@@ -14,6 +14,7 @@ namespace SegPlugins.Core.Tests.Concurrency;
 /// Kept small (each prediction ~100 ms, each encoder run ~1.5 s on the real MobileSAM).
 /// </summary>
 [Collection(MobileSamCollection.Name)]
+[Trait("Requires", "models")]
 public class SharedSessionStressTests(MobileSamFixture f)
 {
     private static PromptSet[] ChelseaPrompts() =>

@@ -12,6 +12,7 @@ namespace SegPlugins.Core.Tests.Everything;
 
 /// <summary>Segment-everything with the real MobileSAM on the coffee photo (cheap grids: CI time matters).</summary>
 [Collection(MobileSamCollection.Name)]
+[Trait("Requires", "models")]
 public class EverythingTests
 {
     private readonly MobileSamFixture _f;

@@ -9,6 +9,7 @@ namespace SegPlugins.Core.Tests.FastSam;
 /// published for CLIP: "a diagram" in CLIP's own README example, "a photo of a cat" in CLIP-compatible
 /// tokenizers' tests. Each id is also checked against the vocabulary itself (byte symbols, then merges).
 /// </summary>
+[Trait("Requires", "models")]
 public class ClipVocabularyTests
 {
     private static readonly Lazy<ClipTokenizer> Real = new(() =>

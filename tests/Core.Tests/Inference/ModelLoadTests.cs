@@ -7,6 +7,7 @@ namespace SegPlugins.Core.Tests.Inference;
 
 /// <summary>Model files that are missing, broken or of the wrong kind get a message naming the file and the expectation.</summary>
 [Collection(MobileSamCollection.Name)]
+[Trait("Requires", "models")]
 public class ModelLoadTests
 {
     private readonly ModelFiles _sam;

@@ -127,6 +127,7 @@ public class ClickChainTests
 }
 
 [Collection(MobileSamCollection.Name)]
+[Trait("Requires", "models")]
 public class ClickChainModelTests(MobileSamFixture f)
 {
     [Fact]

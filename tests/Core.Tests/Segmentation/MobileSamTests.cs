@@ -10,6 +10,7 @@ namespace SegPlugins.Core.Tests.Segmentation;
 
 /// <summary>The engine with the real MobileSAM weights, on the committed sample photos and reviewed reference masks.</summary>
 [Collection(MobileSamCollection.Name)]
+[Trait("Requires", "models")]
 public class MobileSamTests
 {
     private readonly MobileSamFixture _f;
@@ -37,7 +38,6 @@ public class MobileSamTests
         var p = _f.Session.Predict(_f.ChelseaEmbedding, PromptSet.FromPoints(PointPrompt.Include(200, 150)));
         double iou = MaskMath.IoU(p.Mask, reference);
         Assert.True(iou >= 0.95, $"click IoU {iou:0.000} < 0.95");
-        Assert.InRange(p.Score, 0.5f, 1.5f);
     }
 
     [Fact]

@@ -97,6 +97,10 @@ public class SamGeometryTests
     [Fact]
     public void PromptsOnTheImageEdgeAreAccepted()
     {
-        new PromptSet { Points = [PointPrompt.Include(100, 50), PointPrompt.Include(0, 0)], Box = new BoxXyxy(0, 0, 100, 50) }.Validate(100, 50);
+        // The edges are inside (0..width, 0..height, inclusive); a hair beyond either is refused.
+        var edge = new PromptSet { Points = [PointPrompt.Include(100, 50), PointPrompt.Include(0, 0)], Box = new BoxXyxy(0, 0, 100, 50) };
+        Assert.Null(Record.Exception(() => edge.Validate(100, 50)));
+        Assert.Throws<SegArgumentException>(() => (edge with { Points = [PointPrompt.Include(100.01f, 50)] }).Validate(100, 50));
+        Assert.Throws<SegArgumentException>(() => (edge with { Box = new BoxXyxy(-0.01f, 0, 100, 50) }).Validate(100, 50));
     }
 }

@@ -54,6 +54,7 @@ public class SubjectPreprocessingTests
 }
 
 [Collection(MobileSamCollection.Name)]
+[Trait("Requires", "models")]
 public class SubjectSelectorTests
 {
     private readonly MobileSamFixture _f;

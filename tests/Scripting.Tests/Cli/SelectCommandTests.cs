@@ -13,6 +13,7 @@ public class SelectCommandTests
     private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SelectWritesMaskCutoutAndNpyFiles()
     {
         using var t = new CliTemp();
@@ -38,6 +39,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SelectMatteWritesASoftMaskAndACutOutWithIt()
     {
         using var t = new CliTemp();
@@ -55,6 +57,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SubjectGuidedClickSelectsTheWholeCat()
     {
         using var t = new CliTemp();
@@ -73,6 +76,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void ColoursRefineTheSelectionAndLogitsStayTheModels()
     {
         using var t = new CliTemp();
@@ -94,6 +98,7 @@ public class SelectCommandTests
     }
 
     [Fact]
+    [Trait("Requires", "models")]
     public void SeveralPointsAreClicksInOrderLikeRefiningStepByStep()
     {
         using var t = new CliTemp();
