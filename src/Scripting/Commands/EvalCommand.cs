@@ -46,8 +46,8 @@ public static class EvalCommand
         embeddingCache.Validators.Add(CliOptions.NotAnOption);
         var clickOptions = CliOptions.InputFile("--click-options", "FILE.json", "the click chain's settings (ClickChainOptions as JSON, its property names) for the chain strategies");
         var model = new ModelOptions();
-        var mode = CliOptions.Choice<EvaluationMode?>("--mode", "what to measure: box and click selection, or alpha mattes on a matting dataset (images/, alpha/, trimaps/)",
-            [("box", EvaluationMode.Box), ("clicks", EvaluationMode.Clicks), ("click", EvaluationMode.Clicks), ("all", EvaluationMode.All), ("matte", null)], EvaluationMode.All);
+        var mode = CliOptions.Choice("--mode", "what to measure: box and click selection, or alpha mattes on a matting dataset (images/, alpha/, trimaps/)",
+            [("box", Target.Box), ("clicks", Target.Clicks), ("click", Target.Clicks), ("all", Target.All), ("matte", Target.Matte)], Target.All);
         var mattePrompt = CliOptions.Choice("--matte-prompt", "with --mode matte: trimap (the solver on the dataset's trimaps) or box (selection from the box, trimap from the selection, solver)",
             [("trimap", MattePrompt.Trimap), ("box", MattePrompt.Box)], MattePrompt.Trimap);
         var strategy = new Option<string>("--strategy")
@@ -82,14 +82,16 @@ public static class EvalCommand
         };
         command.Validators.Add(r =>
         {
-            if (r.GetResult(mattePrompt) is not null && r.GetValue(mode) is not null)
+            // Read the words, not the values: a validator runs even when an option's value did not parse.
+            bool matte = r.GetResult(mode) is { Tokens.Count: > 0 } m && m.Tokens[^1].Value.Trim().Equals("matte", StringComparison.OrdinalIgnoreCase);
+            if (r.GetResult(mattePrompt) is not null && !matte)
                 r.AddError("--matte-prompt: goes with --mode matte");
-            if (r.GetValue(mode) is null && (r.GetValue(dataset)?.Length ?? 0) > 1)
+            if (matte && (r.GetResult(dataset)?.Tokens.Count ?? 0) > 1)
                 r.AddError("--dataset: --mode matte takes one matting dataset");
         });
         model.AddTo(command);
         command.SetAction((p, ct) => RunAsync(new Options(
-            p.GetRequiredValue(dataset), model.Read(p), p.GetValue(mode), p.GetValue(strategy)!, p.GetValue(maxClicks), p.GetValue(limit),
+            p.GetRequiredValue(dataset), model.Read(p), ModeOf(p.GetValue(mode)), p.GetValue(strategy)!, p.GetValue(maxClicks), p.GetValue(limit),
             p.GetValue(report), p.GetValue(perImage), p.GetValue(plot),
             defaults with { FromClick = p.GetValue(zoomFrom), Expansion = p.GetValue(zoomExpansion) },
             new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On })
@@ -172,6 +174,17 @@ public static class EvalCommand
         string ext = Path.GetExtension(path);
         return Path.Combine(Path.GetDirectoryName(path) ?? "", Path.GetFileNameWithoutExtension(path) + "." + suffix + ext);
     }
+
+    /// <summary>The words of <c>--mode</c>: the selection benchmarks, or mattes.</summary>
+    private enum Target { Box, Clicks, All, Matte }
+
+    private static EvaluationMode? ModeOf(Target t) => t switch
+    {
+        Target.Box => EvaluationMode.Box,
+        Target.Clicks => EvaluationMode.Clicks,
+        Target.All => EvaluationMode.All,
+        _ => null,
+    };
 
     internal static EvaluationMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
     {

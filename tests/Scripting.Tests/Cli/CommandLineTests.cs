@@ -89,15 +89,16 @@ public class CommandLineTests
     [Fact]
     public void DeviceMeansTheSameEverywhere()
     {
-        foreach (var command in new[] { "select", "subject", "everything", "run", "eval", "bench" })
+        foreach (var command in new[] { "select", "subject", "everything", "run", "eval", "bench", "serve" })
         {
             var (code, stdout, _) = Run(command, "--help");
             Assert.Equal(0, code);
-            Assert.Contains("--device <auto|cpu|dml|cuda>", stdout);
+            Assert.Contains("--device <auto|cpu|dml[:N]|cuda[:N]>", stdout);
+            Assert.Contains("--precision <fp32|int8>", stdout);
         }
         var (bad, _, err) = Run("subject", "--image", "x.png", "--device", "directx");
         Assert.Equal(2, bad);
-        Assert.Contains("--device: 'directx' is not a device; expected auto, cpu, dml or cuda", err);
+        Assert.Contains("--device: 'directx' is not a device; expected auto, cpu, dml, dml:N, cuda or cuda:N", err);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace SegPlugins.Scripting.Tests.Commands;
 
 public class MatteEvalCommandTests
 {
-    private static Task<int> Run(TextWriter stdout, params string[] args) => Program.RunAsync(["eval", .. args], stdout, TextWriter.Null, CancellationToken.None);
+    private static (int Code, string Out, string Err) Run(params string[] args) => Cli.CliHarness.Run(["eval", .. args]);
 
     /// <summary>A matting dataset of one 40x30 composite: a soft vertical edge, its alpha and a trimap around the edge.</summary>
     private static string TinyMattingDataset(bool withTrimap = true)
@@ -38,7 +38,7 @@ public class MatteEvalCommandTests
     }
 
     [Fact]
-    public async Task TrimapPromptWritesTheReportAndPerImageTable()
+    public void TrimapPromptWritesTheReportAndPerImageTable()
     {
         var root = TinyMattingDataset();
         var outDir = Path.Combine(Path.GetTempPath(), "segplug-matteeval-out-" + Guid.NewGuid().ToString("N"));
@@ -47,8 +47,8 @@ public class MatteEvalCommandTests
         {
             var json = Path.Combine(outDir, "r.json");
             var csv = Path.Combine(outDir, "r.csv");
-            var stdout = new StringWriter();
-            Assert.Equal(0, await Run(stdout, "--dataset", root, "--mode", "matte", "--matte-prompt", "trimap", "--report", json, "--per-image", csv));
+            var (code, stdout, err) = Run("--dataset", root, "--mode", "matte", "--matte-prompt", "trimap", "--report", json, "--per-image", csv);
+            Assert.True(code == 0, err);
             using var doc = JsonDocument.Parse(File.ReadAllText(json));
             var r = doc.RootElement;
             Assert.Equal(1, r.GetProperty("images").GetInt32());
@@ -60,7 +60,7 @@ public class MatteEvalCommandTests
             var lines = File.ReadAllLines(csv);
             Assert.StartsWith("name,width,height,unknown_px,sad,", lines[0]);
             Assert.StartsWith("soft,40,30,480,", lines[1]);
-            Assert.Contains("soft", stdout.ToString());
+            Assert.Contains("soft", stdout);
         }
         finally
         {
@@ -70,33 +70,36 @@ public class MatteEvalCommandTests
     }
 
     [Fact]
-    public async Task TrimapPromptWithoutTrimapsNamesTheFolder()
+    public void TrimapPromptWithoutTrimapsNamesTheFolder()
     {
         var root = TinyMattingDataset(withTrimap: false);
         try
         {
-            var e = await Assert.ThrowsAsync<SegInputException>(() => Run(TextWriter.Null, "--dataset", root, "--mode", "matte"));
-            Assert.Contains("trimaps", e.Message);
+            var (code, _, err) = Run("--dataset", root, "--mode", "matte");
+            Assert.Equal(1, code);
+            Assert.Contains("trimaps", err);
         }
         finally { Directory.Delete(root, true); }
     }
 
     [Fact]
-    public async Task UnknownMattePromptIsRefused()
+    public void UnknownMattePromptIsRefused()
     {
-        var e = await Assert.ThrowsAsync<SegArgumentException>(() => Run(TextWriter.Null, "--dataset", "x", "--mode", "matte", "--matte-prompt", "clicks"));
-        Assert.Equal("--matte-prompt", e.Parameter);
-        Assert.Contains("box or trimap", e.Message);
+        var (code, _, err) = Run("--dataset", "x", "--mode", "matte", "--matte-prompt", "clicks");
+        Assert.Equal(2, code);
+        Assert.Contains("--matte-prompt: 'clicks' is not one of trimap, box", err);
     }
 
     [Fact]
-    public async Task ReportInsideTheDatasetIsRefused()
+    public void ReportInsideTheDatasetIsRefused()
     {
         var root = TinyMattingDataset();
         try
         {
-            var e = await Assert.ThrowsAsync<SegArgumentException>(() => Run(TextWriter.Null, "--dataset", root, "--mode", "matte", "--report", Path.Combine(root, "r.json")));
-            Assert.Equal("--report", e.Parameter);
+            var (code, _, err) = Run("--dataset", root, "--mode", "matte", "--report", Path.Combine(root, "r.json"));
+            Assert.Equal(2, code);
+            Assert.Contains("--report", err);
+            Assert.Contains("inside the dataset folder", err);
         }
         finally { Directory.Delete(root, true); }
     }
