@@ -101,9 +101,15 @@ public static class CocoRle
 
     public static string ToJson(Mask mask, bool compressed = true)
     {
-        var counts = Encode(mask);
         using var ms = new MemoryStream();
-        using (var wr = new Utf8JsonWriter(ms))
+        using (var wr = new Utf8JsonWriter(ms)) Write(wr, mask, compressed);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Writes the RLE object of <paramref name="mask"/> as the next value of <paramref name="wr"/>.</summary>
+    internal static void Write(Utf8JsonWriter wr, Mask mask, bool compressed = true)
+    {
+        var counts = Encode(mask);
         {
             wr.WriteStartObject();
             wr.WriteStartArray("size"); wr.WriteNumberValue(mask.Height); wr.WriteNumberValue(mask.Width); wr.WriteEndArray();
@@ -116,7 +122,6 @@ public static class CocoRle
             }
             wr.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(ms.ToArray());
     }
 
     /// <summary>How deep an RLE document may nest; the format itself needs two levels.</summary>

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.IO;
@@ -52,20 +52,53 @@ public sealed class EverythingResult
         return labels;
     }
 
-    /// <summary>COCO-style annotations: segmentation (compressed RLE), area, bbox [x,y,w,h], predicted_iou, point_coords, stability_score, crop_box.</summary>
+    /// <summary>
+    /// COCO-style annotations: segmentation (compressed RLE), area, bbox [x,y,w,h], predicted_iou, point_coords,
+    /// stability_score, crop_box. Numbers are written invariantly (shortest round-trip form); a score that is not a
+    /// finite number (FastSAM has no stability score) is written as null.
+    /// </summary>
     public string ToCocoJson()
     {
-        var sb = new StringBuilder("[\n");
-        for (int i = 0; i < Masks.Count; i++)
+        using var ms = new MemoryStream();
+        WriteCocoJson(ms);
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    private void WriteCocoJson(Stream stream)
+    {
+        using var wr = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        wr.WriteStartArray();
+        foreach (var m in Masks)
         {
-            var m = Masks[i];
-            sb.Append(CultureInfo.InvariantCulture,
-                $"  {{\"segmentation\": {CocoRle.ToJson(m.Mask)}, \"area\": {m.Area}, \"bbox\": [{m.Box.X}, {m.Box.Y}, {m.Box.Width}, {m.Box.Height}], " +
-                $"\"predicted_iou\": {m.PredictedIou:R}, \"point_coords\": [[{m.Point.X:R}, {m.Point.Y:R}]], \"stability_score\": {Num(m.StabilityScore)}, " +
-                $"\"crop_box\": [{m.CropBox.X}, {m.CropBox.Y}, {m.CropBox.Width}, {m.CropBox.Height}]}}");
-            sb.Append(i + 1 < Masks.Count ? ",\n" : "\n");
+            wr.WriteStartObject();
+            wr.WritePropertyName("segmentation");
+            CocoRle.Write(wr, m.Mask);
+            wr.WriteNumber("area", m.Area);
+            WriteRect(wr, "bbox", m.Box);
+            WriteScore(wr, "predicted_iou", m.PredictedIou);
+            wr.WriteStartArray("point_coords");
+            wr.WriteStartArray(); wr.WriteNumberValue(m.Point.X); wr.WriteNumberValue(m.Point.Y); wr.WriteEndArray();
+            wr.WriteEndArray();
+            WriteScore(wr, "stability_score", m.StabilityScore);
+            WriteRect(wr, "crop_box", m.CropBox);
+            wr.WriteEndObject();
         }
-        return sb.Append("]\n").ToString();
+        wr.WriteEndArray();
+        wr.Flush();
+        stream.WriteByte((byte)'\n');
+    }
+
+    private static void WriteRect(Utf8JsonWriter wr, string name, PixelRect r)
+    {
+        wr.WriteStartArray(name);
+        wr.WriteNumberValue(r.X); wr.WriteNumberValue(r.Y); wr.WriteNumberValue(r.Width); wr.WriteNumberValue(r.Height);
+        wr.WriteEndArray();
+    }
+
+    private static void WriteScore(Utf8JsonWriter wr, string name, float v)
+    {
+        if (float.IsFinite(v)) wr.WriteNumber(name, v);
+        else wr.WriteNull(name);
     }
 
     /// <summary>
@@ -118,8 +151,6 @@ public sealed class EverythingResult
         return new EverythingResult(result.Width, result.Height, list, 1, elapsed);
     }
 
-    private static string Num(float v) => float.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
-
     /// <summary>Writes <see cref="ToCocoJson"/> atomically.</summary>
-    public void SaveCocoJson(string path) => Core.IO.AtomicFile.WriteAllText(path, ToCocoJson());
+    public void SaveCocoJson(string path) => Core.IO.AtomicFile.Write(path, WriteCocoJson);
 }
