@@ -33,15 +33,29 @@ public sealed class ModelStore
 
     public static ModelStore CreateDefault() => new(DefaultCacheDirectory(), ModelManifest.Embedded);
 
+    /// <summary><c>SEGPLUG_MODELS</c> when set, else <see cref="UserCacheFolder"/>("models").</summary>
     public static string DefaultCacheDirectory()
     {
         var env = Environment.GetEnvironmentVariable(CacheEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env)) return env;
+        return UserCacheFolder("models");
+    }
+
+    /// <summary>
+    /// The per-user SegPlugins cache folder of one kind of content (models, compiled recipes, ...):
+    /// <c>%LOCALAPPDATA%\SegPlugins\NAME</c> on Windows, else <c>$XDG_CACHE_HOME/segplugins/NAME</c> with
+    /// <c>~/.cache</c> when <c>XDG_CACHE_HOME</c> is unset. Environment overrides are the caller's.
+    /// </summary>
+    /// <param name="name">One folder name, no separators.</param>
+    public static string UserCacheFolder(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name is "." or ".." || name.IndexOfAny(new[] { '/', '\\' }) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+            throw new SegArgumentException(nameof(name), $"expected one folder name without separators, got \"{name}\"");
         if (OperatingSystem.IsWindows())
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SegPlugins", "models");
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SegPlugins", name);
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".cache") : xdg, "segplugins", "models");
+        return Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".cache") : xdg, "segplugins", name);
     }
 
     public string ModelDirectory(string id) => Path.Combine(CacheDirectory, Manifest.Get(id).Id);

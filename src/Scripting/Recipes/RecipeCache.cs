@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SegPlugins.Core.Inference;
 using SegPlugins.Scripting.Files;
 
 namespace SegPlugins.Scripting.Recipes;
@@ -24,11 +25,7 @@ internal sealed class RecipeCache
     {
         string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env)) return Path.Combine(env, "recipes");
-        if (OperatingSystem.IsWindows())
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "SegPlugins", "recipes");
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return Path.Combine(string.IsNullOrWhiteSpace(xdg) ? Path.Combine(home, ".cache") : xdg, "segplugins", "recipes");
+        return ModelStore.UserCacheFolder("recipes");
     }
 
     private sealed record Entry(string EntryType, string EntryMethod, long Length);

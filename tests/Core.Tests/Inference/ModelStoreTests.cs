@@ -219,4 +219,28 @@ public class ModelStoreTests
     {
         public void Report(FetchProgress value) => a(value);
     }
+
+    [Fact]
+    public void UserCacheFoldersAreSiblingsUnderOneSegPluginsFolder()
+    {
+        string models = ModelStore.UserCacheFolder("models"), recipes = ModelStore.UserCacheFolder("recipes");
+        Assert.Equal(Path.GetDirectoryName(models), Path.GetDirectoryName(recipes));
+        Assert.Equal("models", Path.GetFileName(models));
+        Assert.Equal("recipes", Path.GetFileName(recipes));
+        Assert.Equal(OperatingSystem.IsWindows() ? "SegPlugins" : "segplugins", Path.GetFileName(Path.GetDirectoryName(models)));
+        Assert.True(Path.IsPathRooted(models));
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(ModelStore.CacheEnvironmentVariable)))
+            Assert.Equal(models, ModelStore.DefaultCacheDirectory());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("..")]
+    [InlineData("a/b")]
+    [InlineData("a\\b")]
+    public void UserCacheFolderRefusesAnythingButOneFolderName(string name)
+    {
+        var e = Assert.Throws<SegArgumentException>(() => ModelStore.UserCacheFolder(name));
+        Assert.Contains("one folder name", e.Message);
+    }
 }
