@@ -212,30 +212,21 @@ public static class ColorRefiner
     internal static bool Region(Mask modelMask, ColorRefineInput input, double expansion, out PixelRect region)
     {
         int w = modelMask.Width, h = modelMask.Height;
-        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = -1, y1 = -1;
+        var bounds = PixelBounds.Empty;
         if (input.Box is { } b)
         {
-            x0 = (int)MathF.Floor(b.X0); y0 = (int)MathF.Floor(b.Y0);
-            x1 = Math.Min(w - 1, (int)MathF.Floor(b.X1)); y1 = Math.Min(h - 1, (int)MathF.Floor(b.Y1));
+            bounds.X0 = (int)MathF.Floor(b.X0); bounds.Y0 = (int)MathF.Floor(b.Y0);
+            bounds.X1 = Math.Min(w - 1, (int)MathF.Floor(b.X1)); bounds.Y1 = Math.Min(h - 1, (int)MathF.Floor(b.Y1));
         }
         else
         {
-            if (modelMask.BoundingBox() is { } r) { x0 = r.X; y0 = r.Y; x1 = r.Right - 1; y1 = r.Bottom - 1; }
+            bounds.IncludeSet(modelMask.Data, w, h);
             foreach (var c in input.Clicks)
-            {
-                if (!c.Positive) continue;
-                int cx = Math.Min(w - 1, (int)c.X), cy = Math.Min(h - 1, (int)c.Y);
-                x0 = Math.Min(x0, cx); y0 = Math.Min(y0, cy); x1 = Math.Max(x1, cx); y1 = Math.Max(y1, cy);
-            }
+                if (c.Positive) bounds.Include(Math.Min(w - 1, (int)c.X), Math.Min(h - 1, (int)c.Y));
         }
         region = default;
-        if (x1 < x0 || y1 < y0) return false;
-        double cxm = (x0 + x1 + 1) / 2.0, cym = (y0 + y1 + 1) / 2.0;
-        int rw = Math.Min(w, Math.Max(1, (int)Math.Ceiling((x1 - x0 + 1) * expansion)));
-        int rh = Math.Min(h, Math.Max(1, (int)Math.Ceiling((y1 - y0 + 1) * expansion)));
-        int rx = Math.Clamp((int)Math.Round(cxm - rw / 2.0), 0, w - rw);
-        int ry = Math.Clamp((int)Math.Round(cym - rh / 2.0), 0, h - rh);
-        region = new PixelRect(rx, ry, rw, rh);
+        if (bounds.X1 < bounds.X0 || bounds.Y1 < bounds.Y0) return false;
+        region = PixelBounds.Grow(bounds.X0, bounds.Y0, bounds.X1, bounds.Y1, expansion, 1, w, h);
         return true;
     }
 

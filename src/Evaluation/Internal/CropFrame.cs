@@ -2,6 +2,7 @@ using SegPlugins.Core;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Evaluation.Internal;
@@ -62,41 +63,17 @@ internal readonly record struct CropFrame(int X0, int Y0, int Width, int Height)
     /// </summary>
     public static CropFrame Around(int bx0, int by0, int bx1, int by1, double expansion, int minSize, int imageWidth, int imageHeight)
     {
-        double cx = (bx0 + bx1 + 1) / 2.0, cy = (by0 + by1 + 1) / 2.0;
-        int w = Math.Min(imageWidth, Math.Max(minSize, (int)Math.Ceiling((bx1 - bx0 + 1) * expansion)));
-        int h = Math.Min(imageHeight, Math.Max(minSize, (int)Math.Ceiling((by1 - by0 + 1) * expansion)));
-        int x0 = Math.Clamp((int)Math.Round(cx - w / 2.0), 0, imageWidth - w);
-        int y0 = Math.Clamp((int)Math.Round(cy - h / 2.0), 0, imageHeight - h);
-        return new CropFrame(x0, y0, w, h);
+        var r = PixelBounds.Grow(bx0, by0, bx1, by1, expansion, minSize, imageWidth, imageHeight);
+        return new CropFrame(r.X, r.Y, r.Width, r.Height);
     }
 
     /// <summary>Inclusive bounds of the set pixels of <paramref name="mask"/>, grown to include <paramref name="points"/>; false when both are empty.</summary>
     public static bool Bounds(Mask? mask, IReadOnlyList<PointPrompt> points, out int x0, out int y0, out int x1, out int y1)
     {
-        x0 = y0 = int.MaxValue;
-        x1 = y1 = -1;
-        if (mask is not null)
-        {
-            for (int y = 0; y < mask.Height; y++)
-            {
-                var row = mask.Row(y);
-                int first = row.IndexOfAnyExcept((byte)0);
-                if (first < 0) continue;
-                int last = row.LastIndexOfAnyExcept((byte)0);
-                if (y < y0) y0 = y;
-                y1 = y;
-                if (first < x0) x0 = first;
-                if (last > x1) x1 = last;
-            }
-        }
-        foreach (var p in points)
-        {
-            int px = (int)p.X, py = (int)p.Y;
-            if (px < x0) x0 = px;
-            if (py < y0) y0 = py;
-            if (px > x1) x1 = px;
-            if (py > y1) y1 = py;
-        }
+        var b = PixelBounds.Empty;
+        if (mask is not null) b.IncludeSet(mask.Data, mask.Width, mask.Height);
+        foreach (var p in points) b.Include((int)p.X, (int)p.Y);
+        (x0, y0, x1, y1) = (b.X0, b.Y0, b.X1, b.Y1);
         return x1 >= 0;
     }
 
