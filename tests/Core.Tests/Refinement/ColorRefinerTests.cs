@@ -9,7 +9,7 @@ using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Tests.Support;
 using SegPlugins.Core.Segmentation.Sam;
 
-namespace SegPlugins.Core.Tests.Masks;
+namespace SegPlugins.Core.Tests.Refinement;
 
 public class ColorRefinerTests
 {

@@ -2,7 +2,7 @@ using Xunit;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Refinement.Internal;
 
-namespace SegPlugins.Core.Tests.Masks;
+namespace SegPlugins.Core.Tests.Refinement;
 
 /// <summary>The grid min-cut against exhaustive search on tiny grids and a plain augmenting-path max-flow on larger ones.</summary>
 public class GridMaxFlowTests

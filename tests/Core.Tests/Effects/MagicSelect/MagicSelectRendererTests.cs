@@ -12,7 +12,7 @@ using S = SegPlugins.Core.Effects.MagicSelect.MagicSelectSchema;
 using SegPlugins.Core.Editing;
 using SegPlugins.Core.Geometry;
 
-namespace SegPlugins.Core.Tests.Effects;
+namespace SegPlugins.Core.Tests.Effects.MagicSelect;
 
 /// <summary>The effect body with the real MobileSAM weights on the committed photos and reviewed reference masks.</summary>
 [Collection(MobileSamCollection.Name)]

@@ -7,7 +7,7 @@ using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Support;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Inference;
+namespace SegPlugins.Core.Tests.Inference.Quantization;
 
 /// <summary>The int8 quantizer and its model cache on the small generated fixture models.</summary>
 public sealed class Int8QuantizerTests : IDisposable

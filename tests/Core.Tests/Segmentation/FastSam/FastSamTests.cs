@@ -11,7 +11,7 @@ using SegPlugins.Core.Tests.Fixtures;
 using SegPlugins.Core.Tests.Masks;
 using SegPlugins.Core.Tests.Support;
 
-namespace SegPlugins.Core.Tests.FastSam;
+namespace SegPlugins.Core.Tests.Segmentation.FastSam;
 
 /// <summary>FastSAM decoding and prompt rules against the fixture model and its independent numpy reference.</summary>
 public class FastSamTests

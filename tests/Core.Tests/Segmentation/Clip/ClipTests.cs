@@ -4,10 +4,11 @@ using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation.Clip;
 using SegPlugins.Core.Segmentation.Clip.Internal;
+using SegPlugins.Core.Tests.Segmentation.FastSam;
 using SegPlugins.Core.Tests.Support;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.FastSam;
+namespace SegPlugins.Core.Tests.Segmentation.Clip;
 
 /// <summary>CLIP towers (fixture models against their reference outputs) and text prompts on FastSAM masks.</summary>
 public class ClipTests

@@ -6,7 +6,7 @@ using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Support;
 
-namespace SegPlugins.Core.Tests.Segmentation;
+namespace SegPlugins.Core.Tests.Segmentation.Sam;
 
 /// <summary>The engine with the real MobileSAM weights, on the committed sample photos and reviewed reference masks.</summary>
 [Collection(MobileSamCollection.Name)]

@@ -3,7 +3,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.IO;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Masks;
+namespace SegPlugins.Core.Tests.Masks.IO;
 
 public sealed class MaskIoTests : IDisposable
 {

@@ -2,7 +2,7 @@ using SegPlugins.Core.Inference;
 using SegPlugins.Core.Tests.Support;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Effects;
+namespace SegPlugins.Core.Tests.Inference;
 
 public class NativeLibraryResolverTests
 {

@@ -1,7 +1,7 @@
 using SegPlugins.Core.Masks.Internal;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Segmentation;
+namespace SegPlugins.Core.Tests.Masks;
 
 public class LogitUpscalerTests
 {

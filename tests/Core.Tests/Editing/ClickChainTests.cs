@@ -7,15 +7,15 @@ using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Support;
 
-namespace SegPlugins.Core.Tests.Segmentation;
+namespace SegPlugins.Core.Tests.Editing;
 
 public class ClickChainTests
 {
     private const int W = 60, H = 40;
 
-    private static DiskSession Session()
+    private static Support.DiskSession Session()
     {
-        var s = new DiskSession(4);
+        var s = new Support.DiskSession(4);
         s.SetImage(new BgraImage(W, H));
         return s;
     }

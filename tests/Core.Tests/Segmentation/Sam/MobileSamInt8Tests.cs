@@ -8,7 +8,7 @@ using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Support;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Segmentation;
+namespace SegPlugins.Core.Tests.Segmentation.Sam;
 
 /// <summary>The int8 MobileSAM encoder made from the real float32 one (needs the model in the cache, fetched on first use).</summary>
 [Collection(MobileSamCollection.Name)]

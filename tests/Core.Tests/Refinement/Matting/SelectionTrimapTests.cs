@@ -4,7 +4,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement.Matting;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Matting;
+namespace SegPlugins.Core.Tests.Refinement.Matting;
 
 public class SelectionTrimapTests
 {

@@ -1,7 +1,7 @@
 using SegPlugins.Core.Masks.IO;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Masks;
+namespace SegPlugins.Core.Tests.Masks.IO;
 
 /// <summary>Mask files with the wrong JSON types or an oversized canvas (fuzz findings) get a clear error naming the file.</summary>
 public class MaskFileFuzzFindingsTests

@@ -8,7 +8,7 @@ using SegPlugins.Core.Segmentation.Everything.Internal;
 using SegPlugins.Core.Segmentation.Internal;
 using SegPlugins.Core.Tests.Support;
 
-namespace SegPlugins.Core.Tests.Everything;
+namespace SegPlugins.Core.Tests.Segmentation.Everything;
 
 /// <summary>Segment-everything with the real MobileSAM on the coffee photo (cheap grids: CI time matters).</summary>
 [Collection(MobileSamCollection.Name)]

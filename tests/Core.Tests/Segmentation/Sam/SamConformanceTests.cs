@@ -9,7 +9,7 @@ using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Tests.Fixtures;
 using SegPlugins.Core.Tests.Support;
 
-namespace SegPlugins.Core.Tests.Segmentation;
+namespace SegPlugins.Core.Tests.Segmentation.Sam;
 
 /// <summary>
 /// The engine end to end (image in, masks out) on the generated fixture models, which have the published SAM

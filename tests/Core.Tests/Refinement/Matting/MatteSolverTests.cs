@@ -3,7 +3,7 @@ using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Refinement.Matting.Internal;
 using Xunit;
 
-namespace SegPlugins.Core.Tests.Matting;
+namespace SegPlugins.Core.Tests.Refinement.Matting;
 
 public class MatteSolverTests
 {

@@ -3,7 +3,7 @@ using SegPlugins.Core.Effects.MagicSelect;
 using Xunit;
 using S = SegPlugins.Core.Effects.MagicSelect.MagicSelectSchema;
 
-namespace SegPlugins.Core.Tests.Effects;
+namespace SegPlugins.Core.Tests.Effects.MagicSelect;
 
 public class MagicSelectSchemaTests
 {
