@@ -186,14 +186,6 @@ public static class EvalCommand
         _ => null,
     };
 
-    internal static EvaluationMode ParseMode(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "box" => EvaluationMode.Box,
-        "clicks" or "click" => EvaluationMode.Clicks,
-        "all" => EvaluationMode.All,
-        _ => throw new SegArgumentException("--mode", $"'{text}' is not a mode; expected box, clicks or all"),
-    };
-
     internal static IReadOnlyList<IClickStrategy> ParseStrategies(string text, ZoomInOptions zoom, ClickChainOptions? chain = null)
     {
         if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return ClickStrategies.All(zoom, chain);

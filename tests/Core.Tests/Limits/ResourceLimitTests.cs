@@ -32,51 +32,6 @@ public class ResourceLimitTests
 
     // ---- crafted headers ----------------------------------------------------------------------------------------
 
-    internal static byte[] PngDeclaring(int width, int height)
-    {
-        var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[17];
-        "IHDR"u8.CopyTo(ihdr);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
-        ihdr[12] = 8; // bit depth
-        ihdr[13] = 6; // RGBA
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, 13);
-        ms.Write(word);
-        ms.Write(ihdr);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.HashToUInt32(ihdr));
-        ms.Write(word);
-        ms.Write([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
-        return ms.ToArray();
-    }
-
-    /// <summary>Start of image, a baseline start-of-frame (SOF0) with three components, end of image: 25 bytes.</summary>
-    internal static byte[] JpegDeclaring(int width, int height)
-    {
-        var b = new List<byte> { 0xFF, 0xD8, 0xFF, 0xC0, 0x00, 17, 8 };
-        b.AddRange([(byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 3]);
-        for (byte c = 1; c <= 3; c++) b.AddRange([c, 0x11, 0]);
-        b.AddRange([0xFF, 0xD9]);
-        return [.. b];
-    }
-
-    /// <summary>A BITMAPFILEHEADER and BITMAPINFOHEADER for a 24-bit image, and no pixels: 54 bytes.</summary>
-    internal static byte[] BmpDeclaring(int width, int height)
-    {
-        var b = new byte[54];
-        b[0] = (byte)'B'; b[1] = (byte)'M';
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(2), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(10), 54);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(14), 40);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(18), width);
-        BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(22), height);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(26), 1);
-        BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(28), 24);
-        return b;
-    }
-
     internal static byte[] NpyDeclaring(string shape)
     {
         string header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}";
@@ -97,7 +52,7 @@ public class ResourceLimitTests
     {
         using var dir = new TempDir();
         string path = dir.File("bomb.png");
-        File.WriteAllBytes(path, PngDeclaring(30000, 30000));
+        File.WriteAllBytes(path, CraftedHeaders.PngDeclaring(30000, 30000));
         Assert.True(new FileInfo(path).Length < 100);
         var (e, allocated) = Refused<SegInputException>(() => ImageIO.Load(path));
         Assert.Equal($"{path}: image is 30000x30000 = 900 MP, over the limit of 100 MP (ImageLoadOptions.MaxPixels)", e.Message);
@@ -109,7 +64,7 @@ public class ResourceLimitTests
     {
         using var dir = new TempDir();
         string path = dir.File("bomb.jpg");
-        File.WriteAllBytes(path, JpegDeclaring(60000, 60000));
+        File.WriteAllBytes(path, CraftedHeaders.JpegDeclaring(60000, 60000));
         var (e, allocated) = Refused<SegInputException>(() => ImageIO.Load(path));
         Assert.Equal($"{path}: image is 60000x60000 = 3600 MP, over the limit of 100 MP (ImageLoadOptions.MaxPixels)", e.Message);
         Assert.InRange(allocated, 0, SmallAllocation);
@@ -124,7 +79,7 @@ public class ResourceLimitTests
     {
         using var dir = new TempDir();
         string path = dir.File("bomb.bmp");
-        File.WriteAllBytes(path, BmpDeclaring(50000, 40000));
+        File.WriteAllBytes(path, CraftedHeaders.BmpDeclaring(50000, 40000));
         var (e, allocated) = Refused<SegInputException>(() => ImageIO.Load(path));
         Assert.Equal($"{path}: image is 50000x40000 = 2000 MP, over the limit of 100 MP (ImageLoadOptions.MaxPixels)", e.Message);
         Assert.InRange(allocated, 0, SmallAllocation);
@@ -145,7 +100,7 @@ public class ResourceLimitTests
     {
         using var dir = new TempDir();
         string path = dir.File("mask.png");
-        File.WriteAllBytes(path, PngDeclaring(20000, 20000));
+        File.WriteAllBytes(path, CraftedHeaders.PngDeclaring(20000, 20000));
         var (e, allocated) = Refused<SegInputException>(() => MaskPng.LoadMask(path));
         Assert.Equal($"{path}: is 20000x20000 = 400 MP, over the limit of 100 MP", e.Message);
         Assert.InRange(allocated, 0, SmallAllocation);

@@ -78,8 +78,6 @@ public class EvalCommandTests
         var zoom = new ZoomInOptions();
         Assert.Equal(ClickStrategies.Names, EvalCommand.ParseStrategies("all", zoom).Select(s => s.Name));
         Assert.Equal(["zoom-in", "all-clicks"], EvalCommand.ParseStrategies("zoom-in, all-clicks", zoom).Select(s => s.Name));
-        Assert.Equal(EvaluationMode.Clicks, EvalCommand.ParseMode("clicks"));
-        Assert.Equal(EvaluationMode.All, EvalCommand.ParseMode("ALL"));
     }
 
     [Theory]

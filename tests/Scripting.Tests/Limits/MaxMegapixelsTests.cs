@@ -1,3 +1,4 @@
+using SegPlugins.Core.Tests.Support;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using SegPlugins.Core.Imaging;
@@ -13,23 +14,6 @@ public sealed class MaxMegapixelsTests : IDisposable
 
     public void Dispose() => _ws.Dispose();
 
-    private static byte[] PngDeclaring(int width, int height)
-    {
-        var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
-        var ihdr = new byte[17];
-        "IHDR"u8.CopyTo(ihdr);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
-        ihdr[12] = 8;
-        ihdr[13] = 6;
-        ms.Write(ihdr);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(ihdr));
-        ms.Write(crc);
-        ms.Write([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
-        return ms.ToArray();
-    }
 
     private string[] Inputs()
     {
@@ -37,7 +21,7 @@ public sealed class MaxMegapixelsTests : IDisposable
         Directory.CreateDirectory(dir);
         ImageIO.SavePng(new BgraImage(100, 80), Path.Combine(dir, "small.png"));
         ImageIO.SavePng(new BgraImage(400, 300), Path.Combine(dir, "big.png"));
-        File.WriteAllBytes(Path.Combine(dir, "bomb.png"), PngDeclaring(30000, 30000));
+        File.WriteAllBytes(Path.Combine(dir, "bomb.png"), CraftedHeaders.PngDeclaring(30000, 30000));
         return [Path.Combine(dir, "big.png"), Path.Combine(dir, "bomb.png"), Path.Combine(dir, "small.png")];
     }
 

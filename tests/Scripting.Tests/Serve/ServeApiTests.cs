@@ -1,3 +1,4 @@
+using SegPlugins.Core.Tests.Support;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -85,7 +86,7 @@ public sealed class ServeApiTests : IAsyncLifetime
     {
         { "notes.txt", Encoding.UTF8.GetBytes("this is not an image, just text"), "upload 'notes.txt': unsupported image format; expected PNG, JPEG or BMP" },
         { "scan.tif", [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], "upload 'scan.tif': TIFF images are not accepted" },
-        { "huge.png", ServeHarness.PngDeclaring(30000, 30000), "upload 'huge.png': image is 30000x30000 = 900 MP, over the limit of 100 MP" },
+        { "huge.png", CraftedHeaders.PngDeclaring(30000, 30000), "upload 'huge.png': image is 30000x30000 = 900 MP, over the limit of 100 MP" },
         { "empty.png", [], "upload 'empty.png': the body is empty" },
     };
 

@@ -1,3 +1,4 @@
+using SegPlugins.Core.Tests.Support;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Net.Http.Headers;
@@ -48,24 +49,4 @@ internal sealed class ServeHarness : IAsyncDisposable
         await Server.DisposeAsync();
     }
 
-    /// <summary>A PNG whose header declares the given size and holds no pixels.</summary>
-    public static byte[] PngDeclaring(int width, int height)
-    {
-        var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[17];
-        "IHDR"u8.CopyTo(ihdr);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(8), height);
-        ihdr[12] = 8;
-        ihdr[13] = 6;
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, 13);
-        ms.Write(word);
-        ms.Write(ihdr);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32.HashToUInt32(ihdr));
-        ms.Write(word);
-        ms.Write([0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
-        return ms.ToArray();
-    }
 }

@@ -20,24 +20,17 @@ public sealed class MagicSelectRenderer
 {
     private readonly ISamModelProvider _models;
     private readonly object _prepareLock = new();
-    private volatile Prepared? _prepared;
-    // The output published before the current one, kept to be written again once no tile copy reads it.
-    private Prepared? _spare;
-    private (UInt128 Hash, bool None, PixelRect Bounds, int Width, int Height, Mask Mask)? _selection;
+    private readonly OutputPool _outputs = new();
 
-    // Cached stages, touched only under _prepareLock.
+    // One cache per stage, each keyed by what its result depends on; touched only under _prepareLock.
     private MagicSelectSettings? _lastSettings;
     private InputKey? _lastInput;
-    private SamSession? _embeddingSession;
-    private SamImageEmbedding? _embedding;
-    private UInt128 _embeddingHash;
-    private (SamSession Session, UInt128 Image, string Prompts)? _predictionKey;
-    private ClickChain.Result? _result;
-    private ClickChain? _chain;
-    private LogitMap? _chainSaliency;
-    private bool _chainFused;
-    private LogitMap? _saliency;
-    private UInt128 _saliencyHash;
+    private readonly StageCache<(SamSession Session, UInt128 Source), SamImageEmbedding> _embeddings = new();
+    private readonly StageCache<UInt128, LogitMap> _saliency = new();
+    private readonly StageCache<(SamImageEmbedding Embedding, LogitMap? Saliency, bool Fused), ClickChain> _chains = new();
+    private readonly StageCache<(ClickChain Chain, string Prompts), ClickChain.Result> _answers = new();
+    private readonly StageCache<(Mask Answer, int Width, int Height, UInt128 Edited), Refinement.Matting.Matte> _mattes = new();
+    private readonly StageCache<(UInt128 Hash, bool None, PixelRect Bounds, int Width, int Height), Mask> _selections = new();
     private string _guideNote = "";
     private int _embeddingRequests;
     private int _predictions;
@@ -74,7 +67,7 @@ public sealed class MagicSelectRenderer
     }
 
     /// <summary>The status of the last <see cref="Prepare"/>, or null before the first.</summary>
-    public EffectStatus? Status => _prepared?.Status;
+    public EffectStatus? Status => _outputs.Current?.Status;
 
     /// <summary>
     /// The prepared full-size output, or null before the first <see cref="Prepare"/>. Never modified after it is
@@ -97,7 +90,7 @@ public sealed class MagicSelectRenderer
     public int EmbeddingRequests => Volatile.Read(ref _embeddingRequests);
 
     /// <summary>Outputs written into the buffer of an earlier one (read under the renderer's lock; for tests).</summary>
-    internal int RecycledOutputs { get; private set; }
+    internal int RecycledOutputs => _outputs.Recycled;
 
     /// <summary>Times the prompt decoder ran.</summary>
     public int Predictions => Volatile.Read(ref _predictions);
@@ -118,14 +111,14 @@ public sealed class MagicSelectRenderer
                 // Checked before hashing or hatching: nothing here may allocate another full-size plane.
                 _lastSettings = null;
                 _lastInput = null;
-                Install(new Prepared(input.Source, tooLarge, owned: false));
+                _outputs.Install(new OutputPool.Prepared(input.Source, tooLarge, owned: false));
                 return tooLarge;
             }
             try
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var key = InputKey.Of(input);
-                if (_prepared is { } p && p.Status.Kind is EffectStatusKind.Ready or EffectStatusKind.NeedsPrompt
+                if (_outputs.Current is { } p && p.Status.Kind is EffectStatusKind.Ready or EffectStatusKind.NeedsPrompt
                     && settings == _lastSettings && key == _lastInput)
                     return p.Status;
 
@@ -175,25 +168,10 @@ public sealed class MagicSelectRenderer
         finally { Release(p); }
     }
 
-    /// <summary>
-    /// The current output, counted as read until <see cref="Release"/>. A reader that catches an output just as it
-    /// is replaced takes the new one instead, so an output is only written again when no reader holds it: readers
-    /// count themselves in before looking at <see cref="Prepared.Retired"/>, and the renderer marks an output retired
-    /// before looking at its reader count (both with full fences), so one of the two always sees the other.
-    /// </summary>
-    internal Prepared? Acquire()
-    {
-        while (true)
-        {
-            var p = _prepared;
-            if (p is null) return null;
-            Interlocked.Increment(ref p.Readers);
-            if (Volatile.Read(ref p.Retired) == 0) return p;
-            Interlocked.Decrement(ref p.Readers);
-        }
-    }
+    /// <summary>The current output, counted as read until <see cref="Release"/> (see <see cref="OutputPool.Acquire"/>).</summary>
+    internal OutputPool.Prepared? Acquire() => _outputs.Acquire();
 
-    internal static void Release(Prepared p) => Interlocked.Decrement(ref p.Readers);
+    internal static void Release(OutputPool.Prepared p) => OutputPool.Release(p);
 
     /// <summary>
     /// The SAM prompts the settings give on this input, or null when there is nothing to look for. The points are
@@ -240,42 +218,28 @@ public sealed class MagicSelectRenderer
 
         var session = _models.Get(settings, ct);
         ct.ThrowIfCancellationRequested();
-        if (_embedding is null || _embeddingSession != session || _embeddingHash != key.SourceHash)
+        var embedding = _embeddings.GetOrMake((session, key.SourceHash), () =>
         {
-            _embedding = null;
             Interlocked.Increment(ref _embeddingRequests);
-            _chain = null;
-            _embedding = session.Embed(input.Source, null, ct);
-            _embeddingSession = session;
-            _embeddingHash = key.SourceHash;
-        }
+            return session.Embed(input.Source, null, ct);
+        });
         ct.ThrowIfCancellationRequested();
 
         // The subject guide reads include point 1 as "this object"; a selection box already says where the object is.
         var saliency = settings.SubjectGuide && prompts.Box is null && prompts.Points is [{ Positive: true }, ..]
             ? SaliencyFor(input.Source, key.SourceHash, ct) : null;
-        if (_chain is null || !ReferenceEquals(saliency, _chainSaliency) || _chainFused != settings.RefineColors)
+        // The chain keeps its clicks' answers: moving a later point re-runs the decoder from that point on only.
+        var chain = _chains.GetOrMake((embedding, saliency, settings.RefineColors), () =>
+            new ClickChain(new SamImageSession(session, embedding), saliency, null,
+                settings.RefineColors ? new ColorFusion(input.Source) : null));
+        // Points are read as successive clicks, each refining the last answer (see ClickChain).
+        var result = _answers.GetOrMake((chain, Describe(prompts)), () =>
         {
-            _chain = new ClickChain(new SamImageSession(session, _embedding), saliency, null,
-                settings.RefineColors ? new ColorFusion(input.Source) : null);
-            _chainSaliency = saliency;
-            _chainFused = settings.RefineColors;
-        }
-
-        var predictionKey = (session, key.SourceHash, Describe(prompts) + (saliency is null ? "" : "|guided") + (settings.RefineColors ? "|colours" : ""));
-        if (_result is null || _predictionKey != predictionKey)
-        {
-            _result = null;
-            // Points are read as successive clicks, each refining the last answer (see ClickChain); moving a
-            // later point re-runs the decoder from that point on only.
-            var chain = _chain;
             int runs = chain.DecoderRuns;
-            try { _result = chain.Predict(prompts.Points, prompts.Box, ct); }
+            try { return chain.Predict(prompts.Points, prompts.Box, ct); }
             finally { Interlocked.Add(ref _predictions, chain.DecoderRuns - runs); }
-            _predictionKey = predictionKey;
-        }
+        });
         ct.ThrowIfCancellationRequested();
-        var result = _result.Value;
 
         var src = input.Source;
         // With no selection the effect covers the whole canvas: nothing to clip to, nothing to put back.
@@ -292,7 +256,7 @@ public sealed class MagicSelectRenderer
         // What the object looks like: with a hair matte its estimated colours, so no old background shows in the hair.
         var objectColours = matte?.Foreground ?? src;
 
-        var reuse = Recycled(src.Width, src.Height);
+        var reuse = _outputs.Reuse(src.Width, src.Height);
         var output = settings.Output switch
         {
             MagicSelectOutput.KeepObject => Compositor.CutOut(objectColours, alpha, null, reuse),
@@ -319,20 +283,11 @@ public sealed class MagicSelectRenderer
     }
 
     /// <summary>The hair matte of the current selection, solved once per selection (moving nothing re-renders for free).</summary>
-    private Refinement.Matting.Matte HairMatte(BgraImage src, ClickChain.Result result, Mask mask, CancellationToken ct)
-    {
-        var key = (result.Mask, mask.Width, mask.Height, Hash(mask));
-        if (_matte is not null && _matteKey == key) return _matte;
-        _matte = null;
-        _matte = Refinement.Matting.SelectionMatting.FromSelection(src, result.Logits, mask, cancellationToken: ct);
-        _matteKey = key;
-        return _matte;
-    }
+    private Refinement.Matting.Matte HairMatte(BgraImage src, ClickChain.Result result, Mask mask, CancellationToken ct) =>
+        _mattes.GetOrMake((result.Mask, mask.Width, mask.Height, Hash(mask)),
+            () => Refinement.Matting.SelectionMatting.FromSelection(src, result.Logits, mask, cancellationToken: ct));
 
     private static UInt128 Hash(Mask mask) => System.IO.Hashing.XxHash128.HashToUInt128(mask.Data);
-
-    private Refinement.Matting.Matte? _matte;
-    private (Mask, int, int, UInt128)? _matteKey;
 
     /// <summary>
     /// The salient-object map of the source, computed once per source image; null when the host has no subject
@@ -340,8 +295,8 @@ public sealed class MagicSelectRenderer
     /// </summary>
     private LogitMap? SaliencyFor(BgraImage source, UInt128 hash, CancellationToken ct)
     {
-        if (_saliency is not null && _saliencyHash == hash) return _saliency;
-        _saliency = null;
+        if (_saliency.TryGet(hash, out var kept)) return kept;
+        _saliency.Clear();
         Segmentation.Subject.SubjectSelector? subject;
         try { subject = _models.GetSubjectModel(ct); }
         catch (SegException e)
@@ -351,9 +306,9 @@ public sealed class MagicSelectRenderer
         }
         if (subject is null) { _guideNote = ""; return null; }
         _guideNote = "";
-        _saliency = subject.Saliency(source, ct);
-        _saliencyHash = hash;
-        return _saliency;
+        var map = subject.Saliency(source, ct);
+        _saliency.Set(hash, map);
+        return map;
     }
 
     private static Background Color(Bgra32 c) => Background.Color(c.R, c.G, c.B, c.A);
@@ -368,40 +323,16 @@ public sealed class MagicSelectRenderer
 
     private EffectStatus Publish(BgraImage image, EffectStatus status, bool owned = false)
     {
-        Install(new Prepared(image, status, owned));
+        _outputs.Install(new OutputPool.Prepared(image, status, owned));
         return status;
-    }
-
-    /// <summary>Makes <paramref name="next"/> the output; the one it replaces becomes the spare when the renderer made it.</summary>
-    private void Install(Prepared next)
-    {
-        var old = _prepared;
-        _prepared = next;
-        if (old is null) return;
-        Interlocked.Exchange(ref old.Retired, 1);
-        if (old.Owned && !ReferenceEquals(old.Image, next.Image)) _spare = old;
-    }
-
-    /// <summary>The spare output's image when it has this size and nothing reads or holds it; it is then no longer the spare.</summary>
-    private BgraImage? Recycled(int width, int height)
-    {
-        var s = _spare;
-        if (s is null || s.Image.Width != width || s.Image.Height != height || s.Exposed || Volatile.Read(ref s.Readers) != 0) return null;
-        _spare = null;
-        RecycledOutputs++;
-        return s.Image;
     }
 
     /// <summary>The selection as a mask, made once per selection and canvas.</summary>
     private Mask SelectionFor(MagicSelectInput input, InputKey key)
     {
         var src = input.Source;
-        if (_selection is { } c && c.Hash == key.SelectionHash && c.None == (input.Selection is null) && c.Bounds == input.SelectionBounds
-            && c.Width == src.Width && c.Height == src.Height)
-            return c.Mask;
-        var m = EffectPixels.SelectionMask(src.Width, src.Height, input.SelectionBounds, input.Selection);
-        _selection = (key.SelectionHash, input.Selection is null, input.SelectionBounds, src.Width, src.Height, m);
-        return m;
+        return _selections.GetOrMake((key.SelectionHash, input.Selection is null, input.SelectionBounds, src.Width, src.Height),
+            () => EffectPixels.SelectionMask(src.Width, src.Height, input.SelectionBounds, input.Selection));
     }
 
     private EffectStatus Fail(MagicSelectInput? input, EffectStatus status)
@@ -416,7 +347,7 @@ public sealed class MagicSelectRenderer
                 try { image = ProblemImage(input); }
                 catch (Exception) { image = input.Source; } // the overlay must not turn one problem into two
             }
-            Install(new Prepared(image, status, owned: false));
+            _outputs.Install(new OutputPool.Prepared(image, status, owned: false));
         }
         return status;
     }
@@ -428,20 +359,6 @@ public sealed class MagicSelectRenderer
     {
         int i = s.IndexOf('\n');
         return (i < 0 ? s : s[..i]).Trim();
-    }
-
-    /// <summary>A published output. <see cref="Owned"/>: the renderer made the image and may write it again once retired.</summary>
-    internal sealed class Prepared(BgraImage image, EffectStatus status, bool owned)
-    {
-        public BgraImage Image { get; } = image;
-        public EffectStatus Status { get; } = status;
-        public bool Owned { get; } = owned;
-        /// <summary>Tile copies and <see cref="Output"/> reads in progress.</summary>
-        public int Readers;
-        /// <summary>1 once a newer output replaced this one.</summary>
-        public int Retired;
-        /// <summary>Handed out through <see cref="Output"/>, so never written again.</summary>
-        public volatile bool Exposed;
     }
 
     /// <summary>Identifies an input by content: pixels, selection and colours.</summary>

@@ -1,0 +1,77 @@
+namespace SegPlugins.Core.Refinement;
+
+/// <summary>Settings of <see cref="ColorRefiner"/>. Validated when used.</summary>
+public sealed record ColorRefineOptions
+{
+    /// <summary>Gaussian components of each side's colour mixture (GrabCut's choice).</summary>
+    public int Components { get; init; } = 5;
+
+    /// <summary>
+    /// Rounds of fitting the colour mixtures to the labels and cutting: the first fits them to the model's answer,
+    /// the second refits them to the first cut. More rounds drift further from the model and cost time without
+    /// helping on GrabCut (docs/evaluation.md).
+    /// </summary>
+    public int Rounds { get; init; } = 2;
+
+    /// <summary>
+    /// Weight of the model's opinion: a label costs <c>ModelWeight · −log σ(±logit / ModelTemperature)</c> nats on
+    /// top of its colour cost. The temperature flattens SAM's logits (often ±10 to ±20), which are far more certain
+    /// than the model is right; measured on GrabCut with MobileSAM (docs/evaluation.md).
+    /// </summary>
+    public double ModelWeight { get; init; } = 0.5;
+
+    /// <inheritdoc cref="ModelWeight"/>
+    public double ModelTemperature { get; init; } = 4;
+
+    /// <summary>
+    /// γ of GrabCut's contrast-sensitive smoothness term (in nats; γ·exp(−β‖Δc‖²) per neighbour pair). Lower follows
+    /// colour edges more closely, higher gives rounder selections.
+    /// </summary>
+    public double Smoothness { get; init; } = 12;
+
+    /// <summary>
+    /// Weight of the salient-object map (when one is given and agrees with the prompts, see
+    /// <see cref="ColorRefineInput.Saliency"/>): its logit, clipped to ±10, times this, as a third −log σ cost.
+    /// </summary>
+    public double SaliencyWeight { get; init; } = 0.5;
+
+    /// <summary>
+    /// Side of the working region relative to the box around the model's mask, the positive clicks and the prompt
+    /// box; 1.4 adds 20 % on each side (the context margin of RITM's zoom-in). Pixels outside stay unselected.
+    /// </summary>
+    public double Expansion { get; init; } = 1.4;
+
+    /// <summary>
+    /// Largest working grid in pixels; a larger region is averaged down to it and the labels are scaled back up.
+    /// The default keeps a refinement near 0.1 s on 2 cores; its cells are still finer than the model's own
+    /// 256x256 answer on any image over 0.1 MP.
+    /// </summary>
+    public int MaxWorkingPixels { get; init; } = 100_000;
+
+    /// <summary>Radius in image pixels of the disc around each click that keeps the click's label.</summary>
+    public int ClickRadius { get; init; } = 3;
+
+    /// <summary>
+    /// Around each click, the model's own answer is kept where it agrees with the click, out to this fraction of the
+    /// working region's diagonal (the part of the model's selection or background that holds the click, no
+    /// farther): a click on the spoon removes the spoon the model removed, even where the colour models would give
+    /// it back. 0 keeps only the disc of <see cref="ClickRadius"/>.
+    /// </summary>
+    public double ClickReach { get; init; } = 0.1;
+
+    public static ColorRefineOptions Default { get; } = new();
+
+    internal void Validate()
+    {
+        if (Components is < 1 or > 16) throw new SegArgumentException("colour components", $"must be 1..16, got {Components}");
+        if (Rounds is < 1 or > 20) throw new SegArgumentException("colour rounds", $"must be 1..20, got {Rounds}");
+        if (!(ModelWeight >= 0 && ModelWeight <= 100)) throw new SegArgumentException("model weight", $"must be between 0 and 100, got {ModelWeight}");
+        if (!(ModelTemperature > 0 && ModelTemperature <= 1000)) throw new SegArgumentException("model temperature", $"must be above 0 and at most 1000, got {ModelTemperature}");
+        if (!(Smoothness >= 0 && Smoothness <= 1000)) throw new SegArgumentException("smoothness", $"must be between 0 and 1000, got {Smoothness}");
+        if (!(SaliencyWeight >= 0 && SaliencyWeight <= 100)) throw new SegArgumentException("saliency weight", $"must be between 0 and 100, got {SaliencyWeight}");
+        if (!(Expansion >= 1 && Expansion <= 4)) throw new SegArgumentException("colour region expansion", $"must be between 1 and 4, got {Expansion}");
+        if (MaxWorkingPixels < 1024) throw new SegArgumentException("max working pixels", $"must be at least 1024, got {MaxWorkingPixels}");
+        if (ClickRadius is < 0 or > 64) throw new SegArgumentException("click radius", $"must be 0..64 pixels, got {ClickRadius}");
+        if (!(ClickReach >= 0 && ClickReach <= 1)) throw new SegArgumentException("click reach", $"must be between 0 and 1, got {ClickReach}");
+    }
+}
