@@ -90,7 +90,7 @@ public sealed class ClickChain
             if (box is null) throw new SegArgumentException(nameof(clicks), "needs at least one click or a box");
             var prompts = new PromptSet { Box = box };
             var p = Run(prompts, cancellationToken);
-            var proposal = _fusion is null ? p.Chosen : ColorRefiner.PriorFor(p, prompts);
+            var proposal = _fusion is null ? p.Chosen : ColorRefiner.PriorFor(p, prompts, _fusion.Options ?? _settings.ColorRefine);
             var only = Refined(new Step(default, p, proposal, p.Mask, null, proposal.LowResLogits), [], box, cancellationToken);
             return new Result(only.Mask, p, proposal, null, only.Feedback);
         }

@@ -221,7 +221,7 @@ public sealed class RecipeGlobals
         ArgumentNullException.ThrowIfNull(prediction);
         RecipeRuntime.__seg_checkpoint();
         var prompts = _prompts.TryGetValue(prediction, out var p) ? p : new PromptSet();
-        var prior = ColorRefiner.PriorFor(prediction, prompts);
+        var prior = ColorRefiner.PriorFor(prediction, prompts, options);
         return ColorRefiner.Refine(Input, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, options, CancellationToken);
     }
 

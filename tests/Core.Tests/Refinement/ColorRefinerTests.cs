@@ -15,6 +15,9 @@ public class ColorRefinerTests
 {
     private const int W = 120, H = 90;
 
+    /// <summary>The scenes here are small; boxes on them are refined whatever their size (<see cref="ColorRefineOptions.MinBoxSide"/>).</summary>
+    private static readonly ColorRefineOptions AnyBox = new() { MinBoxSide = 0 };
+
     /// <summary>
     /// Noisy green background, a red ellipse (the object) and, far from it, a red disc of the same colours (a
     /// look-alike). Returns the image and the object's mask.
@@ -72,7 +75,7 @@ public class ColorRefinerTests
         var (img, obj, _) = Scene();
         var logits = RectLogits(22, 25, 79, 66);
         var box = new BoxXyxy(20, 20, 60, 70);
-        var refined = ColorRefiner.Refine(img, logits, new ColorRefineInput { Box = box });
+        var refined = ColorRefiner.Refine(img, logits, new ColorRefineInput { Box = box }, AnyBox);
         // The box's pixels are floor(X0)..floor(X1): its corners may be inclusive pixels or continuous edges.
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++)
@@ -308,14 +311,31 @@ public class ColorRefinerTests
         var part = FakeSegmentation.Disk(W, H, 40, 45, 8);
         var p = FourReadings(part, obj);
         var box = new BoxXyxy(22, 25, 78, 65);
-        Assert.Equal(3, ColorRefiner.PriorFor(p, PromptSet.FromBox(box)).Index);
+        Assert.Equal(3, ColorRefiner.PriorFor(p, PromptSet.FromBox(box), AnyBox).Index);
         // Clicks, a mask input or a decoder that offers one mask keep the prediction's own choice.
         Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, new PromptSet { Box = box, Points = [new PointPrompt(40, 45)] }));
         Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, PromptSet.FromPoints(new PointPrompt(40, 45))));
         Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, new PromptSet { Box = box, MaskInput = new LogitMap(256, 256) }));
         var single = new MaskProposal(0, 0.9f, new LogitMap(256, 256));
         var one = new MaskPrediction(part, single, [single], _ => new LogitMap(W, H));
-        Assert.Same(single, ColorRefiner.PriorFor(one, PromptSet.FromBox(box)));
+        Assert.Same(single, ColorRefiner.PriorFor(one, PromptSet.FromBox(box), AnyBox));
+    }
+
+    [Fact]
+    public void ABoxUnderTheMinimumSide_KeepsTheModelsAnswerAndChoice()
+    {
+        var (img, obj, _) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        var box = new BoxXyxy(22, 25, 78, 65); // shorter side 40 px
+        var small = new ColorRefineOptions { MinBoxSide = 41 };
+        Assert.Equal(logits.ToMask().Data, ColorRefiner.Refine(img, logits, new ColorRefineInput { Box = box }, small).Data);
+        var p = FourReadings(FakeSegmentation.Disk(W, H, 40, 45, 8), obj);
+        Assert.Same(p.Chosen, ColorRefiner.PriorFor(p, PromptSet.FromBox(box), small));
+        // At or under the box's side the box is refined as before.
+        var enough = new ColorRefineOptions { MinBoxSide = 40 };
+        Assert.True(ColorRefiner.Refine(img, logits, new ColorRefineInput { Box = box }, enough).IoU(obj) >= 0.95);
+        Assert.Equal(3, ColorRefiner.PriorFor(p, PromptSet.FromBox(box), enough).Index);
+        Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, null, new ColorRefineOptions { MinBoxSide = -1 }));
     }
 
     [Fact]
@@ -325,7 +345,7 @@ public class ColorRefinerTests
         var part = FakeSegmentation.Disk(W, H, 40, 45, 8);
         var session = new ScriptedSession(W, H, FourReadings(part, obj));
         var box = new BoxXyxy(22, 25, 78, 65);
-        var fused = new ClickChain(session, fusion: new ColorFusion(img)).Predict([], box);
+        var fused = new ClickChain(session, fusion: new ColorFusion(img, AnyBox)).Predict([], box);
         Assert.Equal(3, fused.Proposal.Index);
         Assert.True(fused.Mask.IoU(obj) >= 0.9, $"IoU {fused.Mask.IoU(obj):0.000}");
         var plain = new ClickChain(session).Predict([], box);
