@@ -60,7 +60,7 @@ public sealed record ColorRefineOptions
     public double ClickReach { get; init; } = 0.1;
 
     /// <summary>
-    /// A box prompt whose shorter side is under this many image pixels is left to the model (<see cref="ColorRefiner.Refine"/>
+    /// A box prompt alone (no clicks) whose shorter side is under this many image pixels is left to the model (<see cref="ColorRefiner.Refine"/>
     /// returns the model's answer, <see cref="ColorRefiner.PriorFor"/> the model's own choice): the colour mixtures of a
     /// small box are fitted to a few thousand pixels, and small objects in busy photos lose to look-alike colours
     /// around them. Chosen on both dev sets with MobileSAM (docs/evaluation.md, "Box prompts"): cocomval-dev box mIoU

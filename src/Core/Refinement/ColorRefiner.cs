@@ -68,7 +68,7 @@ public static partial class ColorRefiner
         new PromptSet { Points = input.Clicks, Box = input.Box }.Validate(w, h, requirePrompt: false);
 
         var modelMask = logits.ToMask(0f);
-        if (input.Box is { } box && TooSmall(box, options)) return modelMask;
+        if (input.Box is { } box && input.Clicks.Count == 0 && TooSmall(box, options)) return modelMask;
         if (!Region(modelMask, input, options.Expansion, out var region)) return modelMask;
         var saliency = SaliencyInUse(input, modelMask);
 

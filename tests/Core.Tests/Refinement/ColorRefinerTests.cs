@@ -335,6 +335,9 @@ public class ColorRefinerTests
         var enough = new ColorRefineOptions { MinBoxSide = 40 };
         Assert.True(ColorRefiner.Refine(img, logits, new ColorRefineInput { Box = box }, enough).IoU(obj) >= 0.95);
         Assert.Equal(3, ColorRefiner.PriorFor(p, PromptSet.FromBox(box), enough).Index);
+        // With clicks the box is refined whatever its size (the rule was measured on boxes alone).
+        var withClick = new ColorRefineInput { Box = box, Clicks = [new PointPrompt(50, 45)] };
+        Assert.True(ColorRefiner.Refine(img, logits, withClick, small).IoU(obj) >= 0.95);
         Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, null, new ColorRefineOptions { MinBoxSide = -1 }));
     }
 
