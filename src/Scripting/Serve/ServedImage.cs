@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using SegPlugins.Core.Editing;
+using System.Text.Json;
 using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 
@@ -25,8 +28,9 @@ internal sealed class ServedImage : IDisposable
         var token = _cts.Token;
         Ready = Task.Run(() =>
         {
-            var view = sam.ForImage(image, token);
+            var view = new TimedSession(sam.ForImage(image, token));
             EncodeMs = _since.Elapsed.TotalMilliseconds;
+            Decoder = view;
             _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image), UndoLimit = undoLimit };
         }, token);
     }
@@ -55,6 +59,15 @@ internal sealed class ServedImage : IDisposable
     /// <summary>Set by the store on each use; the smallest is evicted first.</summary>
     public long LastUsed { get; set; }
 
+    /// <summary>The session the editor predicts with, which adds up the decoder's time; set with the editor.</summary>
+    public TimedSession? Decoder { get; private set; }
+
+    /// <summary>The last matte made (for its selection and grow), so that a preview and the exports that follow share one solve.</summary>
+    public (Mask Selection, int Grow, Matte Matte)? LastMatte { get; set; }
+
+    /// <summary>The last prediction's proposals as COCO RLE JSON (made on first ask, once per prediction).</summary>
+    public (MaskPrediction Prediction, JsonElement[] Rles)? ProposalRles { get; set; }
+
     /// <summary>The editor; only valid after <see cref="Ready"/> and while holding <see cref="Gate"/>.</summary>
     public SelectionEditor Editor => _editor ?? throw new InvalidOperationException("the image's embedding is not ready");
 
@@ -75,6 +88,8 @@ internal sealed class ServedImage : IDisposable
     {
         _cts.Cancel();
         _editor = null;
+        LastMatte = null;
+        ProposalRles = null;
     }
 
     private sealed class Releaser(SemaphoreSlim gate) : IDisposable
