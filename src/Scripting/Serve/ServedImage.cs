@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SegPlugins.Core;
 using SegPlugins.Core.Editing;
 using SegPlugins.Core.Geometry;
 using System.Text.Json;
@@ -59,7 +58,8 @@ internal sealed class ServedImage : IDisposable
             var second = chain.Predict([new PointPrompt(w / 2, h / 2), new PointPrompt(w / 4, h / 4, false)], null, ct);
             ImageIO.EncodeGrayPng(second.Mask.Data, second.Mask.Width, second.Mask.Height, Stream.Null, PngCompression.Fast);
         }
-        catch (SegException) { } // a warm-up that fails costs only its speed-up; the user's click reports the problem
+        // A warm-up that fails costs only its speed-up, never the image; the user's own click reports any problem.
+        catch (Exception e) when (e is not OperationCanceledException) { }
     }
 
     public string Id { get; }
