@@ -121,7 +121,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         if (img.Ready.IsFaulted) throw new ApiException(500, $"image '{img.Id}': the embedding failed: {img.Ready.Exception?.GetBaseException().Message}");
         if (img.EncodeMs is { } took) _lastEncodeMs = took;
         using (await img.EnterAsync(ctx.RequestAborted))
-            await Json(ctx, State(img, 0));
+            await Json(ctx, State(img, 0, ProposalMasks(ctx)));
     }
 
     private async Task DeleteAsync(HttpContext ctx)
@@ -212,7 +212,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         {
             if (finish.IsNone) { await Selection(ctx, img, 0); return; }
             var soft = SelectionOutput.Finished(img, finish, ctx.RequestAborted);
-            if (WantsJson(ctx)) await Json(ctx, State(img, 0, soft.ToMask()));
+            if (WantsJson(ctx)) await Json(ctx, State(img, 0, ProposalMasks(ctx), soft.ToMask()));
             else await Png(ctx, soft.Data, soft.Width, soft.Height, $"{Stem(img)}-mask.png");
         }
     }
@@ -345,7 +345,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         int length;
         if (json)
         {
-            body = JsonSerializer.SerializeToUtf8Bytes(State(img, ms), JsonOut);
+            body = JsonSerializer.SerializeToUtf8Bytes(State(img, ms, ProposalMasks(ctx)), JsonOut);
             length = body.Length;
         }
         else
@@ -369,7 +369,11 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         await ctx.Response.Body.WriteAsync(body.AsMemory(0, length), ctx.RequestAborted);
     }
 
-    private static object State(ServedImage img, double ms, Mask? mask = null)
+    /// <summary>False when the query says <c>proposalMasks=0</c>: the proposals are listed without their RLE (cheaper).</summary>
+    private static bool ProposalMasks(HttpContext ctx) =>
+        !ctx.Request.Query.TryGetValue("proposalMasks", out var v) || Finish.ParseBool(v.ToString(), "proposalMasks");
+
+    private static object State(ServedImage img, double ms, bool proposalMasks, Mask? mask = null)
     {
         var ed = img.Editor;
         mask ??= ed.Selection;
@@ -388,7 +392,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
             box = last?.Prompts.Box is { } b ? new[] { b.X0, b.Y0, b.X1, b.Y1 } : null,
             area = mask.Area(),
             score = p?.Score,
-            proposals = p is null ? null : Proposals(img, p),
+            proposals = p is null ? null : Proposals(img, p, proposalMasks),
             canUndo = ed.CanUndo,
             canRedo = ed.CanRedo,
             steps = ed.History.Count,
@@ -401,8 +405,10 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
     /// Every proposal of the last decoder run with its mask as COCO RLE: the model's own answer at the image's size
     /// (logits &gt; 0, before colour refinement), made once per prediction.
     /// </summary>
-    private static object[] Proposals(ServedImage img, MaskPrediction p)
+    private static object[] Proposals(ServedImage img, MaskPrediction p, bool withMasks)
     {
+        if (!withMasks)
+            return p.Proposals.Select(q => (object)new { index = q.Index, score = q.Score, chosen = ReferenceEquals(q, p.Chosen) }).ToArray();
         if (img.ProposalRles is not { } kept || !ReferenceEquals(kept.Prediction, p))
         {
             var rles = new JsonElement[p.Proposals.Count];

@@ -184,9 +184,15 @@ public sealed class ServeApiTests : IAsyncLifetime
         }
         Assert.True(differing > 0, "every proposal's mask is the chosen one's: the test cannot tell them apart");
 
-        // The image's state answers the same proposals.
+        // The image's state answers the same proposals; with proposalMasks=0 without their masks.
         using var state = JsonDocument.Parse(await C.GetStringAsync($"/api/images/{id}"));
         Assert.Equal(proposals.GetRawText(), state.RootElement.GetProperty("proposals").GetRawText());
+        using var bare = JsonDocument.Parse(await C.GetStringAsync($"/api/images/{id}?proposalMasks=0"));
+        var listed = bare.RootElement.GetProperty("proposals");
+        Assert.Equal(p.Proposals.Count, listed.GetArrayLength());
+        Assert.All(listed.EnumerateArray(), q => Assert.False(q.TryGetProperty("rle", out _)));
+        Assert.Equal(p.Proposals.Select(q => q.Index), listed.EnumerateArray().Select(q => q.GetProperty("index").GetInt32()));
+        await AssertError(await C.GetAsync($"/api/images/{id}?proposalMasks=few"), HttpStatusCode.BadRequest, "proposalMasks: 'few' is not true or false");
     }
 
     [Fact]

@@ -101,7 +101,7 @@ async function show(info) {
   ov.getContext('2d').clearRect(0, 0, ov.width, ov.height);
   document.title = `${info.name} · Magic select`;
   await waitUntilReady(info);
-  const s = await api('GET', `/api/images/${info.id}`);
+  const s = await api('GET', `/api/images/${info.id}?proposalMasks=0`);
   await syncState(s);
   await redrawMask();
   say(`${info.name}: click the object you want to select.`);
@@ -112,7 +112,7 @@ async function waitUntilReady(info) {
   box.hidden = false;
   try {
     for (;;) {
-      const s = await api('GET', `/api/images/${info.id}`);
+      const s = await api('GET', `/api/images/${info.id}?proposalMasks=0`);
       if (s.ready) return;
       const pct = Math.min(95, Math.round(100 * s.elapsedMs / Math.max(1, s.expectedMs)));
       $('progress-bar').style.width = pct + '%';
@@ -338,8 +338,7 @@ function onPointerUp(e) {
 
 async function history(kind) {
   const id = state.image.id;
-  await api('POST', `/api/images/${id}/${kind}`);
-  const s = await syncState(await api('GET', `/api/images/${id}`));
+  const s = await syncState(await api('POST', `/api/images/${id}/${kind}?proposalMasks=0`));
   state.object = s.op === state.mode
     ? { points: (s.points || []).map(([x, y, l]) => ({ x, y, include: l === 1 })), box: s.box || null }
     : { points: [], box: null };
@@ -356,7 +355,7 @@ async function selectSubject() {
   say('Finding the main subject…');
   await api('POST', `/api/images/${state.image.id}/subject`, { body: { op: state.mode } });
   state.object = { points: [], box: null };
-  await syncState(await api('GET', `/api/images/${state.image.id}`));
+  await syncState(await api('GET', `/api/images/${state.image.id}?proposalMasks=0`));
   await redrawMask();
   say('Subject selected. Click to refine it as a new object, or change the edge on the right.');
 }
@@ -468,7 +467,7 @@ function wire() {
   $('new-object').addEventListener('click', newObject);
   $('undo').addEventListener('click', () => guarded(() => history('undo')));
   $('redo').addEventListener('click', () => guarded(() => history('redo')));
-  $('clear').addEventListener('click', () => guarded(async () => { await api('POST', `/api/images/${state.image.id}/clear`); newObject(); await syncState(await api('GET', `/api/images/${state.image.id}`)); await redrawMask(); }));
+  $('clear').addEventListener('click', () => guarded(async () => { await api('POST', `/api/images/${state.image.id}/clear`); newObject(); await syncState(await api('GET', `/api/images/${state.image.id}?proposalMasks=0`)); await redrawMask(); }));
   $('subject').addEventListener('click', () => guarded(selectSubject));
   for (const id of ['grow', 'feather', 'edges', 'matte']) $(id).addEventListener('input', onFinishChanged);
   $('export-mask').addEventListener('click', () => guarded(exportMask));
