@@ -51,6 +51,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
     {
         try
         {
+            ProposalMasks(ctx); // a bad value is refused before anything changes
             await handler(ctx);
         }
         catch (ApiException e) { await Error(ctx, e.Status, e.Message); }

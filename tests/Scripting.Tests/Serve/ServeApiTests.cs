@@ -193,6 +193,8 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.All(listed.EnumerateArray(), q => Assert.False(q.TryGetProperty("rle", out _)));
         Assert.Equal(p.Proposals.Select(q => q.Index), listed.EnumerateArray().Select(q => q.GetProperty("index").GetInt32()));
         await AssertError(await C.GetAsync($"/api/images/{id}?proposalMasks=few"), HttpStatusCode.BadRequest, "proposalMasks: 'few' is not true or false");
+        await AssertError(await C.PostAsync($"/api/images/{id}/select?proposalMasks=few", Json("""{"points": [[70, 40, 1]]}""")), HttpStatusCode.BadRequest, "proposalMasks: 'few'");
+        Assert.Equal(1, JsonDocument.Parse(await C.GetStringAsync($"/api/images/{id}")).RootElement.GetProperty("steps").GetInt32()); // refused before the edit
     }
 
     [Fact]
