@@ -154,7 +154,10 @@ public static class ImageIO
     }
 
     /// <summary>Writes a BGRA image as PNG to a stream.</summary>
-    public static void EncodePng(BgraImage image, Stream stream)
+    public static void EncodePng(BgraImage image, Stream stream) => EncodePng(image, stream, PngCompression.Default);
+
+    /// <summary>Writes a BGRA image as PNG to a stream, compressed as <paramref name="compression"/> says.</summary>
+    public static void EncodePng(BgraImage image, Stream stream, PngCompression compression)
     {
         using var img = new Image<Bgra32>(Formats, image.Width, image.Height);
         img.ProcessPixelRows(accessor =>
@@ -162,7 +165,7 @@ public static class ImageIO
             for (int y = 0; y < accessor.Height; y++)
                 image.Row(y).CopyTo(MemoryMarshal.AsBytes(accessor.GetRowSpan(y)));
         });
-        img.Save(stream, new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit8 });
+        img.Save(stream, new PngEncoder { ColorType = PngColorType.RgbWithAlpha, BitDepth = PngBitDepth.Bit8, CompressionLevel = Level(compression) });
     }
 
     /// <summary>Writes an 8-bit grayscale PNG (a mask) atomically.</summary>
@@ -173,11 +176,22 @@ public static class ImageIO
     }
 
     /// <summary>Writes one byte per pixel (a mask) as an 8-bit grayscale PNG to a stream.</summary>
-    public static void EncodeGrayPng(ReadOnlySpan<byte> pixels, int width, int height, Stream stream)
+    public static void EncodeGrayPng(ReadOnlySpan<byte> pixels, int width, int height, Stream stream) =>
+        EncodeGrayPng(pixels, width, height, stream, PngCompression.Default);
+
+    /// <summary>Writes one byte per pixel (a mask) as an 8-bit grayscale PNG to a stream, compressed as <paramref name="compression"/> says.</summary>
+    public static void EncodeGrayPng(ReadOnlySpan<byte> pixels, int width, int height, Stream stream, PngCompression compression)
     {
         using var img = Image.LoadPixelData<L8>(Formats, pixels, width, height);
-        img.Save(stream, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+        img.Save(stream, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8, CompressionLevel = Level(compression) });
     }
+
+    private static PngCompressionLevel Level(PngCompression compression) => compression switch
+    {
+        PngCompression.Default => PngCompressionLevel.DefaultCompression,
+        PngCompression.Fast => PngCompressionLevel.BestSpeed,
+        _ => throw new SegArgumentException(nameof(compression), $"unknown PNG compression {(int)compression}"),
+    };
 
     /// <summary>Writes a JPEG atomically (alpha is dropped).</summary>
     public static void SaveJpeg(BgraImage image, string path, int quality = 92)

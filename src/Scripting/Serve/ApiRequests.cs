@@ -104,31 +104,33 @@ internal sealed record SelectRequest(IReadOnlyList<PointPrompt> Points, BoxXyxy?
 /// <summary>
 /// How the selection is finished for output (not part of the editable history): grown (positive) or shrunk
 /// (negative) by <see cref="Grow"/> px, feathered by <see cref="Feather"/> px, edges refined with the image's
-/// colours (guided filter) when <see cref="Edges"/>.
+/// colours (guided filter) when <see cref="Edges"/>, or given an alpha matte's soft edge (hair, fur) when
+/// <see cref="Matte"/>, which replaces feathering and the guided filter.
 /// </summary>
-internal sealed record Finish(int Grow, float Feather, bool Edges)
+internal sealed record Finish(int Grow, float Feather, bool Edges, bool Matte = false)
 {
     public const int MaxGrow = 256;
     public const float MaxFeather = 256;
     public static Finish None { get; } = new(0, 0, false);
-    public bool IsNone => Grow == 0 && Feather == 0 && !Edges;
+    public bool IsNone => Grow == 0 && Feather == 0 && !Edges && !Matte;
 
     /// <summary>From query parameters <c>grow</c>, <c>feather</c>, <c>edges</c>.</summary>
     public static Finish FromQuery(Microsoft.AspNetCore.Http.IQueryCollection q)
     {
-        int grow = 0; float feather = 0; bool edges = false;
+        int grow = 0; float feather = 0; bool edges = false, matte = false;
         if (q.TryGetValue("grow", out var g) && !int.TryParse(g.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out grow))
             throw new ApiException(400, $"grow: '{g}' is not a whole number of pixels");
         if (q.TryGetValue("feather", out var f) && (!float.TryParse(f.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out feather)))
             throw new ApiException(400, $"feather: '{f}' is not a number of pixels");
         if (q.TryGetValue("edges", out var e)) edges = ParseBool(e.ToString(), "edges");
-        return Checked(grow, feather, edges);
+        if (q.TryGetValue("matte", out var m)) matte = ParseBool(m.ToString(), "matte");
+        return Checked(grow, feather, edges, matte);
     }
 
-    /// <summary>From the fields <c>grow</c>, <c>feather</c>, <c>edges</c> of a JSON object (others are left to the caller).</summary>
+    /// <summary>From the fields <c>grow</c>, <c>feather</c>, <c>edges</c>, <c>matte</c> of a JSON object (others are left to the caller).</summary>
     public static Finish FromJson(JsonElement root)
     {
-        int grow = 0; float feather = 0; bool edges = false;
+        int grow = 0; float feather = 0; bool edges = false, matte = false;
         if (root.TryGetProperty("grow", out var g) && (g.ValueKind != JsonValueKind.Number || !g.TryGetInt32(out grow)))
             throw new ApiException(400, $"grow: expected a whole number of pixels, got {SelectRequest.Short(g)}");
         if (root.TryGetProperty("feather", out var f))
@@ -137,21 +139,25 @@ internal sealed record Finish(int Grow, float Feather, bool Edges)
                 throw new ApiException(400, $"feather: expected a number of pixels, got {SelectRequest.Short(f)}");
             feather = (float)d;
         }
-        if (root.TryGetProperty("edges", out var e))
-            edges = e.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw new ApiException(400, $"edges: expected true or false, got {SelectRequest.Short(e)}"),
-            };
-        return Checked(grow, feather, edges);
+        if (root.TryGetProperty("edges", out var e)) edges = JsonBool(e, "edges");
+        if (root.TryGetProperty("matte", out var m)) matte = JsonBool(m, "matte");
+        return Checked(grow, feather, edges, matte);
     }
 
-    private static Finish Checked(int grow, float feather, bool edges)
+    private static bool JsonBool(JsonElement e, string field) => e.ValueKind switch
+    {
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => throw new ApiException(400, $"{field}: expected true or false, got {SelectRequest.Short(e)}"),
+    };
+
+    private static Finish Checked(int grow, float feather, bool edges, bool matte)
     {
         if (grow < -MaxGrow || grow > MaxGrow) throw new ApiException(400, $"grow: {grow} is outside -{MaxGrow}..{MaxGrow} pixels (negative shrinks)");
         if (!float.IsFinite(feather) || feather < 0 || feather > MaxFeather) throw new ApiException(400, $"feather: {feather.ToString(CultureInfo.InvariantCulture)} is outside 0..{MaxFeather} pixels");
-        return new Finish(grow, feather, edges);
+        if (matte && (feather > 0 || edges))
+            throw new ApiException(400, $"matte: the matte makes its own soft edge; send it with feather 0 and edges off (got {(feather > 0 ? "feather " + feather.ToString(CultureInfo.InvariantCulture) : "edges on")})");
+        return new Finish(grow, feather, edges, matte);
     }
 
     internal static bool ParseBool(string s, string field) => s.Trim().ToLowerInvariant() switch

@@ -4,6 +4,7 @@ using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Editing;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Scripting.Serve;
@@ -14,10 +15,45 @@ internal static class SelectionOutput
     /// <summary>The selection after <paramref name="finish"/>: hard when nothing softens it, else soft.</summary>
     public static SoftMask Finished(Mask selection, BgraImage image, Finish finish)
     {
-        var m = finish.Grow > 0 ? selection.Grow(finish.Grow) : finish.Grow < 0 ? selection.Shrink(-finish.Grow) : selection;
+        var m = Grown(selection, finish.Grow);
         var soft = finish.Feather > 0 ? m.Feather(finish.Feather) : m.ToSoftMask();
         return finish.Edges ? soft.RefineEdges(image) : soft;
     }
+
+    /// <summary>The image's selection after <paramref name="finish"/>: its matte's alpha when the finish asks for the matte.</summary>
+    public static SoftMask Finished(ServedImage img, Finish finish, CancellationToken ct) =>
+        finish.Matte ? MatteOf(img, finish.Grow, ct).Alpha : Finished(img.Editor.Selection, img.Image, finish);
+
+    /// <summary>
+    /// The alpha matte (with its foreground colours) of the image's selection grown by <paramref name="grow"/>, as
+    /// <c>segplug select --matte</c> makes it: a trimap around the selection's edge, widened where the model was
+    /// unsure, then the matte. The model's logits are the last object's when the selection is that object's answer
+    /// as it came (replace, not grown); otherwise (objects combined, subject, grown) they are confident logits that
+    /// agree with the selection, as <c>segplug cutout --matte</c> uses for a mask file. The last matte is kept, so the
+    /// preview and the exports after it share one solve.
+    /// </summary>
+    public static Matte MatteOf(ServedImage img, int grow, CancellationToken ct)
+    {
+        var ed = img.Editor;
+        var selection = ed.Selection;
+        if (img.LastMatte is { } kept && ReferenceEquals(kept.Selection, selection) && kept.Grow == grow) return kept.Matte;
+        var hard = Grown(selection, grow);
+        LogitMap logits;
+        if (grow == 0 && ed.LastPrompt is { Mode: SelectionMode.Replace } && ed.LastPrediction is { } p) logits = p.Logits;
+        else
+        {
+            logits = new LogitMap(hard.Width, hard.Height);
+            var src = hard.Data;
+            var dst = logits.Data;
+            for (int i = 0; i < src.Length; i++) dst[i] = src[i] != 0 ? 8f : -8f;
+        }
+        var matte = SelectionMatting.FromSelection(img.Image, logits, hard, cancellationToken: ct);
+        img.LastMatte = (selection, grow, matte);
+        return matte;
+    }
+
+    private static Mask Grown(Mask selection, int grow) =>
+        grow > 0 ? selection.Grow(grow) : grow < 0 ? selection.Shrink(-grow) : selection;
 
     /// <summary>
     /// The current prompt as a points sidecar (<c>NAME.points.json</c>, read by <c>recipes/refine-with-points.csx</c>
@@ -84,6 +120,7 @@ internal static class SelectionOutput
         if (finish.Grow < 0) alpha += $".Shrink({-finish.Grow})";
         alpha += finish.Feather > 0 ? $".Feather({N(finish.Feather)}f)" : ".ToSoftMask()";
         if (finish.Edges) alpha += ".RefineEdges(Input)";
+        if (finish.Matte) sb.Append("// The page's matte (Refine edges (hair)) is not repeated here: for one object, Matte(Select(...)) with CutOut(matte) gives it.\n");
         sb.Append("var alpha = ").Append(alpha).Append(";\n");
         sb.Append("Save(alpha, \"{name}-mask.png\");\n");
         sb.Append("Save(CutOut(alpha), \"{name}-cutout.png\");\n");

@@ -3,12 +3,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using SegPlugins.Core.Compositing;
 using SegPlugins.Core.Editing;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.IO;
+using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 
@@ -128,6 +130,110 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.Equal(2, root.GetProperty("points").GetArrayLength());
         Assert.True(root.GetProperty("canUndo").GetBoolean());
         Assert.Equal(two.Area(), root.GetProperty("area").GetInt64());
+    }
+
+    [Fact]
+    public async Task Select_PngAnswerCarriesWhatThePanelShows_AndItsStagesInServerTiming()
+    {
+        string id = await UploadAsync();
+        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/images/{id}/select") { Content = Json("""{"points": [[30, 20, 1]]}""") };
+        req.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
+        var r = await C.SendAsync(req);
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var mask = await MaskOf(r);
+        string Header(string name) => r.Headers.GetValues(name).Single();
+        Assert.Equal(mask.Area().ToString(System.Globalization.CultureInfo.InvariantCulture), Header("X-Area"));
+        Assert.Equal("1", Header("X-Can-Undo"));
+        Assert.Equal("0", Header("X-Can-Redo"));
+        Assert.InRange(double.Parse(Header("X-Score"), System.Globalization.CultureInfo.InvariantCulture), 0, 1.5);
+
+        // "parse;dur=0.1, wait;dur=0.0, refine;dur=3.2, decoder;dur=1.5, encode;dur=0.4"
+        var stages = Header("Server-Timing").Split(", ").Select(part => part.Split(";dur=")).ToDictionary(
+            kv => kv[0], kv => double.Parse(kv[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(["parse", "wait", "refine", "decoder", "encode"], stages.Keys);
+        Assert.All(stages.Values, ms => Assert.True(ms >= 0));
+        Assert.True(stages["decoder"] > 0, "the decoder ran but took no time");
+        double select = double.Parse(Header("X-Select-Ms"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(stages["decoder"] <= select + 0.1, $"decoder {stages["decoder"]} ms is more than the whole selection's {select} ms");
+    }
+
+    [Fact]
+    public async Task Select_JsonProposalsCarryTheirMasksAsRle_TheModelsOwnAnswers()
+    {
+        string id = await UploadAsync();
+        var r = await C.PostAsync($"/api/images/{id}/select", Json("""{"points": [[30, 20, 1]]}"""));
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        using var doc = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+
+        // The decoder's proposals for the same click, each at the image's size (before colour refinement).
+        using var sam = SamSession.Open(ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), ServeHarness.Fixture("models/sam_decoder_multi.onnx"), new EngineOptions { Device = ExecutionDevice.Cpu });
+        sam.SetImage(ImageIO.Load(Grad));
+        var p = sam.Predict(PromptSet.FromPoints(new PointPrompt(30, 20)));
+        var proposals = doc.RootElement.GetProperty("proposals");
+        Assert.Equal(p.Proposals.Count, proposals.GetArrayLength());
+        int differing = 0;
+        for (int i = 0; i < p.Proposals.Count; i++)
+        {
+            var q = proposals[i];
+            Assert.Equal(p.Proposals[i].Index, q.GetProperty("index").GetInt32());
+            Assert.Equal(p.Proposals[i].Index == p.Chosen.Index, q.GetProperty("chosen").GetBoolean());
+            var rle = q.GetProperty("rle");
+            Assert.Equal([61, 97], rle.GetProperty("size").EnumerateArray().Select(v => v.GetInt32()));
+            var mask = CocoRle.FromJson(rle.GetRawText());
+            Assert.Equal(p.UpscaleLogits(p.Proposals[i]).ToMask(0f).Data, mask.Data);
+            if (!mask.Data.AsSpan().SequenceEqual(p.Mask.Data)) differing++;
+        }
+        Assert.True(differing > 0, "every proposal's mask is the chosen one's: the test cannot tell them apart");
+
+        // The image's state answers the same proposals; with proposalMasks=0 without their masks.
+        using var state = JsonDocument.Parse(await C.GetStringAsync($"/api/images/{id}"));
+        Assert.Equal(proposals.GetRawText(), state.RootElement.GetProperty("proposals").GetRawText());
+        using var bare = JsonDocument.Parse(await C.GetStringAsync($"/api/images/{id}?proposalMasks=0"));
+        var listed = bare.RootElement.GetProperty("proposals");
+        Assert.Equal(p.Proposals.Count, listed.GetArrayLength());
+        Assert.All(listed.EnumerateArray(), q => Assert.False(q.TryGetProperty("rle", out _)));
+        Assert.Equal(p.Proposals.Select(q => q.Index), listed.EnumerateArray().Select(q => q.GetProperty("index").GetInt32()));
+        await AssertError(await C.GetAsync($"/api/images/{id}?proposalMasks=few"), HttpStatusCode.BadRequest, "proposalMasks: 'few' is not true or false");
+        await AssertError(await C.PostAsync($"/api/images/{id}/select?proposalMasks=few", Json("""{"points": [[70, 40, 1]]}""")), HttpStatusCode.BadRequest, "proposalMasks: 'few'");
+        Assert.Equal(1, JsonDocument.Parse(await C.GetStringAsync($"/api/images/{id}")).RootElement.GetProperty("steps").GetInt32()); // refused before the edit
+    }
+
+    [Fact]
+    public async Task Matte_SoftEdgeInMaskAndCutout_AsSelectMatteMakesIt()
+    {
+        string id = await UploadAsync();
+        await SelectPngAsync(id, """{"points": [[30, 20, 1]]}""");
+        var img = ImageIO.Load(Grad);
+        // What segplug select --matte makes of the same click: the click chain's selection and its model logits.
+        using var sam = SamSession.Open(ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), ServeHarness.Fixture("models/sam_decoder_multi.onnx"), new EngineOptions { Device = ExecutionDevice.Cpu });
+        sam.SetImage(img);
+        var chain = ClickDefaults.NewChain(sam, img).Predict([new PointPrompt(30, 20)]);
+        var expected = SelectionMatting.FromSelection(img, chain.Prediction.Logits, chain.Mask);
+        Assert.Contains(expected.Alpha.Data, v => v is > 0 and < 255);
+
+        var r = await C.GetAsync($"/api/images/{id}/mask?matte=1");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        var alpha = MaskPng.LoadSoftMask(new MemoryStream(await r.Content.ReadAsByteArrayAsync()), "matte");
+        Assert.Equal(expected.Alpha.Data, alpha.Data);
+
+        var cut = await C.PostAsync($"/api/images/{id}/cutout", Json("""{"matte": true}"""));
+        Assert.True(cut.StatusCode == HttpStatusCode.OK, await cut.Content.ReadAsStringAsync());
+        Assert.Equal(expected.CutOut().Pixels, ImageIO.Load(new MemoryStream(await cut.Content.ReadAsByteArrayAsync()), "cutout").Pixels);
+        var over = await C.PostAsync($"/api/images/{id}/cutout", Json("""{"matte": true, "background": {"type": "color", "color": "#20c040"}}"""));
+        Assert.Equal(expected.ReplaceBackground(SegPlugins.Core.Compositing.Background.Color(0x20, 0xc0, 0x40), img).Pixels,
+            ImageIO.Load(new MemoryStream(await over.Content.ReadAsByteArrayAsync()), "composite").Pixels);
+
+        // A grown selection is matted from its own edge (confident logits that agree with it), as cutout --matte does.
+        var grown = chain.Mask.Grow(2);
+        var logits = new LogitMap(grown.Width, grown.Height);
+        for (int i = 0; i < logits.Data.Length; i++) logits.Data[i] = grown.Data[i] != 0 ? 8f : -8f;
+        var g = await C.GetAsync($"/api/images/{id}/mask?matte=1&grow=2");
+        Assert.Equal(SelectionMatting.FromSelection(img, logits, grown).Alpha.Data, MaskPng.LoadSoftMask(new MemoryStream(await g.Content.ReadAsByteArrayAsync()), "grown matte").Data);
+
+        await AssertError(await C.GetAsync($"/api/images/{id}/mask?matte=1&feather=2"), HttpStatusCode.BadRequest, "matte: the matte makes its own soft edge; send it with feather 0 and edges off (got feather 2)");
+        await AssertError(await C.GetAsync($"/api/images/{id}/mask?matte=sometimes"), HttpStatusCode.BadRequest, "matte: 'sometimes' is not true or false");
+        await AssertError(await C.PostAsync($"/api/images/{id}/cutout", Json("""{"matte": 1}""")), HttpStatusCode.BadRequest, "matte: expected true or false, got 1");
+        await AssertError(await C.PostAsync($"/api/images/{id}/cutout", Json("""{"matte": true, "edges": true}""")), HttpStatusCode.BadRequest, "(got edges on)");
     }
 
     [Fact]

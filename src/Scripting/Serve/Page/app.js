@@ -15,6 +15,7 @@ const state = {
   overlays: 0,          // overlays drawn so far (the browser test waits on it)
   clickMs: [],          // click-to-overlay times, for the stats line and the browser test
   serverMs: [],         // the server's own time for each of those clicks (X-Select-Ms)
+  serverStages: [],     // each click's Server-Timing stages, { parse, wait, decoder, refine, encode } in ms
   drag: null,
   bgImageId: null,
   lastInfo: '',
@@ -100,7 +101,7 @@ async function show(info) {
   ov.getContext('2d').clearRect(0, 0, ov.width, ov.height);
   document.title = `${info.name} · Magic select`;
   await waitUntilReady(info);
-  const s = await api('GET', `/api/images/${info.id}`);
+  const s = await api('GET', `/api/images/${info.id}?proposalMasks=0`);
   await syncState(s);
   await redrawMask();
   say(`${info.name}: click the object you want to select.`);
@@ -111,7 +112,7 @@ async function waitUntilReady(info) {
   box.hidden = false;
   try {
     for (;;) {
-      const s = await api('GET', `/api/images/${info.id}`);
+      const s = await api('GET', `/api/images/${info.id}?proposalMasks=0`);
       if (s.ready) return;
       const pct = Math.min(95, Math.round(100 * s.elapsedMs / Math.max(1, s.expectedMs)));
       $('progress-bar').style.width = pct + '%';
@@ -127,8 +128,24 @@ async function waitUntilReady(info) {
 // ---------- selecting ----------
 
 function finishQuery() {
-  const g = +$('grow').value, f = +$('feather').value, e = $('edges').checked;
-  return { grow: g, feather: f, edges: e, query: `grow=${g}&feather=${f}&edges=${e ? 1 : 0}`, none: g === 0 && f === 0 && !e };
+  // The matte makes its own soft edge: feather and the guided filter are off while it is on.
+  const m = $('matte').checked;
+  const g = +$('grow').value, f = m ? 0 : +$('feather').value, e = !m && $('edges').checked;
+  return {
+    grow: g, feather: f, edges: e, matte: m,
+    query: `grow=${g}&feather=${f}&edges=${e ? 1 : 0}&matte=${m ? 1 : 0}`, none: g === 0 && f === 0 && !e && !m,
+  };
+}
+
+/** Server-Timing "name;dur=ms, ..." as { name: ms }. */
+function stages(header) {
+  const out = {};
+  for (const part of (header || '').split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    const dur = params.map((x) => x.trim()).find((x) => x.startsWith('dur='));
+    if (name && dur) out[name] = (out[name] || 0) + Number(dur.slice(4));
+  }
+  return out;
 }
 
 async function select(points, box, started) {
@@ -136,10 +153,16 @@ async function select(points, box, started) {
   say('Selecting…');
   const r = await api('POST', `/api/images/${id}/select`, { body: { points: points.map((p) => [p.x, p.y, p.include ? 1 : 0]), box, op: state.mode }, accept: 'image/png', raw: true });
   state.serverMs.push(Number(r.headers.get('X-Select-Ms')));
+  state.serverStages.push(stages(r.headers.get('Server-Timing')));
   const blob = await r.blob();
   state.object = { points, box };
   await showMaskBlob(blob);
-  await syncState(await api('GET', `/api/images/${id}`));
+  // The answer's headers say what the panel shows, so a click costs one request.
+  const score = r.headers.get('X-Score');
+  await syncState({
+    width: state.image.width, height: state.image.height, area: Number(r.headers.get('X-Area')),
+    score: score == null ? null : Number(score), canUndo: r.headers.get('X-Can-Undo') === '1', canRedo: r.headers.get('X-Can-Redo') === '1',
+  });
   const ms = performance.now() - started;
   state.clickMs.push(ms);
   stats(ms);
@@ -315,8 +338,7 @@ function onPointerUp(e) {
 
 async function history(kind) {
   const id = state.image.id;
-  await api('POST', `/api/images/${id}/${kind}`);
-  const s = await syncState(await api('GET', `/api/images/${id}`));
+  const s = await syncState(await api('POST', `/api/images/${id}/${kind}?proposalMasks=0`));
   state.object = s.op === state.mode
     ? { points: (s.points || []).map(([x, y, l]) => ({ x, y, include: l === 1 })), box: s.box || null }
     : { points: [], box: null };
@@ -333,18 +355,25 @@ async function selectSubject() {
   say('Finding the main subject…');
   await api('POST', `/api/images/${state.image.id}/subject`, { body: { op: state.mode } });
   state.object = { points: [], box: null };
-  await syncState(await api('GET', `/api/images/${state.image.id}`));
+  await syncState(await api('GET', `/api/images/${state.image.id}?proposalMasks=0`));
   await redrawMask();
   say('Subject selected. Click to refine it as a new object, or change the edge on the right.');
 }
 
 let finishTimer = 0;
 function onFinishChanged() {
+  const m = $('matte').checked;
+  $('feather').disabled = m;
+  $('edges').disabled = m;
+  if (m) say('Refining the edge with a matte (hair, fur): it takes a moment, once per selection.');
   const g = +$('grow').value;
   $('grow-out').textContent = g > 0 ? `grow ${g} px` : g < 0 ? `shrink ${-g} px` : '0 px';
   $('feather-out').textContent = `${$('feather').value} px`;
   clearTimeout(finishTimer);
-  finishTimer = setTimeout(() => state.image && guarded(redrawMask), 150);
+  finishTimer = setTimeout(() => state.image && guarded(async () => {
+    await redrawMask();
+    if (m) say('Edge refined with a matte: the exports use its soft edge and, for the cut-out, its foreground colours.');
+  }), 150);
 }
 
 // ---------- exports ----------
@@ -369,7 +398,7 @@ async function exportMask() {
 
 async function exportCutout(withBackground) {
   const f = finishQuery();
-  const body = { grow: f.grow, feather: f.feather, edges: f.edges };
+  const body = { grow: f.grow, feather: f.feather, edges: f.edges, matte: f.matte };
   if (withBackground) {
     const type = $('bg-type').value;
     if (type === 'color') body.background = { type, color: $('bg-color').value };
@@ -438,9 +467,9 @@ function wire() {
   $('new-object').addEventListener('click', newObject);
   $('undo').addEventListener('click', () => guarded(() => history('undo')));
   $('redo').addEventListener('click', () => guarded(() => history('redo')));
-  $('clear').addEventListener('click', () => guarded(async () => { await api('POST', `/api/images/${state.image.id}/clear`); newObject(); await syncState(await api('GET', `/api/images/${state.image.id}`)); await redrawMask(); }));
+  $('clear').addEventListener('click', () => guarded(async () => { await api('POST', `/api/images/${state.image.id}/clear`); newObject(); await syncState(await api('GET', `/api/images/${state.image.id}?proposalMasks=0`)); await redrawMask(); }));
   $('subject').addEventListener('click', () => guarded(selectSubject));
-  for (const id of ['grow', 'feather', 'edges']) $(id).addEventListener('input', onFinishChanged);
+  for (const id of ['grow', 'feather', 'edges', 'matte']) $(id).addEventListener('input', onFinishChanged);
   $('export-mask').addEventListener('click', () => guarded(exportMask));
   $('export-cutout').addEventListener('click', () => guarded(() => exportCutout(false)));
   $('export-bg').addEventListener('click', () => guarded(() => exportCutout(true)));
