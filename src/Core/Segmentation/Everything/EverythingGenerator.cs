@@ -111,8 +111,7 @@ public static class EverythingGenerator
         Parallel.For(0, cands.Count, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelism, CancellationToken = ct }, i =>
         {
             var c = cands[i];
-            var frame = LogitUpscaler.ModelFrame(c.LowRes, t.ResizedWidth, t.ResizedHeight);
-            var local = new Mask(t.SourceWidth, t.SourceHeight, LogitUpscaler.Mask(frame, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, 0f));
+            var local = new Mask(t.SourceWidth, t.SourceHeight, LogitUpscaler.MaskFromLowRes(c.LowRes, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, 0f));
             if (local.BoundingBox() is not { } lbox) return;
             // Masks cut by an inner crop edge are partial objects; another crop sees them whole.
             if (TouchesInnerEdge(lbox, crop, imageW, imageH)) return;
