@@ -4,8 +4,9 @@ using BenchmarkDotNet.Attributes;
 namespace SegPlugins.Benchmarks;
 
 /// <summary>
-/// Developer shortcut: <c>dotnet run -c Release -- quick [name...]</c> warms each benchmark up until the JIT has
-/// settled, then runs it 11 times and prints the median, the minimum and the median CPU time.
+/// Developer shortcut: <c>dotnet run -c Release -- quick [ClassName] [name...]</c> (default class: MaskBenchmarks) warms
+/// each benchmark up until the JIT has settled, then runs it 11 times and prints the median, the minimum and the median
+/// CPU time. A class with a <c>Size</c> parameter runs once per value.
 /// </summary>
 internal static class Quick
 {
@@ -16,9 +17,28 @@ internal static class Quick
 
     public static void Run(string[] names)
     {
-        var b = new MaskBenchmarks();
-        b.Setup();
-        foreach (var m in typeof(MaskBenchmarks).GetMethods())
+        var type = names.Length > 0 ? typeof(Quick).Assembly.GetType("SegPlugins.Benchmarks." + names[0]) : null;
+        if (type is not null) names = names[1..];
+        type ??= typeof(MaskBenchmarks);
+        var size = type.GetProperty("Size");
+        var sizes = size?.GetCustomAttributes(typeof(ParamsAttribute), false).OfType<ParamsAttribute>().FirstOrDefault()?.Values ?? [null];
+        foreach (var value in sizes)
+        {
+            var b = Activator.CreateInstance(type)!;
+            if (value is not null)
+            {
+                size!.SetValue(b, value);
+                Console.WriteLine($"{type.Name} Size={value}");
+            }
+            type.GetMethod("Setup")!.Invoke(b, null);
+            Time(b, type, names);
+            type.GetMethod("Cleanup")?.Invoke(b, null);
+        }
+    }
+
+    private static void Time(object b, Type type, string[] names)
+    {
+        foreach (var m in type.GetMethods())
         {
             if (m.GetCustomAttributes(typeof(BenchmarkAttribute), false).Length == 0) continue;
             if (names.Length > 0 && !names.Any(n => m.Name.Contains(n, StringComparison.OrdinalIgnoreCase))) continue;

@@ -35,6 +35,15 @@ public sealed record EngineOptions
     /// </summary>
     public bool KeepRunMemory { get; init; } = true;
 
+    /// <summary>
+    /// Keep ONNX Runtime's optimised form of each model in the model cache and load it in later processes (CPU only;
+    /// see OptimizedModelCache): a one-shot command then skips the graph optimisation. Default on.
+    /// </summary>
+    public bool CacheOptimizedModels { get; init; } = true;
+
+    /// <summary>Where the optimised models go; null: <c>&lt;model cache&gt;/ort-optimized</c>.</summary>
+    internal string? OptimizedModelFolder { get; init; }
+
     /// <summary>Threads for one model run; default: one per core.</summary>
     public int? IntraOpThreads { get; init; }
 

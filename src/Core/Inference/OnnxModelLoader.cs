@@ -48,6 +48,11 @@ internal static class OnnxModelLoader
         try
         {
             used = AppendProvider(so, options);
+            if (options.CacheOptimizedModels && used == ExecutionDevice.Cpu)
+            {
+                var bytes = File.ReadAllBytes(path);
+                return OptimizedModelCache.Open(rewrite is null ? bytes : rewrite(bytes), so, options.OptimizedModelFolder ?? OptimizedModelCache.DefaultFolder());
+            }
             return rewrite is null ? new InferenceSession(path, so) : new InferenceSession(rewrite(File.ReadAllBytes(path)), so);
         }
         catch (OnnxRuntimeException e)

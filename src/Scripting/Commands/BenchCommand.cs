@@ -26,7 +26,8 @@ public static class BenchCommand
         var noEverything = CliOptions.Flag("--no-everything", "skip the segment-everything timing");
         var command = new Command("bench", """
             Measure the engine: medians of N runs of the encoder and of clicks at 1 MP and 12 MP; segment-everything at
-            1 MP (16 points per side, at most 3 runs) and FastSAM decoding on synthetic outputs.
+            1 MP (16 points per side, at most 3 runs, batched and one prompt per run alternating; 32 points per side
+            once); a one-shot select in a child process (1 MP time, 12 MP peak memory).
             """)
         { image, repeat, json, noEverything };
         model.AddTo(command);

@@ -84,26 +84,44 @@ public static class EverythingGenerator
         // Low-res cells that cover the resized crop (the rest is padding).
         int validW = Math.Min(256, (t.ResizedWidth + 3) / 4), validH = Math.Min(256, (t.ResizedHeight + 3) / 4);
         var perPoint = new List<Candidate>[n * n];
-        Parallel.For(0, n * n, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelism, CancellationToken = ct }, i =>
+        // Several grid points per decoder run (where the export takes a batch); runs in parallel on the shared embedding.
+        int perRun = o.PromptsPerRun, batches = (n * n + perRun - 1) / perRun;
+        Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelism, CancellationToken = ct }, batch =>
         {
-            // Grid as SAM builds it: n points per side at (k + 0.5) / n of the crop.
-            float px = (i % n + 0.5f) / n * crop.Width, py = (i / n + 0.5f) / n * crop.Height;
-            var point = new PointPrompt(px, py);
-            SamSession.BuildPromptTensors(PromptSet.FromPoints(point), t, out var coords, out var labels);
-            var r = session.Decoder.Run(emb.Data, coords, labels, null, t.SourceWidth, t.SourceHeight, inGraphUpscale: false, ct);
-            var list = new List<Candidate>(3);
-            // A multi-mask decoder's proposals 1-3 (the single-mask token 0 is for multi-point prompts).
-            int first = r.Scores.Length > 1 ? 1 : 0;
-            for (int k = first; k < r.Scores.Length; k++)
+            int first = batch * perRun, count = Math.Min(perRun, n * n - first);
+            var points = new PointPrompt[count];
+            float[]? coords = null, labels = null;
+            for (int j = 0; j < count; j++)
             {
-                if (!(r.Scores[k] > o.PredIouThreshold)) continue;
-                float stab = LowResStats.Stability(r.LowRes[k], 256, validW, validH, o.StabilityScoreOffset);
-                if (stab < o.StabilityScoreThreshold) continue;
-                if (!LowResStats.AnyPositive(r.LowRes[k], 256, validW, validH)) continue;
-                list.Add(new Candidate(r.LowRes[k], r.Scores[k], stab, new PointPrompt(px + crop.X, py + crop.Y), i * 4 + k));
+                int i = first + j;
+                // Grid as SAM builds it: n points per side at (k + 0.5) / n of the crop.
+                points[j] = new PointPrompt((i % n + 0.5f) / n * crop.Width, (i / n + 0.5f) / n * crop.Height);
+                SamSession.BuildPromptTensors(PromptSet.FromPoints(points[j]), t, out var c, out var l);
+                coords ??= new float[count * c.Length];
+                labels ??= new float[count * l.Length];
+                c.CopyTo(coords, j * c.Length);
+                l.CopyTo(labels, j * l.Length);
             }
-            perPoint[i] = list;
-            progress(1);
+            var results = session.Decoder.RunMany(emb.Data, coords!, labels!, count, t.SourceWidth, t.SourceHeight, ct);
+            for (int j = 0; j < count; j++)
+            {
+                var r = results[j];
+                int i = first + j;
+                var point = points[j];
+                var list = new List<Candidate>(3);
+                // A multi-mask decoder's proposals 1-3 (the single-mask token 0 is for multi-point prompts).
+                int firstProposal = r.Scores.Length > 1 ? 1 : 0;
+                for (int k = firstProposal; k < r.Scores.Length; k++)
+                {
+                    if (!(r.Scores[k] > o.PredIouThreshold)) continue;
+                    float stab = LowResStats.Stability(r.LowRes[k], 256, validW, validH, o.StabilityScoreOffset);
+                    if (stab < o.StabilityScoreThreshold) continue;
+                    if (!LowResStats.AnyPositive(r.LowRes[k], 256, validW, validH)) continue;
+                    list.Add(new Candidate(r.LowRes[k], r.Scores[k], stab, new PointPrompt(point.X + crop.X, point.Y + crop.Y), i * 4 + k));
+                }
+                perPoint[i] = list;
+            }
+            progress(count);
         });
         var cands = perPoint.SelectMany(l => l).ToList();
         // Upscale only what passed the low-res filters.
@@ -111,8 +129,7 @@ public static class EverythingGenerator
         Parallel.For(0, cands.Count, new ParallelOptions { MaxDegreeOfParallelism = o.MaxParallelism, CancellationToken = ct }, i =>
         {
             var c = cands[i];
-            var frame = LogitUpscaler.ModelFrame(c.LowRes, t.ResizedWidth, t.ResizedHeight);
-            var local = new Mask(t.SourceWidth, t.SourceHeight, LogitUpscaler.Mask(frame, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, 0f));
+            var local = new Mask(t.SourceWidth, t.SourceHeight, LogitUpscaler.MaskFromLowRes(c.LowRes, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, 0f));
             if (local.BoundingBox() is not { } lbox) return;
             // Masks cut by an inner crop edge are partial objects; another crop sees them whole.
             if (TouchesInnerEdge(lbox, crop, imageW, imageH)) return;

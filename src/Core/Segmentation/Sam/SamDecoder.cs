@@ -20,11 +20,17 @@ internal sealed class SamDecoder : IDisposable
     private readonly string[] _inputNames;
     private readonly string[]? _tapOutputs;
     private readonly RunGate _gate;
+    private readonly MultimaskTaps? _taps;
+    private readonly object _batchLock = new();
+    private EngineOptions _options = EngineOptions.Default;
+    private SamBatchDecoder? _batch;
+    private bool _batchChecked;
     private int _maskCount; // 0 until known; an int so that threads never see a torn Nullable<int>
 
     private SamDecoder(InferenceSession session, string modelName, bool hasOrigImSize, bool hasMasks, int? maskCount, ExecutionDevice device, MultimaskTaps? taps)
     {
         _tapOutputs = taps is null ? null : [taps.Scores, taps.Masks];
+        _taps = taps;
         UsesMultimaskTaps = taps is not null;
         _session = session;
         ModelName = modelName;
@@ -82,7 +88,7 @@ internal sealed class SamDecoder : IDisposable
                         throw new SegModelException(modelName, $"{path} has no tensor '{t}' to read the four masks from");
                 count = 4;
             }
-            return new SamDecoder(session, modelName, ins.ContainsKey(N.OrigImSize), outs.ContainsKey(N.Masks), count, device, taps) { Path = path };
+            return new SamDecoder(session, modelName, ins.ContainsKey(N.OrigImSize), outs.ContainsKey(N.Masks), count, device, taps) { Path = path, _options = options };
         }
         catch
         {
@@ -153,8 +159,77 @@ internal sealed class SamDecoder : IDisposable
 
     private static readonly float[] ZeroMask = new float[256 * 256];
 
+    /// <summary>
+    /// Runs <paramref name="prompts"/> prompts of equally many points (no mask input, low-res outputs only): in one
+    /// batched run where the export takes a batch (<see cref="SamBatchDecoder"/>), else one run per prompt.
+    /// <paramref name="coords"/> holds prompts x points x (x, y) in the 1024 frame, <paramref name="labels"/> prompts x points.
+    /// </summary>
+    public Result[] RunMany(float[] embedding, float[] coords, float[] labels, int prompts, int origWidth, int origHeight, CancellationToken ct)
+    {
+        if (prompts < 1 || labels.Length % prompts != 0 || coords.Length != labels.Length * 2)
+            throw new ArgumentException($"{prompts} prompts need as many points each: {labels.Length} labels and {coords.Length / 2} points given");
+        if (prompts > 1 && BatchDecoder(embedding, coords, labels, prompts, origWidth, origHeight, ct) is { } batch)
+            return batch.Run(embedding, coords, labels, prompts, origWidth, origHeight, ct);
+        return Singles(embedding, coords, labels, prompts, origWidth, origHeight, ct);
+    }
+
+    /// <summary>True once batched runs were checked and are used, false where they are not; null before the first <see cref="RunMany"/>.</summary>
+    internal bool? TakesBatches
+    {
+        get { lock (_batchLock) return _batchChecked ? _batch is not null : null; }
+    }
+
+    private Result[] Singles(float[] embedding, float[] coords, float[] labels, int prompts, int origWidth, int origHeight, CancellationToken ct)
+    {
+        int points = labels.Length / prompts;
+        var results = new Result[prompts];
+        for (int b = 0; b < prompts; b++)
+            results[b] = Run(embedding, coords[(b * points * 2)..((b + 1) * points * 2)], labels[(b * points)..((b + 1) * points)], null, origWidth, origHeight, false, ct);
+        return results;
+    }
+
+    /// <summary>The batched session, opened and checked against single runs on first use; null where batching does not hold.</summary>
+    private SamBatchDecoder? BatchDecoder(float[] embedding, float[] coords, float[] labels, int prompts, int origWidth, int origHeight, CancellationToken ct)
+    {
+        lock (_batchLock)
+        {
+            if (_batchChecked) return _batch;
+            SamBatchDecoder? batch = null;
+            try
+            {
+                if (Path.Length == 0) return null;
+                batch = SamBatchDecoder.Open(Path, ModelName, _options, _taps, _inputNames);
+                int points = labels.Length / prompts;
+                int two = Math.Min(2, prompts);
+                var c = coords[..(two * points * 2)];
+                var l = labels[..(two * points)];
+                if (!SamBatchDecoder.Agree(batch.Run(embedding, c, l, two, origWidth, origHeight, ct), Singles(embedding, c, l, two, origWidth, origHeight, ct)))
+                {
+                    _options.Notice?.Invoke($"{ModelName}: batched runs disagree with single runs; prompts run one at a time");
+                    batch.Dispose();
+                    batch = null;
+                }
+            }
+            catch (SegModelException e)
+            {
+                _options.Notice?.Invoke($"{ModelName}: no batched runs ({e.Message}); prompts run one at a time");
+                batch?.Dispose();
+                batch = null;
+            }
+            _batch = batch;
+            _batchChecked = true;
+            return batch;
+        }
+    }
+
     public void Dispose()
     {
         if (_gate.Close()) _session.Dispose();
+        lock (_batchLock)
+        {
+            _batch?.Dispose();
+            _batch = null;
+            _batchChecked = true;
+        }
     }
 }

@@ -168,8 +168,8 @@ public sealed class SamSession : ISegmentationSession
         for (int i = 0; i < proposals.Length; i++)
             proposals[i] = new MaskProposal(i, r.Scores[i], new LogitMap(256, 256, r.LowRes[i]));
         var chosen = proposals[ChooseIndex(r.Scores, labels.Length, options.Choice)];
-        var frame = LogitUpscaler.ModelFrame(chosen.LowResLogits.Data, t.ResizedWidth, t.ResizedHeight);
-        var mask = new Mask(t.SourceWidth, t.SourceHeight, LogitUpscaler.Mask(frame, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, options.Threshold));
+        var mask = new Mask(t.SourceWidth, t.SourceHeight,
+            LogitUpscaler.MaskFromLowRes(chosen.LowResLogits.Data, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, options.Threshold));
         return new MaskPrediction(mask, chosen, proposals, p => UpscaleLogits(p, t));
     }
 

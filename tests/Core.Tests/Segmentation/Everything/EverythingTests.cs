@@ -47,6 +47,29 @@ public class EverythingTests
     }
 
     [Fact]
+    public void BatchedDecoderRunsGiveTheSameMasksAsOnePromptAtATime()
+    {
+        var one = EverythingGenerator.Generate(_f.Session, Coffee.Value, new EverythingOptions { PointsPerSide = 12, PromptsPerRun = 1 });
+        // 16 per run over 144 points: eight full batches and one of 16, plus a run with a short last batch (7).
+        foreach (int perRun in new[] { 16, 7 })
+        {
+            var batched = EverythingGenerator.Generate(_f.Session, Coffee.Value, new EverythingOptions { PointsPerSide = 12, PromptsPerRun = perRun });
+            Assert.True(_f.Session.Decoder.TakesBatches, "MobileSAM's decoder export should take a batch of prompts");
+            Assert.Equal(one.DecoderRuns, batched.DecoderRuns);
+            Assert.Equal(one.Masks.Count, batched.Masks.Count);
+            for (int i = 0; i < one.Masks.Count; i++)
+            {
+                var (a, b) = (one.Masks[i], batched.Masks[i]);
+                Assert.Equal(a.Point, b.Point);
+                Assert.Equal(a.PredictedIou, b.PredictedIou, 1e-3);
+                Assert.Equal(a.StabilityScore, b.StabilityScore, 1e-3);
+                // The same network on the same numbers, summed in another order: at most a few edge pixels move.
+                Assert.True(MaskMath.IoU(a.Mask, b.Mask) > 0.999, $"mask {i}: IoU {MaskMath.IoU(a.Mask, b.Mask):0.0000} with {perRun} per run");
+            }
+        }
+    }
+
+    [Fact]
     public void KeptMasksPassTheFiltersAndNms()
     {
         var r = Coffee12;

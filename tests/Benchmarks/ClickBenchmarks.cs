@@ -1,0 +1,99 @@
+using BenchmarkDotNet.Attributes;
+using SegPlugins.Core.Geometry;
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Masks.Internal;
+using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
+
+namespace SegPlugins.Benchmarks;
+
+/// <summary>
+/// Where a click's time goes, stage by stage, with the real MobileSAM model (from the model cache; fetched on first
+/// use) on samples/chelsea.png scaled (nearest) to 1 MP and 12 MP, one click at (0.5, 0.55) of the image as
+/// <c>segplug bench</c> times it: the decoder run, the hard mask from the low-res logits (upscaling and threshold
+/// fused), the mask's bounds, the full-size logits the colour refinement reads, the colour refinement, and the
+/// engine's whole <c>Predict</c>.
+/// Run: dotnet run -c Release -- --job short --filter '*ClickBenchmarks*' (or: dotnet run -c Release -- quick ClickBenchmarks)
+/// </summary>
+[MemoryDiagnoser]
+public class ClickBenchmarks
+{
+    [Params("1mp", "12mp")]
+    public string Size { get; set; } = "12mp";
+
+    private SamSession _session = null!;
+    private SamImageEmbedding _embedding = null!;
+    private BgraImage _image = null!;
+    private PromptSet _prompt = null!;
+    private float[] _coords = null!, _labels = null!;
+    private MaskPrediction _prediction = null!;
+    private LogitMap _logits = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _session = SamSession.OpenAsync().GetAwaiter().GetResult();
+        var sample = ImageIO.Load(SamplePath());
+        var (w, h) = Size == "1mp" ? (1155, 866) : (4000, 3000);
+        _image = ScaleNearest(sample, w, h);
+        _embedding = _session.Embed(_image);
+        _prompt = PromptSet.FromPoints(new PointPrompt(w * 0.5f, h * 0.55f));
+        SamSession.BuildPromptTensors(_prompt, _embedding.Transform, out _coords, out _labels);
+        _prediction = _session.Predict(_embedding, _prompt);
+        _logits = _prediction.Logits;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _session.Dispose();
+
+    /// <summary>The engine's click: decoder run, proposal choice, hard mask at the image size.</summary>
+    [Benchmark] public Mask Predict() => _session.Predict(_embedding, _prompt).Mask;
+
+    /// <summary>The decoder run alone (four proposals' low-res logits and scores).</summary>
+    [Benchmark] public object DecoderRun()
+    {
+        var t = _embedding.Transform;
+        return _session.Decoder.Run(_embedding.Data, _coords, _labels, null, t.SourceWidth, t.SourceHeight, inGraphUpscale: false, default);
+    }
+
+    /// <summary>Low-res logits to the hard mask at the image size (upscaling and threshold fused, inside the mask's region).</summary>
+    [Benchmark] public byte[] UpscaleThreshold()
+    {
+        var t = _embedding.Transform;
+        return LogitUpscaler.MaskFromLowRes(_prediction.Chosen.LowResLogits.Data, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, 0f);
+    }
+
+    /// <summary>The bounds of the hard mask.</summary>
+    [Benchmark] public PixelRect? Bounds() => _prediction.Mask.BoundingBox();
+
+    /// <summary>Full-size float logits, which the colour refinement reads (48 MB at 12 MP).</summary>
+    [Benchmark] public LogitMap FullLogits() => _prediction.UpscaleLogits(_prediction.Chosen);
+
+    /// <summary>Colour refinement of the answer, as <c>segplug select</c> runs it after a click (logits given).</summary>
+    [Benchmark] public Mask ColorRefine() =>
+        ColorRefiner.Refine(_image, _logits, new ColorRefineInput { Clicks = _prompt.Points });
+
+    internal static string SamplePath()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var p = Path.Combine(d.FullName, "samples", "chelsea.png");
+            if (File.Exists(p)) return p;
+        }
+        throw new FileNotFoundException("samples/chelsea.png not found above " + AppContext.BaseDirectory);
+    }
+
+    private static BgraImage ScaleNearest(BgraImage src, int w, int h)
+    {
+        var dst = new BgraImage(w, h);
+        for (int y = 0; y < h; y++)
+        {
+            var s = src.RowUInt32(Math.Min(src.Height - 1, (int)((long)y * src.Height / h)));
+            var d = dst.RowUInt32(y);
+            for (int x = 0; x < w; x++) d[x] = s[Math.Min(src.Width - 1, (int)((long)x * src.Width / w))];
+        }
+        return dst;
+    }
+}
