@@ -51,6 +51,12 @@ public sealed record ClickChainOptions
     /// <summary>Guard collapses after clicks away from the edge also without colour fusion (<see cref="CorrectionGuardOptions.CollapsedArea"/>).</summary>
     public bool GuardCollapseAlways { get; init; }
 
+    /// <summary>
+    /// Whether, from which click on, and how locally a correction click's answer is merged into the previous selection
+    /// (<see cref="ProgressiveMerge"/>) instead of replacing it.
+    /// </summary>
+    public ProgressiveMergeOptions Merge { get; init; } = ProgressiveMergeOptions.Default;
+
     public static ClickChainOptions Default { get; } = new();
 
     internal void Validate()
@@ -63,5 +69,7 @@ public sealed record ClickChainOptions
         if (!(BoxColorMinAgreement >= 0 && BoxColorMinAgreement <= 1)) throw new SegArgumentException("box colour min agreement", $"must be between 0 and 1, got {BoxColorMinAgreement}");
         ArgumentNullException.ThrowIfNull(Guard, nameof(Guard));
         Guard.Validate();
+        ArgumentNullException.ThrowIfNull(Merge, nameof(Merge));
+        Merge.Validate();
     }
 }
