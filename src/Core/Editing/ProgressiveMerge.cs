@@ -17,14 +17,22 @@ public sealed record ProgressiveMergeOptions
     public int FromClick { get; init; }
 
     /// <summary>
-    /// With a value above 0, a click changes pixels only inside a square around it whose half side is this fraction of
-    /// the longer side of the previous selection's bounds (at least <see cref="MinWindow"/> pixels); 0 = the changed
-    /// region may reach anywhere in the image.
+    /// With a value above 0, a click changes pixels only inside a square around it whose half side is this many times
+    /// the click's distance to the previous selection's edge (at least <see cref="MinWindow"/> pixels): a click just
+    /// inside or outside the edge corrects the edge near it, a click far from it may change a large region. The
+    /// distance is to the nearest selected pixel for an include click and to the nearest unselected pixel (the image
+    /// border counting as unselected) for an exclude click. 0 = the change may reach anywhere in the image.
     /// </summary>
-    public double Window { get; init; }
+    public double EdgeWindow { get; init; }
 
-    /// <summary>Least half side of the window in pixels, so a click on a tiny or empty selection can still make a visible change.</summary>
+    /// <summary>Least half side of the window in pixels, so a click right at the edge can still make a visible change.</summary>
     public int MinWindow { get; init; } = 16;
+
+    /// <summary>
+    /// True: only the connected region of changed pixels that holds the click is taken (FocalClick). False: every pixel
+    /// the answer changes the click's way inside the window is taken (needs <see cref="EdgeWindow"/>).
+    /// </summary>
+    public bool ConnectedOnly { get; init; } = true;
 
     public static ProgressiveMergeOptions Default { get; } = new();
 
@@ -34,7 +42,8 @@ public sealed record ProgressiveMergeOptions
     internal void Validate()
     {
         if (FromClick < 0 || FromClick == 1) throw new SegArgumentException("merge from click", $"must be 0 (off) or at least 2, got {FromClick}");
-        if (!(Window >= 0 && Window <= 4)) throw new SegArgumentException("merge window", $"must be between 0 (no window) and 4, got {Window}");
+        if (!(EdgeWindow >= 0 && EdgeWindow <= 1000)) throw new SegArgumentException("merge edge window", $"must be between 0 (no window) and 1000, got {EdgeWindow}");
+        if (!ConnectedOnly && EdgeWindow == 0) throw new SegArgumentException("merge connected only", "can be false only with an edge window; without either the merge would take the whole answer");
         if (MinWindow < 1) throw new SegArgumentException("merge min window", $"must be at least 1 pixel, got {MinWindow}");
     }
 }
@@ -53,7 +62,7 @@ public static class ProgressiveMerge
     /// <param name="previous">The selection before the click.</param>
     /// <param name="answer">The answer to every click so far, the newest being <paramref name="click"/>.</param>
     /// <param name="click">The newest click, in image pixels.</param>
-    /// <param name="options">Window settings; null for <see cref="ProgressiveMergeOptions.Default"/> (no window).</param>
+    /// <param name="options">Window settings; null for <see cref="ProgressiveMergeOptions.Default"/> (no window, the connected region only).</param>
     public static Mask Merge(Mask previous, Mask answer, PointPrompt click, ProgressiveMergeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(previous);
@@ -73,7 +82,12 @@ public static class ProgressiveMerge
         else ByteOps.Apply(ByteOp.MinNot, previous.Data, answer.Data, changed);
         if (changed[cy * w + cx] == 0) return result;
 
-        if (options.Window > 0) ClearOutside(changed, w, h, Window(previous, cx, cy, options));
+        if (options.EdgeWindow > 0 && Window(previous, cx, cy, click.Positive, options) is { } window) ClearOutside(changed, w, h, window);
+        if (!options.ConnectedOnly)
+        {
+            ByteOps.Apply(click.Positive ? ByteOp.Max : ByteOp.MinNot, result.Data, changed, result.Data);
+            return result;
+        }
 
         var regions = Components.Label(changed, w, h, set: true, eightConnected: true);
         var keep = new bool[regions.Count];
@@ -82,16 +96,51 @@ public static class ProgressiveMerge
         return result;
     }
 
-    /// <summary>The window around pixel (cx, cy), clipped to the image.</summary>
-    internal static PixelRect Window(Mask previous, int cx, int cy, ProgressiveMergeOptions options)
+    /// <summary>The window around pixel (cx, cy), clipped to the image; null when the selection has no edge to measure from.</summary>
+    internal static PixelRect? Window(Mask previous, int cx, int cy, bool include, ProgressiveMergeOptions options)
     {
         int w = previous.Width, h = previous.Height;
-        var bounds = Bounds.Of(previous.Data, w, h);
-        int side = bounds is { } b ? Math.Max(b.Width, b.Height) : 0;
-        int half = Math.Max(options.MinWindow, (int)Math.Ceiling(options.Window * side));
-        int x0 = Math.Max(0, cx - half), y0 = Math.Max(0, cy - half);
-        int x1 = Math.Min(w - 1, cx + half), y1 = Math.Min(h - 1, cy + half);
+        double d = EdgeDistance(previous, cx, cy, include);
+        if (double.IsPositiveInfinity(d)) return null;
+        double half = Math.Max(options.MinWindow, options.EdgeWindow * d);
+        if (half >= Math.Max(w, h)) return null;
+        int r = (int)half;
+        int x0 = Math.Max(0, cx - r), y0 = Math.Max(0, cy - r);
+        int x1 = Math.Min(w - 1, cx + r), y1 = Math.Min(h - 1, cy + r);
         return new PixelRect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    }
+
+    /// <summary>
+    /// Euclidean distance from pixel (cx, cy) to the nearest selected pixel (<paramref name="include"/>) or to the
+    /// nearest unselected one, the image border counting as unselected; infinity when there is none. Row by row:
+    /// the nearest wanted pixel of each row is found by a vectorised search outwards from cx, and rows farther than
+    /// the best distance so far are not visited.
+    /// </summary>
+    internal static double EdgeDistance(Mask selection, int cx, int cy, bool include)
+    {
+        int w = selection.Width, h = selection.Height;
+        long best = long.MaxValue;
+        if (!include)
+        {
+            long b = Math.Min(Math.Min(cx + 1, cy + 1), Math.Min(w - cx, h - cy));
+            best = b * b;
+        }
+        for (int step = 0; step < 2 * Math.Max(h, 1); step++)
+        {
+            int dy = (step + 1) / 2 * (step % 2 == 0 ? 1 : -1);
+            long dy2 = (long)dy * dy;
+            if (dy2 >= best) break;
+            int y = cy + dy;
+            if (y < 0 || y >= h) continue;
+            var row = selection.Row(y);
+            int right = include ? row.Slice(cx).IndexOfAnyExcept((byte)0) : row.Slice(cx).IndexOf((byte)0);
+            int left = include ? row.Slice(0, cx).LastIndexOfAnyExcept((byte)0) : row.Slice(0, cx).LastIndexOf((byte)0);
+            long dx = long.MaxValue;
+            if (right >= 0) dx = right;
+            if (left >= 0) dx = Math.Min(dx, cx - left);
+            if (dx != long.MaxValue) best = Math.Min(best, dy2 + dx * dx);
+        }
+        return best == long.MaxValue ? double.PositiveInfinity : Math.Sqrt(best);
     }
 
     private static void ClearOutside(byte[] data, int w, int h, PixelRect r)

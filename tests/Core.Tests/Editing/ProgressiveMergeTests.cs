@@ -112,41 +112,108 @@ public class ProgressiveMergeTests
     }
 
     [Fact]
-    public void TheWindowKeepsTheChangeNearTheClick()
+    public void TheEdgeWindowKeepsTheChangeNearAClickByTheEdge()
+    {
+        var previous = MaskOf(
+            "............",
+            "............",
+            "...######...",
+            "...######...",
+            "............",
+            "............");
+        // The answer to an include click two pixels below the selection floods the two bottom rows.
+        var answer = MaskOf(
+            "............",
+            "............",
+            "...######...",
+            "...######...",
+            "############",
+            "############");
+        var click = PointPrompt.Include(5, 5);
+        Assert.Equal(2.0, ProgressiveMerge.EdgeDistance(previous, 5, 5, include: true));
+        // Half side 1.5 x 2 = 3 pixels each way: columns 2..8.
+        var merged = ProgressiveMerge.Merge(previous, answer, click, new ProgressiveMergeOptions { FromClick = 2, EdgeWindow = 1.5, MinWindow = 1 });
+        Assert.Equal(MaskOf(
+            "............",
+            "............",
+            "...######...",
+            "...######...",
+            "..#######...",
+            "..#######...").Data, merged.Data);
+        // The least half side applies when it is larger: 4 pixels each way, columns 1..9.
+        merged = ProgressiveMerge.Merge(previous, answer, click, new ProgressiveMergeOptions { FromClick = 2, EdgeWindow = 1.5, MinWindow = 4 });
+        Assert.Equal(MaskOf(
+            "............",
+            "............",
+            "...######...",
+            "...######...",
+            ".#########..",
+            ".#########..").Data, merged.Data);
+        // A window wider than the image changes nothing about the merge.
+        Assert.Equal(ProgressiveMerge.Merge(previous, answer, click).Data,
+            ProgressiveMerge.Merge(previous, answer, click, new ProgressiveMergeOptions { FromClick = 2, EdgeWindow = 10, MinWindow = 1 }).Data);
+    }
+
+    [Fact]
+    public void WithoutTheConnectedRuleEveryChangeInsideTheWindowIsTaken()
     {
         var previous = MaskOf(
             "..........",
-            "..........",
-            "..........",
-            "...####...",
-            "..........",
+            ".########.",
+            ".########.",
+            ".########.",
             "..........");
-        // The answer adds a long row below the selection; the window (half side 0.25 x 4 = 1 pixel, at least 1)
-        // keeps only the pixels within one column of the click.
+        // An exclude click at (4,2), two pixels from the edge: the answer cuts two separate holes near it and one far off.
         var answer = MaskOf(
             "..........",
-            "..........",
-            "..........",
-            "...####...",
-            "##########",
+            ".########.",
+            ".##.#.##..",
+            ".########.",
             "..........");
-        var merged = ProgressiveMerge.Merge(previous, answer, PointPrompt.Include(5, 4), new ProgressiveMergeOptions { FromClick = 2, Window = 0.25, MinWindow = 1 });
+        var click = PointPrompt.Exclude(3, 2);
+        Assert.Equal(2.0, ProgressiveMerge.EdgeDistance(previous, 3, 2, include: false));
+        var options = new ProgressiveMergeOptions { FromClick = 2, EdgeWindow = 1, MinWindow = 2, ConnectedOnly = false };
         Assert.Equal(MaskOf(
             "..........",
-            "..........",
-            "..........",
-            "...####...",
-            "....###...",
-            "..........").Data, merged.Data);
-        // The least half side applies when the selection is small: 3 pixels each way.
-        merged = ProgressiveMerge.Merge(previous, answer, PointPrompt.Include(5, 4), new ProgressiveMergeOptions { FromClick = 2, Window = 0.25, MinWindow = 3 });
+            ".########.",
+            ".##.#.##..",
+            ".########.",
+            "..........").Data, ProgressiveMerge.Merge(previous, answer, click, options with { EdgeWindow = 0.5, MinWindow = 20 }).Data);
+        // Half side 2: columns 1..5 only; the far hole at column 8 stays selected.
         Assert.Equal(MaskOf(
             "..........",
+            ".########.",
+            ".##.#.###.",
+            ".########.",
+            "..........").Data, ProgressiveMerge.Merge(previous, answer, click, options).Data);
+        // With the connected rule only the hole under the click goes.
+        Assert.Equal(MaskOf(
             "..........",
-            "..........",
-            "...####...",
-            "..#######.",
-            "..........").Data, merged.Data);
+            ".########.",
+            ".##.#####.",
+            ".########.",
+            "..........").Data, ProgressiveMerge.Merge(previous, answer, click, options with { ConnectedOnly = true }).Data);
+    }
+
+    [Fact]
+    public void TheEdgeDistanceAgreesWithABruteForceSearchOnRandomMasks()
+    {
+        var rng = new Random(7);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int w = rng.Next(1, 30), h = rng.Next(1, 30);
+            var m = RandomMask(rng, w, h);
+            int cx = rng.Next(w), cy = rng.Next(h);
+            foreach (bool include in new[] { true, false })
+            {
+                double best = double.PositiveInfinity;
+                for (int y = 0; y < h; y++)
+                    for (int x = 0; x < w; x++)
+                        if (m[x, y] == include) best = Math.Min(best, Math.Sqrt((x - cx) * (x - cx) + (y - cy) * (y - cy)));
+                if (!include) best = Math.Min(best, Math.Min(Math.Min(cx + 1, cy + 1), Math.Min(w - cx, h - cy)));
+                Assert.Equal(best, ProgressiveMerge.EdgeDistance(m, cx, cy, include));
+            }
+        }
     }
 
     [Fact]
@@ -174,8 +241,10 @@ public class ProgressiveMergeTests
         Assert.Contains("click", e.Message);
         e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { FromClick = 1 }));
         Assert.Contains("merge from click", e.Message);
-        e = Assert.Throws<SegArgumentException>(() => new ClickChain(new ScriptedSession(12, 6, Readings(0, null, Previous)), settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { Window = -1 } }));
-        Assert.Contains("merge window", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => new ClickChain(new ScriptedSession(12, 6, Readings(0, null, Previous)), settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { EdgeWindow = -1 } }));
+        Assert.Contains("merge edge window", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { ConnectedOnly = false }));
+        Assert.Contains("merge connected only", e.Message);
     }
 
     [Fact]
