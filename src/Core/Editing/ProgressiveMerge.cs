@@ -25,6 +25,13 @@ public sealed record ProgressiveMergeOptions
     /// </summary>
     public double EdgeWindow { get; init; }
 
+    /// <summary>
+    /// With a value above 0, only a click near the previous selection's edge is merged: one whose distance to the
+    /// edge is at most this fraction of the selection's largest inner depth (as <see cref="Segmentation.CorrectionGuardOptions.EdgeDepth"/>
+    /// measures it). A click farther from the edge says a large part is wrong, and its answer stands. 0 = every click is merged.
+    /// </summary>
+    public double EdgeDepth { get; init; }
+
     /// <summary>Least half side of the window in pixels, so a click right at the edge can still make a visible change.</summary>
     public int MinWindow { get; init; } = 16;
 
@@ -44,6 +51,7 @@ public sealed record ProgressiveMergeOptions
         if (FromClick < 0 || FromClick == 1) throw new SegArgumentException("merge from click", $"must be 0 (off) or at least 2, got {FromClick}");
         if (!(EdgeWindow >= 0 && EdgeWindow <= 1000)) throw new SegArgumentException("merge edge window", $"must be between 0 (no window) and 1000, got {EdgeWindow}");
         if (!ConnectedOnly && EdgeWindow == 0) throw new SegArgumentException("merge connected only", "can be false only with an edge window; without either the merge would take the whole answer");
+        if (!(EdgeDepth >= 0 && EdgeDepth <= 1)) throw new SegArgumentException("merge edge depth", $"must be between 0 (every click) and 1, got {EdgeDepth}");
         if (MinWindow < 1) throw new SegArgumentException("merge min window", $"must be at least 1 pixel, got {MinWindow}");
     }
 }
@@ -75,6 +83,7 @@ public static class ProgressiveMerge
         int w = previous.Width, h = previous.Height;
         int cx = Math.Clamp((int)click.X, 0, w - 1), cy = Math.Clamp((int)click.Y, 0, h - 1);
         var result = previous.Clone();
+        if (options.EdgeDepth > 0 && !Segmentation.CorrectionGuard.IsEdgeClick(previous, click, options.EdgeDepth)) return answer.Clone();
 
         // The pixels the answer changes in the click's direction: added for an include click, removed for an exclude click.
         var changed = new byte[w * h];

@@ -196,6 +196,46 @@ public class ProgressiveMergeTests
     }
 
     [Fact]
+    public void WithAnEdgeDepthOnlyAClickNearTheEdgeIsMerged()
+    {
+        // A 9x9 block (largest inner depth 5); the answer to each click drops the block's left half.
+        var previous = MaskOf(
+            "...........",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            ".#########.",
+            "...........");
+        var answer = MaskOf(
+            "...........",
+            "......####.",
+            "......####.",
+            "......####.",
+            "......####.",
+            "......####.",
+            "......####.",
+            "......####.",
+            "......####.",
+            "......####.",
+            "...........");
+        var options = new ProgressiveMergeOptions { FromClick = 2, EdgeWindow = 1, MinWindow = 1, EdgeDepth = 0.25 };
+        // At (1,5) the click is one pixel from the edge (1 <= 0.25 x 5): only the window around it goes.
+        var near = ProgressiveMerge.Merge(previous, answer, PointPrompt.Exclude(1, 5), options);
+        var expected = previous.Clone();
+        for (int y = 4; y <= 6; y++) for (int x = 1; x <= 2; x++) expected.Data[y * 11 + x] = Mask.Off;
+        Assert.Equal(expected.Data, near.Data);
+        // At (3,5) it is three pixels deep (3 > 1.25): the answer stands as it is.
+        Assert.Equal(answer.Data, ProgressiveMerge.Merge(previous, answer, PointPrompt.Exclude(3, 5), options).Data);
+        // Without the edge depth both are merged.
+        Assert.NotEqual(answer.Data, ProgressiveMerge.Merge(previous, answer, PointPrompt.Exclude(3, 5), options with { EdgeDepth = 0 }).Data);
+    }
+
+    [Fact]
     public void TheEdgeDistanceAgreesWithABruteForceSearchOnRandomMasks()
     {
         var rng = new Random(7);
@@ -245,6 +285,8 @@ public class ProgressiveMergeTests
         Assert.Contains("merge edge window", e.Message);
         e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { ConnectedOnly = false }));
         Assert.Contains("merge connected only", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { EdgeDepth = 2 }));
+        Assert.Contains("merge edge depth", e.Message);
     }
 
     [Fact]
