@@ -24,7 +24,8 @@ public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = 
 /// <see cref="ColorFusion"/> every answer is refined with the image's colours and the refined selection is fed back
 /// instead (GrabCut, MobileSAM: NoC90 1.48 against 1.88 for the subject guide alone). A correction click whose
 /// answer wipes the selection out (near its edge, or losing most of it) is answered from the proposal that keeps it
-/// instead (<see cref="CorrectionGuard"/>).
+/// instead (<see cref="CorrectionGuard"/>). With <see cref="ClickChainOptions.Merge"/> a correction click's answer is
+/// merged into the selection only around the click (<see cref="ProgressiveMerge"/>), and the merged selection is fed back.
 /// <para>
 /// Steps are remembered: a click list that extends the previous one costs one decoder run per new click, and
 /// changing an earlier click recomputes from that click on. Not thread-safe; one chain per interactive selection.

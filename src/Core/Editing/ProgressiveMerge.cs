@@ -62,7 +62,11 @@ public sealed record ProgressiveMergeOptions
 /// selection while answering a click elsewhere. An include click only adds the 8-connected region of pixels that
 /// the new answer adds and that contains the click; an exclude click only removes the region that the answer removes
 /// and that contains the click. When the answer does not change the clicked pixel the way the click asks, the
-/// selection stays as it was.
+/// selection stays as it was. Two limits go beyond the published form, because at the clicks where MobileSAM's answer
+/// collapses the damage mostly lies in that very region (an exclude click just inside a good selection's edge that
+/// removes a large part of the object): a window sized by the click's distance to the edge
+/// (<see cref="ProgressiveMergeOptions.EdgeWindow"/>), and merging only clicks near the edge
+/// (<see cref="ProgressiveMergeOptions.EdgeDepth"/>), since a click deep inside or far outside says a large part is wrong.
 /// </summary>
 public static class ProgressiveMerge
 {
