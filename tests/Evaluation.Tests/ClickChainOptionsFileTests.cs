@@ -20,7 +20,17 @@ public class ClickChainOptionsFileTests
         Assert.Equal(ClickChainOptions.Default with { Feedback = FusionFeedback.ModelLogits, ClickConsistency = true, Subject = o.Subject }, o);
     }
 
+    [Fact]
+    public void TheMergeIsReadAsANestedRecord()
+    {
+        var o = ClickChainOptionsFile.Parse("""{ "Merge": { "FromClick": 3, "EdgeWindow": 2.5, "EdgeDepth": 0.2, "ConnectedOnly": false } }""");
+        Assert.Equal(new ProgressiveMergeOptions { FromClick = 3, EdgeWindow = 2.5, EdgeDepth = 0.2, ConnectedOnly = false }, o.Merge);
+        Assert.Equal(ProgressiveMergeOptions.Default.MinWindow, o.Merge.MinWindow);
+    }
+
     [Theory]
+    [InlineData("""{ "Merge": { "FromClick": 1 } }""", "merge from click")]
+    [InlineData("""{ "Merge": { "EdgeDepth": 1.5 } }""", "merge edge depth")]
     [InlineData("""{ "GuardKepIoU": 0.5 }""", "GuardKepIoU")]
     [InlineData("""{ "Guard": { "KeptIoU": 1.5 } }""", "guard kept IoU")]
     [InlineData("""{ "Feedback": "Sideways" }""", "Feedback")]

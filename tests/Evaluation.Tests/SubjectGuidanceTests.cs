@@ -7,6 +7,7 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Editing;
 
 namespace SegPlugins.Evaluation.Tests;
 
@@ -31,11 +32,16 @@ public class SubjectGuidanceTests
         return s;
     }
 
+    // The fake model sees only a disk around a click, never the whole rectangle, so the default proposal gate
+    // (the box reading must overlap one of the click's own proposals) turns its box reading down; these tests of the
+    // guide itself run without that gate.
+    private static readonly SubjectGuidanceOptions Ungated = SubjectGuidanceOptions.Default with { MinProposalAgreement = 0 };
+
     [Fact]
     public void AClickOnTheSubjectTakesTheSubjectsBox()
     {
         var s = Session();
-        var r = SubjectGuidance.FirstClick(s, new PointPrompt(20, 18), RectSaliency(10, 8, 29, 27));
+        var r = SubjectGuidance.FirstClick(s, new PointPrompt(20, 18), RectSaliency(10, 8, 29, 27), Ungated);
         Assert.True(r.Guided);
         // Pixel corners: the box encloses the last salient pixel.
         Assert.Equal(new BoxXyxy(10, 8, 30, 28), r.Box);
@@ -44,6 +50,12 @@ public class SubjectGuidanceTests
         Assert.Equal(r.Box, s.Requests[1].Box);
         var region = RectSaliency(10, 8, 29, 27).ToMask(0.5f);
         Assert.True(r.Mask.IoU(region) > 0.9);
+
+        // With the default gate the model's own readings (a disk) do not see the box's reading: the plain answer stays.
+        var gated = SubjectGuidance.FirstClick(Session(), new PointPrompt(20, 18), RectSaliency(10, 8, 29, 27));
+        Assert.Equal(0.5, SubjectGuidanceOptions.Default.MinProposalAgreement);
+        Assert.False(gated.Guided);
+        Assert.Equal(FakeSegmentation.Disk(W, H, 20, 18, 4).Data, gated.Mask.Data);
     }
 
     [Fact]
@@ -149,7 +161,7 @@ public class SubjectGuidanceTests
         var runner = new EvaluationRunner(new DiskSession(4), null, new EvaluationOptions
         {
             Mode = EvaluationMode.Clicks,
-            Strategies = [ClickStrategies.Create(ClickStrategyKind.SubjectGuided), ClickStrategies.Create(ClickStrategyKind.FeedbackLogits)],
+            Strategies = [ClickStrategies.Create(ClickStrategyKind.SubjectGuided, null, new ClickChainOptions { Subject = Ungated }), ClickStrategies.Create(ClickStrategyKind.FeedbackLogits)],
             MaxClicks = 3,
         }, (img, _) => { calls++; return RectSaliency(10, 8, 29, 27); });
         var result = runner.Run(ds);
