@@ -73,7 +73,7 @@ public static class CutoutCommand
         {
             // A mask file carries no model logits: the trimap is made from the selection's edge alone.
             var selection = alpha.ToMask();
-            var matte = SelectionMatting.FromSelection(img, LogitsOf(selection), selection);
+            var matte = SelectionMatting.FromMask(img, selection);
             result = o.Background is { } bg2 ? matte.ReplaceBackground(bg2.Resolve(path => ImageIO.Load(path)), img) : matte.CutOut();
         }
         else
@@ -87,15 +87,5 @@ public static class CutoutCommand
         ImageIO.SavePng(result, o.Out);
         io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{o.Image}: {img.Width}x{img.Height}, {(o.Background is null ? "cut out" : "background " + o.Background.Kind)}{(o.Decontaminate ? ", decontaminated" : "")}{(o.Matte ? ", matted" : "")} -> {o.Out}"));
-    }
-
-    /// <summary>Confident logits that agree with a hard selection (+8 inside, -8 outside).</summary>
-    private static LogitMap LogitsOf(Mask selection)
-    {
-        var logits = new LogitMap(selection.Width, selection.Height);
-        var src = selection.Data;
-        var dst = logits.Data;
-        for (int i = 0; i < src.Length; i++) dst[i] = src[i] != 0 ? 8f : -8f;
-        return logits;
     }
 }

@@ -240,6 +240,20 @@ public sealed class RecipeGlobals
         return SelectionMatting.FromSelection(Input, logits, selection, trimap, options, CancellationToken);
     }
 
+    /// <summary>
+    /// Soft edges for a finished selection (objects combined, grown, loaded from a file): a trimap around its edge and
+    /// the alpha matte with foreground colours, as <c>segplug cutout --matte</c> makes them. For one prediction as it
+    /// came, <see cref="Matte(MaskPrediction, SelectionTrimapOptions?, MatteOptions?)"/> also uses the model's doubt.
+    /// </summary>
+    public Matte Matte(Mask selection, SelectionTrimapOptions? trimap = null, MatteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        RecipeRuntime.__seg_checkpoint();
+        if (selection.Width != Input.Width || selection.Height != Input.Height)
+            throw new SegArgumentException("selection", $"is {selection.Width}x{selection.Height} but the input is {Input.Width}x{Input.Height}");
+        return SelectionMatting.FromMask(Input, selection, trimap, options, CancellationToken);
+    }
+
     /// <summary>Segments the input with any prompt set the engine accepts (points, a box, a mask input).</summary>
     public MaskPrediction Select(PromptSet prompts, PredictOptions? options = null)
     {

@@ -38,16 +38,9 @@ internal static class SelectionOutput
         var selection = ed.Selection;
         if (img.LastMatte is { } kept && ReferenceEquals(kept.Selection, selection) && kept.Grow == grow) return kept.Matte;
         var hard = Grown(selection, grow);
-        LogitMap logits;
-        if (grow == 0 && ed.LastPrompt is { Mode: SelectionMode.Replace } && ed.LastPrediction is { } p) logits = p.Logits;
-        else
-        {
-            logits = new LogitMap(hard.Width, hard.Height);
-            var src = hard.Data;
-            var dst = logits.Data;
-            for (int i = 0; i < src.Length; i++) dst[i] = src[i] != 0 ? 8f : -8f;
-        }
-        var matte = SelectionMatting.FromSelection(img.Image, logits, hard, cancellationToken: ct);
+        var matte = grow == 0 && ed.LastPrompt is { Mode: SelectionMode.Replace } && ed.LastPrediction is { } p
+            ? SelectionMatting.FromSelection(img.Image, p.Logits, hard, cancellationToken: ct)
+            : SelectionMatting.FromMask(img.Image, hard, cancellationToken: ct);
         img.LastMatte = (selection, grow, matte);
         return matte;
     }
@@ -120,7 +113,17 @@ internal static class SelectionOutput
         if (finish.Grow < 0) alpha += $".Shrink({-finish.Grow})";
         alpha += finish.Feather > 0 ? $".Feather({N(finish.Feather)}f)" : ".ToSoftMask()";
         if (finish.Edges) alpha += ".RefineEdges(Input)";
-        if (finish.Matte) sb.Append("// The page's matte (Refine edges (hair)) is not repeated here: for one object, Matte(Select(...)) with CutOut(matte) gives it.\n");
+        if (finish.Matte)
+        {
+            // The page's "Refine edges (hair)": the matte of the finished selection, its foreground colours in the cut-out.
+            string hard = "selection";
+            if (finish.Grow > 0) hard += $".Grow({finish.Grow})";
+            if (finish.Grow < 0) hard += $".Shrink({-finish.Grow})";
+            sb.Append("var matte = Matte(").Append(hard).Append(");\n");
+            sb.Append("Save(matte.Alpha, \"{name}-mask.png\");\n");
+            sb.Append("Save(CutOut(matte), \"{name}-cutout.png\");\n");
+            return sb.ToString();
+        }
         sb.Append("var alpha = ").Append(alpha).Append(";\n");
         sb.Append("Save(alpha, \"{name}-mask.png\");\n");
         sb.Append("Save(CutOut(alpha), \"{name}-cutout.png\");\n");

@@ -445,6 +445,31 @@ public sealed class ServeApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RecipeWithTheMatte_RepeatsTheMattedEdit()
+    {
+        string id = await UploadAsync();
+        await SelectPngAsync(id, """{"points": [[30, 20, 1]]}""");
+        string recipe = await C.GetStringAsync($"/api/images/{id}/recipe?grow=2&matte=1");
+        Assert.Contains("var matte = Matte(selection.Grow(2));", recipe);
+        Assert.Contains("Save(matte.Alpha, \"{name}-mask.png\");", recipe);
+        Assert.Contains("Save(CutOut(matte), \"{name}-cutout.png\");", recipe);
+
+        using var t = new SegPlugins.Scripting.Tests.Cli.CliTemp();
+        File.WriteAllText(t.F("edit.csx"), recipe);
+        File.Copy(Grad, t.F("photo.png"));
+        var (code, stdout, stderr) = SegPlugins.Scripting.Tests.Cli.CliHarness.Run("run", t.F("edit.csx"), t.F("photo.png"), "--out", t.F("out"),
+            "--encoder", ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), "--decoder", ServeHarness.Fixture("models/sam_decoder_multi.onnx"), "--device", "cpu");
+        Assert.True(code == 0, stdout + stderr);
+        // The recipe's matte is the page's for the same grown selection (exported with matte=1&grow=2).
+        var page = await C.GetAsync($"/api/images/{id}/mask?matte=1&grow=2");
+        var expected = MaskPng.LoadSoftMask(new MemoryStream(await page.Content.ReadAsByteArrayAsync()), "page matte");
+        var made = MaskPng.LoadSoftMask(t.F("out/photo-mask.png"));
+        Assert.Contains(made.Data, v => v is > 0 and < 255);
+        Assert.Equal(expected.Data, made.Data);
+        Assert.True(File.Exists(t.F("out/photo-cutout.png")));
+    }
+
+    [Fact]
     public async Task Eviction_KeepsAtMostTheCapacity_OldestFirst()
     {
         await using var two = await ServeHarness.StartAsync(maxImages: 2);

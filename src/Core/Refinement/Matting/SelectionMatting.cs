@@ -22,6 +22,28 @@ public static class SelectionMatting
         return MatteSolver.Solve(image, trimap, matteOptions, cancellationToken);
     }
 
+    /// <summary>
+    /// Soft edges for a finished selection that has no model answer of its own (objects combined, grown or shrunk, a
+    /// mask loaded from a file): as <see cref="FromSelection(BgraImage, LogitMap, Mask, SelectionTrimapOptions?, MatteOptions?, CancellationToken)"/>
+    /// with confident logits that agree with the selection (+8 inside, -8 outside), so the trimap is the band around its edge.
+    /// </summary>
+    public static Matte FromMask(BgraImage image, Mask selection, SelectionTrimapOptions? trimapOptions = null,
+        MatteOptions? matteOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(selection);
+        return FromSelection(image, ConfidentLogits(selection), selection, trimapOptions, matteOptions, cancellationToken);
+    }
+
+    /// <summary>Logits of +8 where <paramref name="selection"/> is set and -8 elsewhere.</summary>
+    internal static LogitMap ConfidentLogits(Mask selection)
+    {
+        var logits = new LogitMap(selection.Width, selection.Height);
+        var src = selection.Data;
+        var dst = logits.Data;
+        for (int i = 0; i < src.Length; i++) dst[i] = src[i] != 0 ? 8f : -8f;
+        return logits;
+    }
+
     private static BgraImage Opaque(BgraImage image)
     {
         var copy = image.Clone();
