@@ -43,6 +43,30 @@ public class SelectionTrimapTests
     }
 
     [Fact]
+    public void AMaskWithoutModelLogits_IsMattedFromItsOwnEdge()
+    {
+        int w = 60, h = 40;
+        var img = new BgraImage(w, h);
+        var sel = new Mask(w, h);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool inside = x >= 20 && x < 45 && y >= 10 && y < 30;
+                var px = img.Row(y).Slice(x * 4, 4);
+                px[0] = px[1] = px[2] = (byte)(inside ? 220 : 30);
+                px[3] = 255;
+                if (inside && x < 44) sel.Data[y * w + x] = Mask.On; // one column short of the object
+            }
+        var logits = new LogitMap(w, h);
+        for (int i = 0; i < logits.Data.Length; i++) logits.Data[i] = sel.Data[i] != 0 ? 8f : -8f;
+        var fromMask = SelectionMatting.FromMask(img, sel);
+        Assert.Equal(SelectionMatting.FromSelection(img, logits, sel).Alpha.Data, fromMask.Alpha.Data);
+        // The band lets the matte take back the column the selection missed.
+        Assert.True(fromMask.Alpha.Data[20 * w + 44] > 200, $"alpha {fromMask.Alpha.Data[20 * w + 44]}");
+        Assert.Equal(0, fromMask.Alpha.Data[20 * w + 5]);
+    }
+
+    [Fact]
     public void MatteCutOutAndBackgroundAreOneCall()
     {
         var alpha = new SoftMask(2, 1, [255, 128]);
