@@ -434,12 +434,7 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.Contains("Save(alpha, \"{name}-mask.png\");", recipe);
 
         // The recipe runs as it is with segplug run.
-        using var t = new SegPlugins.Scripting.Tests.Cli.CliTemp();
-        File.WriteAllText(t.F("edit.csx"), recipe);
-        File.Copy(Grad, t.F("photo.png"));
-        var (code, stdout, stderr) = SegPlugins.Scripting.Tests.Cli.CliHarness.Run("run", t.F("edit.csx"), t.F("photo.png"), "--out", t.F("out"),
-            "--encoder", ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), "--decoder", ServeHarness.Fixture("models/sam_decoder_multi.onnx"), "--device", "cpu");
-        Assert.True(code == 0, stdout + stderr);
+        using var t = RunRecipe(recipe);
         Assert.False(MaskPng.LoadMask(t.F("out/photo-mask.png")).IsEmpty);
         Assert.True(File.Exists(t.F("out/photo-cutout.png")));
     }
@@ -454,12 +449,7 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.Contains("Save(matte.Alpha, \"{name}-mask.png\");", recipe);
         Assert.Contains("Save(CutOut(matte), \"{name}-cutout.png\");", recipe);
 
-        using var t = new SegPlugins.Scripting.Tests.Cli.CliTemp();
-        File.WriteAllText(t.F("edit.csx"), recipe);
-        File.Copy(Grad, t.F("photo.png"));
-        var (code, stdout, stderr) = SegPlugins.Scripting.Tests.Cli.CliHarness.Run("run", t.F("edit.csx"), t.F("photo.png"), "--out", t.F("out"),
-            "--encoder", ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), "--decoder", ServeHarness.Fixture("models/sam_decoder_multi.onnx"), "--device", "cpu");
-        Assert.True(code == 0, stdout + stderr);
+        using var t = RunRecipe(recipe);
         // The recipe's matte is the page's for the same grown selection (exported with matte=1&grow=2).
         var page = await C.GetAsync($"/api/images/{id}/mask?matte=1&grow=2");
         var expected = MaskPng.LoadSoftMask(new MemoryStream(await page.Content.ReadAsByteArrayAsync()), "page matte");
@@ -467,6 +457,18 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.Contains(made.Data, v => v is > 0 and < 255);
         Assert.Equal(expected.Data, made.Data);
         Assert.True(File.Exists(t.F("out/photo-cutout.png")));
+    }
+
+    /// <summary>Runs <paramref name="recipe"/> with <c>segplug run</c> on a copy of the test photo (photo.png, outputs in out/) with the fixture models.</summary>
+    private static SegPlugins.Scripting.Tests.Cli.CliTemp RunRecipe(string recipe)
+    {
+        var t = new SegPlugins.Scripting.Tests.Cli.CliTemp();
+        File.WriteAllText(t.F("edit.csx"), recipe);
+        File.Copy(Grad, t.F("photo.png"));
+        var (code, stdout, stderr) = SegPlugins.Scripting.Tests.Cli.CliHarness.Run("run", t.F("edit.csx"), t.F("photo.png"), "--out", t.F("out"),
+            "--encoder", ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), "--decoder", ServeHarness.Fixture("models/sam_decoder_multi.onnx"), "--device", "cpu");
+        Assert.True(code == 0, stdout + stderr);
+        return t;
     }
 
     [Fact]
