@@ -134,7 +134,9 @@ public static class SelectCommand
 
         var img = ImageIO.Load(o.Image);
         prompts.Validate(img.Width, img.Height);
+        if (img.PixelCount >= OneShotMemory.LargeImagePixels) OneShotMemory.ReturnLargeBlocks();
         using var session = await model.OpenSamAsync(stderr, ct);
+        OneShotMemory.CollectNow(); // the model files' bytes are garbage now; the encoder's peak comes next
         var sw = Stopwatch.StartNew();
         session.SetImage(img, ct);
         double encMs = sw.Elapsed.TotalMilliseconds;
