@@ -43,25 +43,23 @@ internal sealed class MattingLaplacian
         for (int i = 0, u = 0; i < n; i++) if (tri[i] == Trimap.Unknown) unknown[u++] = i;
 
         // Windows centred within one pixel of an unknown pixel and wholly inside the image.
+        // The id array first marks the centres (0), then numbers them in row-major order: no second full-frame buffer.
         var windowId = new int[n];
         Array.Fill(windowId, -1);
-        int windows = 0;
-        var centres = new List<int>();
+        foreach (int i in unknown)
         {
-            var mark = new bool[n];
-            foreach (int i in unknown)
-            {
-                int x = i % w, y = i / w;
-                for (int cy = Math.Max(1, y - 1); cy <= Math.Min(h - 2, y + 1); cy++)
-                    for (int cx = Math.Max(1, x - 1); cx <= Math.Min(w - 2, x + 1); cx++)
-                        mark[cy * w + cx] = true;
-            }
-            for (int i = 0; i < n; i++)
-                if (mark[i]) { windowId[i] = windows++; centres.Add(i); }
+            int x = i % w, y = i / w;
+            for (int cy = Math.Max(1, y - 1); cy <= Math.Min(h - 2, y + 1); cy++)
+                for (int cx = Math.Max(1, x - 1); cx <= Math.Min(w - 2, x + 1); cx++)
+                    windowId[cy * w + cx] = 0;
         }
+        int windows = 0;
+        for (int i = 0; i < n; i++) if (windowId[i] == 0) windows++;
+        var centreArr = new int[windows];
+        for (int i = 0, k = 0; i < n; i++)
+            if (windowId[i] == 0) { windowId[i] = k; centreArr[k++] = i; }
         // Per window: mean colour (3) and the upper triangle of (Σ + ε/9 I)⁻¹ (6).
         var stats = new double[windows * 9];
-        var centreArr = centres.ToArray();
         double reg = epsilon / 9.0;
         Parallel(windows, 60, (k0, k1) =>
         {
