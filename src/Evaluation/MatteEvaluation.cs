@@ -6,6 +6,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Evaluation;
 
@@ -25,6 +26,7 @@ public sealed record MatteEvaluationOptions
     public int? Limit { get; init; }
     public MatteOptions Matte { get; init; } = MatteOptions.Default;
     public SelectionTrimapOptions Trimap { get; init; } = SelectionTrimapOptions.Default;
+    public BoxRegionPriorOptions RegionPrior { get; init; } = BoxRegionPriorOptions.Default;
 }
 
 /// <summary>
@@ -39,12 +41,16 @@ public sealed record MatteImageResult(string Name, int Width, int Height, double
 public sealed class MatteEvaluationRunner
 {
     private readonly ISegmentationSession? _session;
+    private readonly SubjectSelector? _subject;
     private readonly MatteEvaluationOptions _options;
 
     /// <param name="session">The model for <see cref="MattePrompt.Box"/>; may be null for <see cref="MattePrompt.Trimap"/>.</param>
     /// <param name="options">What to run.</param>
-    public MatteEvaluationRunner(ISegmentationSession? session, MatteEvaluationOptions options)
+    /// <param name="subject">The salient-object model whose map of the box limits the region (<see cref="BoxRegionPrior"/>), as the
+    /// hosts do when they have it; null mattes the box's selection as it is.</param>
+    public MatteEvaluationRunner(ISegmentationSession? session, MatteEvaluationOptions options, SubjectSelector? subject = null)
     {
+        _subject = subject;
         _options = options ?? throw new SegArgumentException(nameof(options), "is null");
         if (options.Limit is < 1) throw new SegArgumentException("limit", $"must be at least 1, got {options.Limit}");
         if (options.Prompt == MattePrompt.Box && session is null) throw new SegArgumentException("session", "box prompts need a model session");
@@ -89,7 +95,7 @@ public sealed class MatteEvaluationRunner
             encoderMs = sw.Elapsed.TotalMilliseconds;
             sw.Restart();
             Mask selection;
-            (matte, trimap, selection) = MatteFromBox(_session, image, sample.Box, _options.Matte, _options.Trimap, ct);
+            (matte, trimap, selection) = MatteFromBox(_session, image, sample.Box, _options.Matte, _options.Trimap, ct, _subject, _options.RegionPrior);
             ms = sw.Elapsed.TotalMilliseconds;
             selectionSad = MatteMetrics.Sad(SoftMask.FromMask(selection).ToFloats(), sample.Alpha);
         }
@@ -110,16 +116,19 @@ public sealed class MatteEvaluationRunner
 
     /// <summary>
     /// The user's path from a box, on a session that already holds the image: the model's whole-object proposal refined
-    /// with colours (as <c>segplug select --box</c>), a trimap from that selection, the matte.
+    /// with colours (as <c>segplug select --box</c>), limited to the box's salient object when <paramref name="subject"/> is given
+    /// (<see cref="SelectionMatting.FromBox"/>), a trimap from that region, the matte. Selection: the hard, refined selection (the "before").
     /// </summary>
     public static (Matte Matte, Trimap Trimap, Mask Selection) MatteFromBox(ISegmentationSession session, BgraImage image, BoxXyxy box,
-        MatteOptions? matteOptions, SelectionTrimapOptions? trimapOptions, CancellationToken ct)
+        MatteOptions? matteOptions, SelectionTrimapOptions? trimapOptions, CancellationToken ct, SubjectSelector? subject = null,
+        BoxRegionPriorOptions? priorOptions = null)
     {
         var prompts = PromptSet.FromBox(box);
         var prediction = session.Predict(prompts, null, ct);
         var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
         var selection = ColorRefiner.Refine(image, logits, new ColorRefineInput { Box = box }, null, ct);
-        var trimap = SelectionTrimap.Build(image, logits, selection, trimapOptions);
+        var region = subject is null ? selection : BoxRegionPrior.Region(image, selection, box, subject, priorOptions, ct);
+        var trimap = SelectionTrimap.Build(image, logits, region, trimapOptions);
         return (MatteSolver.Solve(image, trimap, matteOptions, ct), trimap, selection);
     }
 }

@@ -9,7 +9,8 @@ namespace SegPlugins.Benchmarks;
 /// Soft edges for a 12 MP (4000x3000) selection: the lobed blob of <see cref="MaskBenchmarks"/> composited with a
 /// 12 px soft edge from a textured foreground over a textured background; the selection is the blob, the model's
 /// logits +-6. Goal (2 cores): the whole matte (trimap, alpha, foreground colours) in 2 s with peak memory under 1 GB.
-/// Run: dotnet run -c Release -- --job short --filter '*MatteBenchmarks*'
+/// Run: dotnet run -c Release -- --job short --filter '*MatteBenchmarks*'; peak memory of one matte in a fresh process:
+/// dotnet run -c Release -- once MatteBenchmarks MatteFromSelection
 /// </summary>
 [MemoryDiagnoser]
 public class MatteBenchmarks

@@ -8,6 +8,7 @@ public static class Program
     public static void Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "quick") { Quick.Run(args[1..]); return; }
+        if (args.Length > 0 && args[0] == "once") { Once.Run(args[1..]); return; }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -153,6 +153,15 @@ internal sealed class FakeSegmenterFactory
             return m;
         }
 
+        /// <summary>Core's region rule on a saliency map that is 1 in the same middle and 0 elsewhere.</summary>
+        public Mask MatteRegion(BgraImage image, Mask selection, SegPlugins.Core.Geometry.BoxXyxy box, CancellationToken ct)
+        {
+            var middle = SubjectSaliency(image, ct);
+            var map = new LogitMap(image.Width, image.Height);
+            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
+            return SegPlugins.Core.Refinement.Matting.BoxRegionPrior.Apply(selection, map);
+        }
+
         public void Dispose() { }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SegPlugins.Core;
+using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Evaluation;
 using SegPlugins.Scripting.Engine;
 
@@ -19,7 +20,9 @@ public static class MatteEvalCommand
                 throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
         var options = new MatteEvaluationOptions { Prompt = a.Prompt, Limit = a.Limit };
         using var session = a.Prompt == MattePrompt.Box ? await model.OpenSamAsync(stderr, ct) : null;
-        var runner = new MatteEvaluationRunner(session, options);
+        // The box path limits the region with the salient-object model's map of the box, as select --box --matte does.
+        using var subject = a.Prompt == MattePrompt.Box ? await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct) : null;
+        var runner = new MatteEvaluationRunner(session, options, subject);
         stderr.WriteLine($"eval: matte, {Math.Min(dataset.Count, a.Limit ?? int.MaxValue)} images of {dataset.Directory}, prompt {(a.Prompt == MattePrompt.Box ? "box" : "trimap")}");
         var results = runner.Run(dataset, new Lines(stderr), ct);
         var report = new MatteReport(dataset.Directory, a.Prompt, results);

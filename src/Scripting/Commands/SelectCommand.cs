@@ -180,7 +180,13 @@ public static class SelectCommand
         double decMs = sw.Elapsed.TotalMilliseconds;
 
         outputs.CreateFolders();
-        if (o.Matte) note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct);
+        if (o.Matte && prompts.Box is { } matteBox && prompts.Points.Count == 0 && prompts.MaskInput is null)
+        {
+            // A box alone: the matte's region is limited to the box's salient object (docs/matting.md).
+            using var subject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct);
+            note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct, matteBox, subject);
+        }
+        else if (o.Matte) note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct);
         else
         {
             ImageIO.SaveGrayPng(mask.Data, img.Width, img.Height, outMask);

@@ -1,5 +1,7 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Segmentation.Subject;
@@ -32,14 +34,19 @@ internal static class CoreEngine
             return t.WaitAsync(cancellationToken).GetAwaiter().GetResult().ForImage(image, cancellationToken);
         }
 
-        public Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken)
+        public Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken) =>
+            // Threshold 0.5 on the min-max normalised map: the engine's own saliency mode.
+            Subject(cancellationToken).Saliency(image, cancellationToken).ToMask(0.5f);
+
+        public Mask MatteRegion(BgraImage image, Mask selection, BoxXyxy box, CancellationToken cancellationToken) =>
+            BoxRegionPrior.Region(image, selection, box, Subject(cancellationToken), null, cancellationToken);
+
+        private SubjectSelector Subject(CancellationToken cancellationToken)
         {
             Task<SubjectSelector> t;
             // The saliency model is opened (and fetched) once per run, on the run's token, the first time a recipe asks.
             lock (_gate) t = _subject ??= SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), runToken);
-            var selector = t.WaitAsync(cancellationToken).GetAwaiter().GetResult();
-            // Threshold 0.5 on the min-max normalised map: the engine's own saliency mode.
-            return selector.Saliency(image, cancellationToken).ToMask(0.5f);
+            return t.WaitAsync(cancellationToken).GetAwaiter().GetResult();
         }
 
         public void Dispose()

@@ -227,7 +227,7 @@ public sealed class RecipeGlobals
 
     /// <summary>
     /// Soft edges that hold hair and fur: the prediction's selection refined with colours (as <see cref="RefineColors"/>),
-    /// a trimap around its edge, and an alpha matte with foreground colours (closed-form matting; see docs/matting.md).
+    /// for a box alone limited to the box's salient object (the subject model, fetched on first use), a trimap around its edge, and an alpha matte with foreground colours (closed-form matting; see docs/matting.md).
     /// <c>CutOut(matte)</c> and <c>ReplaceBackground(matte, ...)</c> use both, so no old background shows in the hair.
     /// </summary>
     public Matte Matte(MaskPrediction prediction, SelectionTrimapOptions? trimap = null, MatteOptions? options = null)
@@ -237,6 +237,9 @@ public sealed class RecipeGlobals
         var prompts = _prompts.TryGetValue(prediction, out var p) ? p : new PromptSet();
         var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
         var selection = ColorRefiner.Refine(Input, logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, CancellationToken);
+        // A box alone: matted within the box's salient object, as select --box --matte does (docs/matting.md).
+        if (prompts.Box is { } box && prompts.Points.Count == 0 && prompts.MaskInput is null)
+            selection = Engine().MatteRegion(Input, selection, box, CancellationToken);
         return SelectionMatting.FromSelection(Input, logits, selection, trimap, options, CancellationToken);
     }
 

@@ -25,6 +25,9 @@ internal interface IRecipeSegmenter : IDisposable
 
     /// <summary>The salient-object mask of an image (the engine's subject model, opened on first use).</summary>
     Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken);
+
+    /// <summary>The region a selection made from <paramref name="box"/> alone is matted from: the selection limited to the box's salient object (<see cref="Core.Refinement.Matting.BoxRegionPrior"/>).</summary>
+    Mask MatteRegion(BgraImage image, Mask selection, Core.Geometry.BoxXyxy box, CancellationToken cancellationToken);
 }
 
 /// <summary>

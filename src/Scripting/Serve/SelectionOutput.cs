@@ -7,6 +7,8 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 
+using SegPlugins.Core.Segmentation.Subject;
+
 namespace SegPlugins.Scripting.Serve;
 
 /// <summary>The selection as it is exported: finished (grown, feathered, edge-refined), and its history as a recipe.</summary>
@@ -21,24 +23,31 @@ internal static class SelectionOutput
     }
 
     /// <summary>The image's selection after <paramref name="finish"/>: its matte's alpha when the finish asks for the matte.</summary>
-    public static SoftMask Finished(ServedImage img, Finish finish, CancellationToken ct) =>
-        finish.Matte ? MatteOf(img, finish.Grow, ct).Alpha : Finished(img.Editor.Selection, img.Image, finish);
+    public static SoftMask Finished(ServedImage img, Finish finish, CancellationToken ct, SubjectSelector? subject = null) =>
+        finish.Matte ? MatteOf(img, finish.Grow, ct, subject).Alpha : Finished(img.Editor.Selection, img.Image, finish);
+
+    /// <summary>Whether the matte of the image's selection is one object's answer to a box alone, which <see cref="MatteOf"/> limits to the box's salient object.</summary>
+    public static bool MattesBoxAlone(ServedImage img, int grow) =>
+        grow == 0 && img.Editor.LastPrompt is { Mode: SelectionMode.Replace, Prompts: { Box: not null, Points.Count: 0, MaskInput: null } } && img.Editor.LastPrediction is not null;
 
     /// <summary>
     /// The alpha matte (with its foreground colours) of the image's selection grown by <paramref name="grow"/>, as
     /// <c>segplug select --matte</c> makes it: a trimap around the selection's edge, widened where the model was
     /// unsure, then the matte. The model's logits are the last object's when the selection is that object's answer
     /// as it came (replace, not grown); otherwise (objects combined, subject, grown) they are confident logits that
-    /// agree with the selection, as <c>segplug cutout --matte</c> uses for a mask file. The last matte is kept, so the
-    /// preview and the exports after it share one solve.
+    /// agree with the selection, as <c>segplug cutout --matte</c> uses for a mask file. An answer to a box alone is
+    /// matted within the box's salient object when <paramref name="subject"/> is given (<see cref="MattesBoxAlone"/>).
+    /// The last matte is kept, so the preview and the exports after it share one solve.
     /// </summary>
-    public static Matte MatteOf(ServedImage img, int grow, CancellationToken ct)
+    public static Matte MatteOf(ServedImage img, int grow, CancellationToken ct, SubjectSelector? subject = null)
     {
         var ed = img.Editor;
         var selection = ed.Selection;
         if (img.LastMatte is { } kept && ReferenceEquals(kept.Selection, selection) && kept.Grow == grow) return kept.Matte;
         var hard = Grown(selection, grow);
-        var matte = grow == 0 && ed.LastPrompt is { Mode: SelectionMode.Replace } && ed.LastPrediction is { } p
+        var matte = MattesBoxAlone(img, grow) && subject is not null
+            ? SelectionMatting.FromBox(img.Image, ed.LastPrediction!.Logits, hard, ed.LastPrompt!.Value.Prompts.Box!.Value, subject, cancellationToken: ct)
+            : grow == 0 && ed.LastPrompt is { Mode: SelectionMode.Replace } && ed.LastPrediction is { } p
             ? SelectionMatting.FromSelection(img.Image, p.Logits, hard, cancellationToken: ct)
             : SelectionMatting.FromMask(img.Image, hard, cancellationToken: ct);
         img.LastMatte = (selection, grow, matte);

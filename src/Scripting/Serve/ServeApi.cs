@@ -205,6 +205,14 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         finally { _subjectGate.Release(); }
     }
 
+    /// <summary>The subject model when a matte of a box alone will use it; null otherwise, or when it cannot be opened (the matte then uses the selection as it is).</summary>
+    private async Task<SubjectSelector?> MattePriorAsync(ServedImage img, Finish finish, CancellationToken ct)
+    {
+        if (!finish.Matte || !SelectionOutput.MattesBoxAlone(img, finish.Grow)) return null;
+        try { return await SubjectModelAsync(ct); }
+        catch (SegException) { return null; }
+    }
+
     private async Task MaskAsync(HttpContext ctx)
     {
         var img = Find(ctx);
@@ -212,7 +220,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         using (await img.EnterAsync(ctx.RequestAborted))
         {
             if (finish.IsNone) { await Selection(ctx, img, 0); return; }
-            var soft = SelectionOutput.Finished(img, finish, ctx.RequestAborted);
+            var soft = SelectionOutput.Finished(img, finish, ctx.RequestAborted, await MattePriorAsync(img, finish, ctx.RequestAborted));
             if (WantsJson(ctx)) await Json(ctx, State(img, 0, ProposalMasks(ctx), soft.ToMask()));
             else await Png(ctx, soft.Data, soft.Width, soft.Height, $"{Stem(img)}-mask.png");
         }
@@ -240,7 +248,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
             if (finish.Matte)
             {
                 // The matte's foreground colours go with its alpha, so no old background shows in the hair.
-                var matte = SelectionOutput.MatteOf(img, finish.Grow, ctx.RequestAborted);
+                var matte = SelectionOutput.MatteOf(img, finish.Grow, ctx.RequestAborted, await MattePriorAsync(img, finish, ctx.RequestAborted));
                 result = background is null ? matte.CutOut() : matte.ReplaceBackground(background, img.Image);
             }
             else

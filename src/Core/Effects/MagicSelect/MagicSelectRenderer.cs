@@ -249,7 +249,7 @@ public sealed class MagicSelectRenderer
         if (settings.GrowShrink > 0) mask = mask.Grow(settings.GrowShrink);
         else if (settings.GrowShrink < 0) mask = mask.Shrink(-settings.GrowShrink);
         ct.ThrowIfCancellationRequested();
-        var matte = settings.RefineHair ? HairMatte(src, result, mask, ct) : null;
+        var matte = settings.RefineHair ? HairMatte(src, result, mask, prompts, ct) : null;
         var alpha = matte?.Alpha ?? (settings.Feather > 0 ? mask.Feather(settings.Feather) : mask.ToSoftMask());
         if (settings.RefineEdges && matte is null) alpha = alpha.RefineEdges(src);
         ct.ThrowIfCancellationRequested();
@@ -282,10 +282,22 @@ public sealed class MagicSelectRenderer
         return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = score, ObjectArea = area }, owned: true);
     }
 
-    /// <summary>The hair matte of the current selection, solved once per selection (moving nothing re-renders for free).</summary>
-    private Refinement.Matting.Matte HairMatte(BgraImage src, ClickChain.Result result, Mask mask, CancellationToken ct) =>
+    /// <summary>
+    /// The hair matte of the current selection, solved once per selection (moving nothing re-renders for free). A
+    /// selection from the box alone is matted within the box's salient object when the host has the subject model.
+    /// </summary>
+    private Refinement.Matting.Matte HairMatte(BgraImage src, ClickChain.Result result, Mask mask, PromptSet prompts, CancellationToken ct) =>
         _mattes.GetOrMake((result.Mask, mask.Width, mask.Height, Hash(mask)),
-            () => Refinement.Matting.SelectionMatting.FromSelection(src, result.Logits, mask, cancellationToken: ct));
+            () => prompts is { Box: { } box, Points.Count: 0 }
+                ? Refinement.Matting.SelectionMatting.FromBox(src, result.Logits, mask, box, SubjectModelOrNull(ct), cancellationToken: ct)
+                : Refinement.Matting.SelectionMatting.FromSelection(src, result.Logits, mask, cancellationToken: ct));
+
+    /// <summary>The host's subject model, or null when it has none or it cannot be opened (the matte then uses the selection as it is).</summary>
+    private Segmentation.Subject.SubjectSelector? SubjectModelOrNull(CancellationToken ct)
+    {
+        try { return _models.GetSubjectModel(ct); }
+        catch (SegException) { return null; }
+    }
 
     private static UInt128 Hash(Mask mask) => System.IO.Hashing.XxHash128.HashToUInt128(mask.Data);
 

@@ -24,10 +24,11 @@ public static class MatteSolver
     public static Matte Solve(BgraImage image, Trimap trimap, out MatteStats stats, MatteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var o = options ?? MatteOptions.Default;
-        var (level, alpha, iterations, alphaMs) = SolveAlphaCore(image, trimap, o, cancellationToken);
+        // The pyramid's planar colours (12 bytes per pixel) are not kept for the foreground: it reads the image tile by tile.
+        var (_, alpha, iterations, alphaMs) = SolveAlphaCore(image, trimap, o, cancellationToken);
         var sw = Stopwatch.StartNew();
         var soft = SoftMask.FromFloats(image.Width, image.Height, alpha);
-        var fg = o.EstimateForeground ? ForegroundImage(image, level, alpha, soft, o, cancellationToken) : image.Clone();
+        var fg = o.EstimateForeground ? ForegroundImage(image, alpha, soft, o, cancellationToken) : image.Clone();
         if (!o.EstimateForeground) SetOpaque(fg);
         stats = new MatteStats(iterations.Count == 0 ? 0 : CountUnknown(trimap), iterations, alphaMs, sw.Elapsed.TotalMilliseconds);
         return new Matte(soft, fg);
@@ -80,33 +81,38 @@ public static class MatteSolver
         return start;
     }
 
-    private static BgraImage ForegroundImage(BgraImage image, MatteLevel level, float[] alpha, SoftMask soft, MatteOptions o, CancellationToken ct)
+    /// <summary>
+    /// The photo's colours where alpha is 255 (or the tile holds no fractional alpha), the estimated foreground elsewhere,
+    /// opaque. Tiles are written straight into the result, so no full-frame planar copy of the colours is made.
+    /// </summary>
+    private static BgraImage ForegroundImage(BgraImage image, float[] alpha, SoftMask soft, MatteOptions o, CancellationToken ct)
     {
         int w = image.Width, h = image.Height;
-        var (fr, fg, fb) = ForegroundEstimator.EstimateTiled(w, h, level.R, level.G, level.B, alpha, o.ForegroundRegularization, o.ForegroundGradientWeight, ct);
         var dst = new BgraImage(w, h);
         Masks.Internal.ParallelRows.For(h, w, (y0, y1) =>
         {
             for (int y = y0; y < y1; y++)
             {
-                var s = image.Row(y);
+                image.Row(y).CopyTo(dst.Row(y));
                 var d = dst.Row(y);
-                var a = soft.Row(y);
-                int o2 = y * w;
-                for (int x = 0; x < w; x++)
-                {
-                    if (a[x] == 255)
-                    {
-                        d[4 * x] = s[4 * x]; d[4 * x + 1] = s[4 * x + 1]; d[4 * x + 2] = s[4 * x + 2];
-                    }
-                    else
-                    {
-                        d[4 * x] = ToByte(fb[o2 + x]); d[4 * x + 1] = ToByte(fg[o2 + x]); d[4 * x + 2] = ToByte(fr[o2 + x]);
-                    }
-                    d[4 * x + 3] = 255;
-                }
+                for (int x = 3; x < d.Length; x += 4) d[x] = 255;
             }
         });
+        ForegroundEstimator.ForEachTile(w, h, ForegroundEstimator.FromImage(image), alpha, o.ForegroundRegularization, o.ForegroundGradientWeight,
+            (x0, y0, x1, y1, fr, fg, fb, stride, ox, oy) =>
+            {
+                for (int y = y0; y < y1; y++)
+                {
+                    var d = dst.Row(y);
+                    var a = soft.Row(y);
+                    int src = (y - oy) * stride - ox;
+                    for (int x = x0; x < x1; x++)
+                    {
+                        if (a[x] == 255) continue;
+                        d[4 * x] = ToByte(fb[src + x]); d[4 * x + 1] = ToByte(fg[src + x]); d[4 * x + 2] = ToByte(fr[src + x]);
+                    }
+                }
+            }, ct);
         return dst;
     }
 

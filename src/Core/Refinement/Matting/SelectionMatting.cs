@@ -1,5 +1,7 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Core.Refinement.Matting;
 
@@ -20,6 +22,28 @@ public static class SelectionMatting
         if (trimap.Data.AsSpan().IndexOf(Trimap.Unknown) < 0)
             return new Matte(SoftMask.FromMask(selection), Opaque(image));
         return MatteSolver.Solve(image, trimap, matteOptions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Soft edges for a selection made from a box: as <see cref="FromSelection(BgraImage, LogitMap, Mask, SelectionTrimapOptions?, MatteOptions?, CancellationToken)"/>
+    /// on the selection limited to the box's salient object (<see cref="BoxRegionPrior"/>) when <paramref name="subject"/>
+    /// is given; without it, the selection as it is.
+    /// </summary>
+    /// <param name="image">The photo.</param>
+    /// <param name="modelLogits">The model's full-resolution logits for the selection (object where &gt; 0).</param>
+    /// <param name="selection">The selection the user sees (usually the colour-refined mask).</param>
+    /// <param name="box">The box the selection was made from, in source pixels.</param>
+    /// <param name="subject">The salient-object model (u2netp), or null to matte the selection as it is.</param>
+    /// <param name="trimapOptions">How the trimap is made (null: defaults).</param>
+    /// <param name="matteOptions">How the matte is solved (null: defaults).</param>
+    /// <param name="priorOptions">How the box's salient object limits the region (null: defaults).</param>
+    /// <param name="cancellationToken">Stops the solve.</param>
+    public static Matte FromBox(BgraImage image, LogitMap modelLogits, Mask selection, BoxXyxy box, SubjectSelector? subject,
+        SelectionTrimapOptions? trimapOptions = null, MatteOptions? matteOptions = null, BoxRegionPriorOptions? priorOptions = null,
+        CancellationToken cancellationToken = default)
+    {
+        var region = subject is null ? selection : BoxRegionPrior.Region(image, selection, box, subject, priorOptions, cancellationToken);
+        return FromSelection(image, modelLogits, region, trimapOptions, matteOptions, cancellationToken);
     }
 
     /// <summary>

@@ -289,6 +289,37 @@ public class MatteSolverTests
     }
 
     [Fact]
+    public void VectorStencilProductMatchesThePlainOne()
+    {
+        int w = 37, h = 29;
+        var img = RandomImage(w, h, 5);
+        var tri = new Trimap(w, h);
+        var rng = new Random(11);
+        for (int i = 0; i < tri.Data.Length; i++) tri.Data[i] = (byte)(rng.Next(3) switch { 0 => Trimap.Background, 1 => Trimap.Unknown, _ => Trimap.Foreground });
+        var sys = MattingLaplacian.Build(MatteLevel.FromImage(img, tri.Data), 1e-5, default);
+        Assert.True(sys.Count > 200);
+        int pw = w + 4;
+        var padded = new float[pw * (h + 4)];
+        var padIndex = new int[sys.Count];
+        for (int u = 0; u < sys.Count; u++)
+        {
+            padIndex[u] = (sys.UnknownPixels[u] / w + 2) * pw + sys.UnknownPixels[u] % w + 2;
+            padded[padIndex[u]] = (float)rng.NextDouble();
+        }
+        var offsets = new int[MattingLaplacian.Taps];
+        for (int t = 0; t < offsets.Length; t++) offsets[t] = (t / 5 - 2) * pw + (t % 5 - 2);
+        var plain = new float[sys.Count];
+        var vector = new float[sys.Count];
+        MattingLaplacian.ApplyScalar(sys.Coefficients, padded, padIndex, offsets, plain, 0, sys.Count);
+        sys.ApplyVector(padded, padIndex, vector, 0, sys.Count);
+        double scale = 0;
+        foreach (float c in sys.Coefficients) scale = Math.Max(scale, Math.Abs(c));
+        for (int u = 0; u < sys.Count; u++)
+            Assert.True(Math.Abs(plain[u] - vector[u]) <= 1e-5 * scale * MattingLaplacian.Taps, $"unknown {u}: {plain[u]} vs {vector[u]}");
+        Assert.Contains(plain, v => Math.Abs(v) > 1e-3); // the product is not trivially zero
+    }
+
+    [Fact]
     public void TrimapOfAnotherSizeIsRefused()
     {
         var e = Assert.Throws<SegArgumentException>(() => MatteSolver.Solve(RandomImage(8, 6, 1), new Trimap(6, 8)));

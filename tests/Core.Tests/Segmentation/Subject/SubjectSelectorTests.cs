@@ -86,6 +86,42 @@ public class SubjectSelectorTests
     }
 
     [Fact]
+    public void SaliencyInBoxSeesOnlyTheCropAndFindsTheBoxedObject()
+    {
+        var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png"));
+        int x0 = int.MaxValue, y0 = int.MaxValue, x1 = 0, y1 = 0;
+        for (int y = 0; y < reference.Height; y++)
+            for (int x = 0; x < reference.Width; x++)
+                if (reference[x, y]) { x0 = Math.Min(x0, x); y0 = Math.Min(y0, y); x1 = Math.Max(x1, x + 1); y1 = Math.Max(y1, y + 1); }
+        // The cat's box (398 px wide): the crop (box + 10 % of its longer side) ends 11 px before the right border, and the map with it.
+        var box = new Core.Geometry.BoxXyxy(x0, y0, x1, y1);
+        var s = Selector.Value.SaliencyInBox(_f.Chelsea, box, 0.1);
+        Assert.Equal((451, 300), (s.Width, s.Height));
+        int cropRight = (int)Math.Ceiling(box.X1 + 0.1 * Math.Max(box.Width, box.Height));
+        Assert.True(cropRight < s.Width);
+        for (int y = 0; y < s.Height; y++)
+            for (int x = cropRight; x < s.Width; x++) Assert.Equal(0f, s[x, y]);
+        // Inside the box the salient part is the cat's.
+        var inBox = new Mask(451, 300);
+        var refInBox = new Mask(451, 300);
+        for (int y = (int)box.Y0; y < (int)box.Y1; y++)
+            for (int x = (int)box.X0; x < (int)box.X1; x++)
+            {
+                if (s[x, y] > 0.5f) inBox.Data[y * 451 + x] = Mask.On;
+                if (reference[x, y]) refInBox.Data[y * 451 + x] = Mask.On;
+            }
+        double iou = MaskMath.IoU(inBox, refInBox);
+        Assert.True(iou >= 0.75, $"IoU in the box {iou:0.000} < 0.75");
+    }
+
+    [Fact]
+    public void SaliencyInBoxRefusesAMarginOutOfRange()
+    {
+        var e = Assert.Throws<SegArgumentException>(() => Selector.Value.SaliencyInBox(_f.Chelsea, new Core.Geometry.BoxXyxy(10, 10, 100, 100), 2));
+        Assert.Contains("margin", e.Message);
+    }
+
+    [Fact]
     public void SamModesNeedASession()
     {
         var e = Assert.Throws<SegArgumentException>(() => Selector.Value.Select(_f.Chelsea, SubjectMode.SamBox));

@@ -1,3 +1,5 @@
+using SegPlugins.Core.Imaging;
+
 namespace SegPlugins.Core.Refinement.Matting.Internal;
 
 /// <summary>
@@ -17,11 +19,38 @@ internal static class ForegroundEstimator
     /// <summary>Side of the tiles of <see cref="EstimateTiled"/>, and the margin each tile sees around it.</summary>
     private const int Tile = 512, Margin = 32;
 
+    /// <summary>Reads the colours (0..1) of pixels x0.. x0+r.Length-1 of frame row y.</summary>
+    public delegate void RowReader(int x0, int y, Span<float> r, Span<float> g, Span<float> b);
+
+    /// <summary>A <see cref="RowReader"/> over planar colours of row length <paramref name="w"/>.</summary>
+    public static RowReader Planar(int w, float[] r, float[] g, float[] b) => (x0, y, dr, dg, db) =>
+    {
+        int src = y * w + x0;
+        r.AsSpan(src, dr.Length).CopyTo(dr); g.AsSpan(src, dg.Length).CopyTo(dg); b.AsSpan(src, db.Length).CopyTo(db);
+    };
+
+    /// <summary>A <see cref="RowReader"/> over a BGRA image, on the same 0..1 scale as <see cref="MatteLevel.FromImage"/> (byte · (1/255)).</summary>
+    public static RowReader FromImage(BgraImage image) => (x0, y, dr, dg, db) =>
+    {
+        var row = image.Row(y);
+        const float s = 1f / 255f;
+        for (int x = 0; x < dr.Length; x++)
+        {
+            int p = 4 * (x0 + x);
+            db[x] = row[p] * s; dg[x] = row[p + 1] * s; dr[x] = row[p + 2] * s;
+        }
+    };
+
     /// <summary>
-    /// Foreground colours where alpha is fractional, tile by tile: each tile holding a fractional alpha is estimated with a
-    /// margin around it (F and B are local: the finest levels' smoothness reaches a few pixels), and the rest keeps the
-    /// image's colours. Memory and time follow the matte's edge, not the frame: a 12 MP frame's full pyramid would hold
-    /// 16 floats per pixel.
+    /// Receives one tile's estimate: the tile [x0,x1) x [y0,y1) of the frame, read from planar results of row length
+    /// <paramref name="stride"/> whose first element is frame pixel (<paramref name="ox"/>, <paramref name="oy"/>).
+    /// Tiles are handed over in parallel and never overlap.
+    /// </summary>
+    public delegate void TileSink(int x0, int y0, int x1, int y1, float[] r, float[] g, float[] b, int stride, int ox, int oy);
+
+    /// <summary>
+    /// Foreground colours where alpha is fractional, tile by tile, into full-frame copies of the colours: each tile holding
+    /// a fractional alpha is estimated with a margin around it, and the rest keeps the image's colours.
     /// </summary>
     public static (float[] R, float[] G, float[] B) EstimateTiled(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct)
     {
@@ -29,8 +58,45 @@ internal static class ForegroundEstimator
         var fr = (float[])r.Clone();
         var fg = (float[])g.Clone();
         var fb = (float[])b.Clone();
+        ForEachTile(w, h, Planar(w, r, g, b), alpha, regularization, gradientWeight, (x0, y0, x1, y1, er, eg, eb, stride, ox, oy) =>
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                int src = (y - oy) * stride + (x0 - ox), dst = y * w + x0;
+                er.AsSpan(src, x1 - x0).CopyTo(fr.AsSpan(dst)); eg.AsSpan(src, x1 - x0).CopyTo(fg.AsSpan(dst)); eb.AsSpan(src, x1 - x0).CopyTo(fb.AsSpan(dst));
+            }
+        }, ct);
+        return (fr, fg, fb);
+    }
+
+    /// <summary>
+    /// Foreground colours where alpha is fractional, tile by tile: each tile holding a fractional alpha is estimated with a
+    /// margin around it (F and B are local: the finest levels' smoothness reaches a few pixels) and handed to
+    /// <paramref name="sink"/>; tiles without one are skipped. Memory and time follow the matte's edge, not the frame: a
+    /// 12 MP frame's full pyramid would hold 16 floats per pixel. A frame of one tile or less is estimated whole.
+    /// </summary>
+    public static void ForEachTile(int w, int h, RowReader colours, float[] alpha, double regularization, double gradientWeight, TileSink sink, CancellationToken ct)
+    {
+        if ((long)w * h <= (long)Tile * Tile)
+        {
+            var r = new float[w * h]; var g = new float[w * h]; var b = new float[w * h];
+            for (int y = 0; y < h; y++) colours(0, y, r.AsSpan(y * w, w), g.AsSpan(y * w, w), b.AsSpan(y * w, w));
+            var (wr, wg, wb) = Estimate(w, h, r, g, b, alpha, regularization, gradientWeight, ct);
+            sink(0, 0, w, h, wr, wg, wb, w, 0, 0);
+            return;
+        }
         int tx = (w + Tile - 1) / Tile, ty = (h + Tile - 1) / Tile;
+        // Scratch buffers are shared out one per running tile and reused tile after tile (the tiles' pyramids would otherwise
+        // allocate about 30 MB each); a pool rather than per-worker state, because Parallel.For restarts its workers.
+        var pool = new System.Collections.Concurrent.ConcurrentBag<Scratch>();
         System.Threading.Tasks.Parallel.For(0, tx * ty, new ParallelOptions { CancellationToken = ct }, t =>
+        {
+            if (!pool.TryTake(out var scratch)) scratch = new Scratch();
+            try { EstimateTile(t, scratch); }
+            finally { pool.Add(scratch); }
+        });
+
+        void EstimateTile(int t, Scratch scratch)
         {
             int x0 = t % tx * Tile, y0 = t / tx * Tile, x1 = Math.Min(w, x0 + Tile), y1 = Math.Min(h, y0 + Tile);
             bool fractional = false;
@@ -39,34 +105,42 @@ internal static class ForegroundEstimator
             if (!fractional) return;
             int cx0 = Math.Max(0, x0 - Margin), cy0 = Math.Max(0, y0 - Margin), cx1 = Math.Min(w, x1 + Margin), cy1 = Math.Min(h, y1 + Margin);
             int cw = cx1 - cx0, ch = cy1 - cy0;
-            var cr = new float[cw * ch]; var cg = new float[cw * ch]; var cb = new float[cw * ch]; var ca = new float[cw * ch];
+            var cr = Scratch.Ensure(ref scratch.CropR, cw * ch); var cg = Scratch.Ensure(ref scratch.CropG, cw * ch);
+            var cb = Scratch.Ensure(ref scratch.CropB, cw * ch); var ca = Scratch.Ensure(ref scratch.CropA, cw * ch);
             for (int y = 0; y < ch; y++)
             {
-                int src = (cy0 + y) * w + cx0;
-                r.AsSpan(src, cw).CopyTo(cr.AsSpan(y * cw)); g.AsSpan(src, cw).CopyTo(cg.AsSpan(y * cw));
-                b.AsSpan(src, cw).CopyTo(cb.AsSpan(y * cw)); alpha.AsSpan(src, cw).CopyTo(ca.AsSpan(y * cw));
+                colours(cx0, cy0 + y, cr.AsSpan(y * cw, cw), cg.AsSpan(y * cw, cw), cb.AsSpan(y * cw, cw));
+                alpha.AsSpan((cy0 + y) * w + cx0, cw).CopyTo(ca.AsSpan(y * cw));
             }
-            var (er, eg, eb) = Estimate(cw, ch, cr, cg, cb, ca, regularization, gradientWeight, ct);
-            for (int y = y0; y < y1; y++)
-            {
-                int src = (y - cy0) * cw + (x0 - cx0), dst = y * w + x0;
-                er.AsSpan(src, x1 - x0).CopyTo(fr.AsSpan(dst)); eg.AsSpan(src, x1 - x0).CopyTo(fg.AsSpan(dst)); eb.AsSpan(src, x1 - x0).CopyTo(fb.AsSpan(dst));
-            }
-        });
-        return (fr, fg, fb);
+            var (er, eg, eb) = Estimate(cw, ch, cr, cg, cb, ca, regularization, gradientWeight, ct, scratch);
+            sink(x0, y0, x1, y1, er, eg, eb, cw, cx0, cy0);
+        }
     }
 
     /// <summary>Foreground colours (planar, 0..1) of an image (planar, 0..1) with matte <paramref name="alpha"/>.</summary>
-    public static (float[] R, float[] G, float[] B) Estimate(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct)
+    public static (float[] R, float[] G, float[] B) Estimate(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct) =>
+        Estimate(w, h, r, g, b, alpha, regularization, gradientWeight, ct, new Scratch());
+
+    /// <summary>
+    /// As <see cref="Estimate(int, int, float[], float[], float[], float[], double, double, CancellationToken)"/>, in the
+    /// buffers of <paramref name="scratch"/> (its result arrays are the scratch's: they may be longer than w*h and are
+    /// overwritten by the next call). Only the first w*h elements of the inputs are read.
+    /// </summary>
+    internal static (float[] R, float[] G, float[] B) Estimate(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct, Scratch scratch)
     {
+        int n = w * h;
         int levels = (int)Math.Ceiling(Math.Log2(Math.Max(w, h)));
+        // Every level fits in the finest level's buffers: they are sized once and each level uses a prefix.
+        var img = Scratch.Ensure(ref scratch.Img, 3 * n);
+        var a = Scratch.Ensure(ref scratch.Alpha, n);
+        var fb = Scratch.Ensure(ref scratch.Fb0, 6 * n);
+        var next = Scratch.Ensure(ref scratch.Fb1, 6 * n);
         // F and B interleaved per pixel: 6 floats (F rgb, B rgb).
         int pw = 1, ph = 1;
-        var fb = new float[6];
         {
             double mr = 0, mg = 0, mb = 0;
-            for (int i = 0; i < r.Length; i++) { mr += r[i]; mg += g[i]; mb += b[i]; }
-            mr /= r.Length; mg /= r.Length; mb /= r.Length;
+            for (int i = 0; i < n; i++) { mr += r[i]; mg += g[i]; mb += b[i]; }
+            mr /= n; mg /= n; mb /= n;
             fb[0] = fb[3] = (float)mr; fb[1] = fb[4] = (float)mg; fb[2] = fb[5] = (float)mb;
         }
         for (int level = 0; level <= levels; level++)
@@ -74,8 +148,6 @@ internal static class ForegroundEstimator
             ct.ThrowIfCancellationRequested();
             int lw = level == levels ? w : Math.Max(1, (int)Math.Round(Math.Pow(w, (double)level / levels)));
             int lh = level == levels ? h : Math.Max(1, (int)Math.Round(Math.Pow(h, (double)level / levels)));
-            var img = new float[lw * lh * 3];
-            var a = new float[lw * lh];
             for (int y = 0; y < lh; y++)
             {
                 int sy = Math.Min(h - 1, (int)((long)y * h / lh));
@@ -87,7 +159,6 @@ internal static class ForegroundEstimator
                     a[o] = alpha[s];
                 }
             }
-            var next = new float[lw * lh * 6];
             for (int y = 0; y < lh; y++)
             {
                 int sy = Math.Min(ph - 1, (int)((long)y * ph / lh));
@@ -97,7 +168,7 @@ internal static class ForegroundEstimator
                     fb.AsSpan((sy * pw + sx) * 6, 6).CopyTo(next.AsSpan((y * lw + x) * 6, 6));
                 }
             }
-            fb = next;
+            (fb, next) = (next, fb);
             pw = lw;
             ph = lh;
             int iterations = Math.Min(lw, lh) <= SmallSize ? SmallIterations : BigIterations;
@@ -112,11 +183,20 @@ internal static class ForegroundEstimator
                     });
                 }
         }
-        var fr = new float[w * h];
-        var fg = new float[w * h];
-        var fbl = new float[w * h];
-        for (int i = 0; i < fr.Length; i++) { fr[i] = fb[6 * i]; fg[i] = fb[6 * i + 1]; fbl[i] = fb[6 * i + 2]; }
+        var fr = Scratch.Ensure(ref scratch.OutR, n);
+        var fg = Scratch.Ensure(ref scratch.OutG, n);
+        var fbl = Scratch.Ensure(ref scratch.OutB, n);
+        for (int i = 0; i < n; i++) { fr[i] = fb[6 * i]; fg[i] = fb[6 * i + 1]; fbl[i] = fb[6 * i + 2]; }
         return (fr, fg, fbl);
+    }
+
+    /// <summary>Buffers of one worker, grown to the largest tile it has seen and reused.</summary>
+    internal sealed class Scratch
+    {
+        public float[]? Img, Alpha, Fb0, Fb1, OutR, OutG, OutB, CropR, CropG, CropB, CropA;
+
+        /// <summary>The buffer, reallocated (to exactly <paramref name="length"/>) only when it is shorter.</summary>
+        public static float[] Ensure(ref float[]? buffer, int length) => buffer is { } b && b.Length >= length ? b : buffer = new float[length];
     }
 
     private static void UpdateRow(float[] fb, float[] img, float[] alpha, int w, int h, int y, int firstX, float reg, float gw)

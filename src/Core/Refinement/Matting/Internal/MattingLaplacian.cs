@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace SegPlugins.Core.Refinement.Matting.Internal;
 
 /// <summary>
@@ -43,25 +47,23 @@ internal sealed class MattingLaplacian
         for (int i = 0, u = 0; i < n; i++) if (tri[i] == Trimap.Unknown) unknown[u++] = i;
 
         // Windows centred within one pixel of an unknown pixel and wholly inside the image.
+        // The id array first marks the centres (0), then numbers them in row-major order: no second full-frame buffer.
         var windowId = new int[n];
         Array.Fill(windowId, -1);
-        int windows = 0;
-        var centres = new List<int>();
+        foreach (int i in unknown)
         {
-            var mark = new bool[n];
-            foreach (int i in unknown)
-            {
-                int x = i % w, y = i / w;
-                for (int cy = Math.Max(1, y - 1); cy <= Math.Min(h - 2, y + 1); cy++)
-                    for (int cx = Math.Max(1, x - 1); cx <= Math.Min(w - 2, x + 1); cx++)
-                        mark[cy * w + cx] = true;
-            }
-            for (int i = 0; i < n; i++)
-                if (mark[i]) { windowId[i] = windows++; centres.Add(i); }
+            int x = i % w, y = i / w;
+            for (int cy = Math.Max(1, y - 1); cy <= Math.Min(h - 2, y + 1); cy++)
+                for (int cx = Math.Max(1, x - 1); cx <= Math.Min(w - 2, x + 1); cx++)
+                    windowId[cy * w + cx] = 0;
         }
+        int windows = 0;
+        for (int i = 0; i < n; i++) if (windowId[i] == 0) windows++;
+        var centreArr = new int[windows];
+        for (int i = 0, k = 0; i < n; i++)
+            if (windowId[i] == 0) { windowId[i] = k; centreArr[k++] = i; }
         // Per window: mean colour (3) and the upper triangle of (Σ + ε/9 I)⁻¹ (6).
         var stats = new double[windows * 9];
-        var centreArr = centres.ToArray();
         double reg = epsilon / 9.0;
         Parallel(windows, 60, (k0, k1) =>
         {
@@ -237,9 +239,15 @@ internal sealed class MattingLaplacian
     }
 
     /// <summary>y[u] = sum over taps of coefficient * padded value, for unknowns [u0, u1).</summary>
-    private void Apply(float[] padded, int[] padIndex, int[] offsets, float[] y, int u0, int u1)
+    internal void Apply(float[] padded, int[] padIndex, int[] offsets, float[] y, int u0, int u1)
     {
-        var coef = Coefficients;
+        if (Vector128.IsHardwareAccelerated) { ApplyVector(padded, padIndex, y, u0, u1); return; }
+        ApplyScalar(Coefficients, padded, padIndex, offsets, y, u0, u1);
+    }
+
+    /// <summary>The plain stencil product, the reference for <see cref="ApplyVector"/>.</summary>
+    internal static void ApplyScalar(float[] coef, float[] padded, int[] padIndex, int[] offsets, float[] y, int u0, int u1)
+    {
         for (int u = u0; u < u1; u++)
         {
             int c = padIndex[u];
@@ -247,6 +255,30 @@ internal sealed class MattingLaplacian
             float s = 0;
             for (int t = 0; t < Taps; t++) s += k[t] * padded[c + offsets[t]];
             y[u] = s;
+        }
+    }
+
+    /// <summary>
+    /// The stencil product with each of the 5 rows of 5 taps as one 4-wide multiply plus its fifth tap; the row's taps
+    /// and the padded image's 5 pixels are both contiguous. Same sum as <see cref="ApplyScalar"/> up to float rounding order.
+    /// </summary>
+    internal void ApplyVector(float[] padded, int[] padIndex, float[] y, int u0, int u1)
+    {
+        int pw = Width + 4;
+        ref float k0 = ref MemoryMarshal.GetArrayDataReference(Coefficients);
+        ref float p0 = ref MemoryMarshal.GetArrayDataReference(padded);
+        for (int u = u0; u < u1; u++)
+        {
+            nuint k = (nuint)((long)u * Taps);
+            nuint p = (nuint)(padIndex[u] - 2 * pw - 2);
+            var acc = Vector128<float>.Zero;
+            float tail = 0;
+            for (int r = 0; r < 5; r++, k += 5, p += (nuint)pw)
+            {
+                acc += Vector128.LoadUnsafe(ref k0, k) * Vector128.LoadUnsafe(ref p0, p);
+                tail += Unsafe.Add(ref k0, k + 4) * Unsafe.Add(ref p0, p + 4);
+            }
+            y[u] = Vector128.Sum(acc) + tail;
         }
     }
 
