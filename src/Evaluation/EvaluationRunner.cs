@@ -137,6 +137,10 @@ public sealed class EvaluationRunner
             if (session is not SamSession)
                 throw new SegArgumentException("embedding cache", $"is for SAM-family models; {session.ModelName} keeps no image embedding");
             Directory.CreateDirectory(dir);
+            // Crops (zoom-in, box zoom, the focus crop) are images too: their embeddings are kept by content alike.
+            var sam = (SamSession)session;
+            if (openView is not null)
+                openView = img => new SamImageSession(sam, sam.Embed(img, EmbeddingFile.CachePath(dir, sam.ModelKey, SamImageEmbedding.HashImage(img))));
         }
         _openView = openView;
     }

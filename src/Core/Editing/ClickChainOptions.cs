@@ -62,6 +62,12 @@ public sealed record ClickChainOptions
     /// </summary>
     public ProgressiveMergeOptions Merge { get; init; } = ProgressiveMergeOptions.Default;
 
+    /// <summary>
+    /// From which click on, and around what, a small selection is answered in a re-encoded crop (<see cref="FocusCropOptions"/>);
+    /// needs a <see cref="FocusEncoder"/> in the chain. Off by default.
+    /// </summary>
+    public FocusCropOptions Focus { get; init; } = FocusCropOptions.Default;
+
     public static ClickChainOptions Default { get; } = new();
 
     internal void Validate()
@@ -76,5 +82,7 @@ public sealed record ClickChainOptions
         Guard.Validate();
         ArgumentNullException.ThrowIfNull(Merge, nameof(Merge));
         Merge.Validate();
+        ArgumentNullException.ThrowIfNull(Focus, nameof(Focus));
+        Focus.Validate();
     }
 }
