@@ -210,10 +210,10 @@ internal sealed class FocusCrop
 
         var before = CropOf(previous, rect);
         // The previous step's feedback when it was answered in this crop and nothing changed its selection since;
-        // otherwise the previous selection, cut out, in the decoder's mask-input terms.
+        // otherwise the previous logits re-expressed in the crop's frame, made to agree with the selection cut out.
         var input = previousState is { } s && s.Rect == rect && ReferenceEquals(s.Selection, previous)
             ? s.CropFeedback
-            : MaskFeedback.FromSelection(before, Unsure());
+            : MaskFeedback.FromSelection(before, Resample(previousFeedback, previous.Width, previous.Height, rect));
 
         var p = _run(view.Session, new PromptSet { Points = points, MaskInput = input }, ct);
         var (proposal, modelMask) = (p.Chosen, p.Mask);
@@ -247,12 +247,43 @@ internal sealed class FocusCrop
         return new Answer(full, prediction, fullProposal, fullLowRes, new State(rect, full, cropFeedback));
     }
 
-    /// <summary>Low-res logits that say "background, not sure": what a cut-out selection is written over.</summary>
-    private static LogitMap Unsure()
+    /// <summary>
+    /// Low-res logits of a <paramref name="width"/> x <paramref name="height"/> image (256x256 in its padded model
+    /// frame) re-expressed in the low-res grid of crop <paramref name="r"/> of it, bilinearly; the crop's padding gets
+    /// a confident background logit (<see cref="MaskFeedback.FlippedLogit"/>), as nothing is there.
+    /// </summary>
+    internal static LogitMap Resample(LogitMap full, int width, int height, PixelRect r)
     {
-        var map = new LogitMap(SamTransform.LowResSize, SamTransform.LowResSize);
-        map.Data.AsSpan().Fill(-MaskFeedback.FlippedLogit);
-        return map;
+        const int n = SamTransform.LowResSize;
+        var tf = SamTransform.For(width, height);
+        var tc = SamTransform.For(r.Width, r.Height);
+        var result = new LogitMap(n, n);
+        var dst = result.Data;
+        dst.AsSpan().Fill(-MaskFeedback.FlippedLogit);
+        var src = full.Data;
+        // Image pixels per crop cell, and full-frame cells per image pixel (a cell is 4x4 model pixels).
+        double cropX = 4.0 * r.Width / tc.ResizedWidth, cropY = 4.0 * r.Height / tc.ResizedHeight;
+        double fullX = tf.ResizedWidth / (4.0 * width), fullY = tf.ResizedHeight / (4.0 * height);
+        int cellsX = Math.Min(n, (tc.ResizedWidth + 3) / 4), cellsY = Math.Min(n, (tc.ResizedHeight + 3) / 4);
+        int lastX = Math.Max(0, (tf.ResizedWidth + 3) / 4 - 1), lastY = Math.Max(0, (tf.ResizedHeight + 3) / 4 - 1);
+        for (int v = 0; v < cellsY; v++)
+        {
+            double gy = (r.Y + (v + 0.5) * cropY) * fullY - 0.5;
+            int y0 = (int)Math.Floor(gy);
+            double fy = gy - y0;
+            int ya = Math.Clamp(y0, 0, lastY), yb = Math.Clamp(y0 + 1, 0, lastY);
+            for (int u = 0; u < cellsX; u++)
+            {
+                double gx = (r.X + (u + 0.5) * cropX) * fullX - 0.5;
+                int x0 = (int)Math.Floor(gx);
+                double fx = gx - x0;
+                int xa = Math.Clamp(x0, 0, lastX), xb = Math.Clamp(x0 + 1, 0, lastX);
+                double top = src[ya * n + xa] * (1 - fx) + src[ya * n + xb] * fx;
+                double bottom = src[yb * n + xa] * (1 - fx) + src[yb * n + xb] * fx;
+                dst[v * n + u] = (float)(top * (1 - fy) + bottom * fy);
+            }
+        }
+        return result;
     }
 
     private View ViewOf(PixelRect rect, CancellationToken ct)

@@ -244,4 +244,29 @@ public class FocusCropTests
         e = Assert.Throws<SegArgumentException>(() => wrong.Predict([new PointPrompt(100, 100), new PointPrompt(104, 100)]));
         Assert.Contains("focus encoder", e.Message);
     }
+
+    [Fact]
+    public void ResamplesLowResLogitsIntoTheCropsFrame()
+    {
+        var full = new LogitMap(256, 256);
+        for (int i = 0; i < full.Data.Length; i++) full.Data[i] = (i % 256) - 0.25f * (i / 256);
+        // The whole image as its own crop: the same cells (400x300 fills 256x192 cells), padding background.
+        var same = FocusCrop.Resample(full, W, H, new PixelRect(0, 0, W, H));
+        for (int v = 0; v < 192; v++)
+            for (int u = 0; u < 256; u++)
+                Assert.Equal(full[u, v], same[u, v], 3);
+        Assert.Equal(-MaskFeedback.FlippedLogit, same[10, 200]);
+
+        // A step at image column 200 (full-frame cell 128): in a 100x100 crop at (150,100) it lies at crop column 50,
+        // cell 128 of the crop's 256 (a crop cell is 100/256 image pixels).
+        var step = new LogitMap(256, 256);
+        for (int i = 0; i < step.Data.Length; i++) step.Data[i] = (i % 256) >= 128 ? 10f : -10f;
+        var crop = FocusCrop.Resample(step, W, H, new PixelRect(150, 100, 100, 100));
+        for (int v = 0; v < 256; v += 17)
+        {
+            Assert.Equal(-10f, crop[100, v], 3);
+            Assert.Equal(10f, crop[160, v], 3);
+            Assert.True(crop[126, v] < 0 && crop[130, v] > 0);
+        }
+    }
 }
