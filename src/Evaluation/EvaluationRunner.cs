@@ -121,7 +121,7 @@ public sealed class EvaluationRunner
     private readonly Func<BgraImage, CancellationToken, LogitMap>? _saliency;
 
     /// <param name="session">The model; its current image is replaced for each sample.</param>
-    /// <param name="openView">Opens a session on a crop sharing the model (zoom-in); null disables zooming.</param>
+    /// <param name="openView">Opens a session on a crop sharing the model (zoom-in, box zoom, the focus crop); null disables zooming. With an embedding cache, crops are opened on <paramref name="session"/> through the cache instead.</param>
     /// <param name="options">What to evaluate.</param>
     /// <param name="saliency">Computes an image's salient-object map (for the subject-guided strategy); null when no subject model is loaded.</param>
     public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options, Func<BgraImage, CancellationToken, LogitMap>? saliency = null)
