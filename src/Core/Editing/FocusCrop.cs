@@ -42,11 +42,12 @@ public sealed record FocusCropOptions
 
     /// <summary>
     /// The crop is a square whose side is this many times the long side of the box around the selection and the
-    /// new click (2: half a box of context on each side; RITM's zoom-in uses 1.4, FocSAM 2-3).
+    /// new click (2: half a box of context on each side; RITM's zoom-in uses 1.4). 3 was measured too: better for
+    /// colour fusion up to click 5, worse in NoC90 for both strategies (docs/evaluation.md, "Focus crop").
     /// </summary>
     public double Expansion { get; init; } = 2.0;
 
-    /// <summary>Smallest crop side in image pixels, so that a tiny object keeps some context around it.</summary>
+    /// <summary>Smallest crop side in image pixels, so that a tiny object keeps some context around it (not tuned).</summary>
     public int MinSide { get; init; } = 128;
 
     /// <summary>
