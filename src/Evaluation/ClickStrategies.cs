@@ -180,20 +180,23 @@ public static class ClickStrategies
         {
             if (guide is not null && context.Saliency is null)
                 throw new SegArgumentException("strategy", $"{name} needs the subject model (u2netp) for its saliency map; none was given");
-            return new Episode(context.Session, guide is null ? null : context.Saliency, guide, fused ? new ColorFusion(context.Image) : null, settings);
+            // The focus crop encodes crops through the runner's views (which share the model and its embedding cache).
+            var focus = context.OpenView is { } open && (settings ?? ClickChainOptions.Default).Focus.Enabled
+                ? new FocusEncoder(context.Image, (crop, _) => open(crop)) : null;
+            return new Episode(context.Session, guide is null ? null : context.Saliency, guide, fused ? new ColorFusion(context.Image) : null, settings, focus);
         }
 
-        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide, ColorFusion? fusion, ClickChainOptions? settings) : IClickEpisode
+        private sealed class Episode(ISegmentationSession session, Func<LogitMap>? saliency, SubjectGuidanceOptions? guide, ColorFusion? fusion, ClickChainOptions? settings, FocusEncoder? focus) : IClickEpisode
         {
             private ClickChain? _chain;
 
             public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
             {
-                _chain ??= new ClickChain(session, saliency?.Invoke(), guide, fusion, settings);
+                _chain ??= new ClickChain(session, saliency?.Invoke(), guide, fusion, settings, focus);
                 return _chain.Predict(clicks, null, cancellationToken).Mask;
             }
 
-            public void Dispose() { }
+            public void Dispose() => _chain?.Clear();
         }
     }
 }

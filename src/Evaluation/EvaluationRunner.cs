@@ -121,7 +121,7 @@ public sealed class EvaluationRunner
     private readonly Func<BgraImage, CancellationToken, LogitMap>? _saliency;
 
     /// <param name="session">The model; its current image is replaced for each sample.</param>
-    /// <param name="openView">Opens a session on a crop sharing the model (zoom-in); null disables zooming.</param>
+    /// <param name="openView">Opens a session on a crop sharing the model (zoom-in, box zoom, the focus crop); null disables zooming. With an embedding cache, crops are opened on <paramref name="session"/> through the cache instead.</param>
     /// <param name="options">What to evaluate.</param>
     /// <param name="saliency">Computes an image's salient-object map (for the subject-guided strategy); null when no subject model is loaded.</param>
     public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options, Func<BgraImage, CancellationToken, LogitMap>? saliency = null)
@@ -137,6 +137,10 @@ public sealed class EvaluationRunner
             if (session is not SamSession)
                 throw new SegArgumentException("embedding cache", $"is for SAM-family models; {session.ModelName} keeps no image embedding");
             Directory.CreateDirectory(dir);
+            // Crops (zoom-in, box zoom, the focus crop) are images too: their embeddings are kept by content alike.
+            var sam = (SamSession)session;
+            if (openView is not null)
+                openView = img => new SamImageSession(sam, sam.Embed(img, EmbeddingFile.CachePath(dir, sam.ModelKey, SamImageEmbedding.HashImage(img))));
         }
         _openView = openView;
     }

@@ -218,6 +218,30 @@ public class RunnerTests
     }
 
     [Fact]
+    public void CropEmbeddingsAreKeptInTheCacheToo()
+    {
+        using var d = SquaresDataset();
+        using var cache = new TempDir();
+        var ds = SegmentationDataset.Open(d.Root);
+        // Box prompts in a crop 1.5x the box (at least 16 pixels): every image opens one view on a crop.
+        var options = new EvaluationOptions { Mode = EvaluationMode.Box, EmbeddingCacheDirectory = cache.Path, Box = new BoxPromptOptions { ZoomExpansion = 1.5, MinCropSize = 16 } };
+        using var s = SamSession.Open(TestPaths.Fixture("models", "sam_encoder_input_output.onnx"), TestPaths.Fixture("models", "sam_decoder_single.onnx"),
+            new EngineOptions { Device = ExecutionDevice.Cpu, IntraOpThreads = 1 });
+        var first = new EvaluationRunner(s, img => s.ForImage(img), options).Run(ds);
+        // One file per image and one per crop, each under its own content.
+        Assert.Equal(2 * ds.Count, Directory.GetFiles(cache.Path).Length);
+
+        // A new session reads every crop's embedding back instead of encoding it again (which would write the file).
+        var past = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        foreach (var f in Directory.GetFiles(cache.Path)) File.SetLastWriteTimeUtc(f, past);
+        using var again = SamSession.Open(TestPaths.Fixture("models", "sam_encoder_input_output.onnx"), TestPaths.Fixture("models", "sam_decoder_single.onnx"),
+            new EngineOptions { Device = ExecutionDevice.Cpu, IntraOpThreads = 1 });
+        var second = new EvaluationRunner(again, img => again.ForImage(img), options).Run(ds);
+        Assert.All(Directory.GetFiles(cache.Path), f => Assert.Equal(past, File.GetLastWriteTimeUtc(f)));
+        Assert.Equal(first.Images.Select(i => i.TightBoxIoU), second.Images.Select(i => i.TightBoxIoU));
+    }
+
+    [Fact]
     public void CachePathsDependOnEncoderAndImage()
     {
         var a = EmbeddingFile.CachePath("/c", "manifest:abc", 1);

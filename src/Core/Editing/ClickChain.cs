@@ -39,17 +39,19 @@ public sealed class ClickChain
     private readonly ColorFusion? _fusion;
     private readonly ClickChainOptions _settings;
     private readonly List<Step> _steps = [];
+    private readonly FocusCrop? _focus;
     private BoxXyxy? _userBox;
 
-    /// <summary>One click's answer; Feedback is what the next click feeds back (the proposal's own logits, or the refined selection's).</summary>
-    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback);
+    /// <summary>One click's answer; Feedback is what the next click feeds back (the proposal's own logits, or the refined selection's); Focus is the crop it was answered in, if any.</summary>
+    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null);
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
     /// <param name="options">Subject-guidance settings; only used with a saliency map. Null for <paramref name="settings"/>' own.</param>
     /// <param name="fusion">Refine every answer with the image's colours (see <see cref="ColorFusion"/>); null for the model's answers as they are.</param>
     /// <param name="settings">Every other setting of the chain; null for <see cref="ClickChainOptions.Default"/>.</param>
-    public ClickChain(ISegmentationSession session, LogitMap? saliency = null, SubjectGuidanceOptions? options = null, ColorFusion? fusion = null, ClickChainOptions? settings = null)
+    /// <param name="focus">Encodes crops of the image for the focus crop (<see cref="ClickChainOptions.Focus"/>); null answers every click on the whole image.</param>
+    public ClickChain(ISegmentationSession session, LogitMap? saliency = null, SubjectGuidanceOptions? options = null, ColorFusion? fusion = null, ClickChainOptions? settings = null, FocusEncoder? focus = null)
     {
         _session = session ?? throw new ArgumentNullException(nameof(session));
         _settings = settings ?? ClickChainOptions.Default;
@@ -59,7 +61,14 @@ public sealed class ClickChain
         if (fusion is not null && (fusion.Image.Width != session.ImageWidth || fusion.Image.Height != session.ImageHeight))
             throw new SegArgumentException("colour fusion image", $"is {fusion.Image.Width}x{fusion.Image.Height} but the session's image is {session.ImageWidth}x{session.ImageHeight}");
         _fusion = fusion;
+        if (focus is not null && (focus.Image.Width != session.ImageWidth || focus.Image.Height != session.ImageHeight))
+            throw new SegArgumentException("focus encoder image", $"is {focus.Image.Width}x{focus.Image.Height} but the session's image is {session.ImageWidth}x{session.ImageHeight}");
+        if (focus is not null && _settings.Focus.Enabled)
+            _focus = new FocusCrop(focus, _settings, fusion, saliency, (s, prompts, ct) => { DecoderRuns++; return s.Predict(prompts, null, ct); });
     }
+
+    /// <summary>Crops encoded so far for the focus crop.</summary>
+    public int FocusEncodes => _focus?.Encodes ?? 0;
 
     /// <summary>Decoder runs so far (each plain step costs one; a guided first click or a dropped box costs two).</summary>
     public int DecoderRuns { get; private set; }
@@ -118,6 +127,7 @@ public sealed class ClickChain
     {
         _steps.Clear();
         _userBox = null;
+        _focus?.Clear();
     }
 
     private Step First(PointPrompt click, BoxXyxy? box, CancellationToken ct)
@@ -136,6 +146,9 @@ public sealed class ClickChain
         var prev = _steps[index - 1];
         var points = new PointPrompt[index + 1];
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
+        // A drawn box already says where the object is; the focus crop serves clicks alone.
+        if (_focus is not null && box is null && _focus.Applies(index) && _focus.Next(points, prev.Mask, prev.Feedback, prev.Focus, ct) is { } f)
+            return Merged(new Step(points[^1], f.Prediction, f.Proposal, f.Mask, null, f.Feedback, f.State), prev, index);
         // With colour fusion the refined selection is fed back and the subject's box is not carried on: the
         // colour models already keep the selection on the object, and the loop was measured on GrabCut this way.
         if (box is null && prev.ContextBox is not null && _fusion is null)

@@ -15,6 +15,9 @@ public static class ClickDefaults
     /// <param name="image">The image the session was set to.</param>
     /// <param name="saliency">The salient-object map to read the first click with (<c>--subject-guide</c>), or null.</param>
     /// <param name="colors">Refine with the image's colours (<c>--colors on</c>, the default).</param>
-    public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency = null, bool colors = true) =>
-        new(session, saliency, null, colors ? new ColorFusion(image) : null);
+    /// <param name="encodeCrop">Opens a session on a crop of <paramref name="image"/> sharing the model (a SAM session's
+    /// <c>ForImage</c>), for the focus crop (<see cref="ClickChainOptions.Focus"/>); null answers every click on the whole image.</param>
+    public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency = null, bool colors = true,
+        Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null) =>
+        new(session, saliency, null, colors ? new ColorFusion(image) : null, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
 }

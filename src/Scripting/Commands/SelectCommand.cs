@@ -167,7 +167,7 @@ public static class SelectCommand
         }
         else
         {
-            var chain = ClickDefaults.NewChain(session, img, saliency, o.Colors);
+            var chain = ClickDefaults.NewChain(session, img, saliency, o.Colors, session.ForImage);
             var r = chain.Predict(prompts.Points, prompts.Box, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
             if (o.SubjectGuide)

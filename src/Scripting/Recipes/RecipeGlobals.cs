@@ -156,7 +156,8 @@ public sealed class RecipeGlobals
         if (points.Length == 0) throw new SegArgumentException("points", "SelectPoints needs at least one click");
         var prompts = PromptSet.FromPoints(points);
         var session = SessionFor(prompts);
-        var prediction = new ClickChain(session).Predict(points, null, CancellationToken).Prediction;
+        var engine = Engine();
+        var prediction = new ClickChain(session, focus: new FocusEncoder(Input, engine.ForImage)).Predict(points, null, CancellationToken).Prediction;
         _prompts.AddOrUpdate(prediction, prompts);
         return prediction;
     }

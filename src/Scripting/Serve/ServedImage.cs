@@ -32,7 +32,7 @@ internal sealed class ServedImage : IDisposable
             var view = new TimedSession(sam.ForImage(image, token));
             EncodeMs = _since.Elapsed.TotalMilliseconds;
             Decoder = view;
-            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image), UndoLimit = undoLimit };
+            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image, encodeCrop: sam.ForImage), UndoLimit = undoLimit };
             if (Interlocked.Exchange(ref s_warmedUp, 1) == 0) WarmUp(view, image, token);
         }, token);
     }

@@ -231,7 +231,7 @@ public sealed class MagicSelectRenderer
         // The chain keeps its clicks' answers: moving a later point re-runs the decoder from that point on only.
         var chain = _chains.GetOrMake((embedding, saliency, settings.RefineColors), () =>
             new ClickChain(new SamImageSession(session, embedding), saliency, null,
-                settings.RefineColors ? new ColorFusion(input.Source) : null));
+                settings.RefineColors ? new ColorFusion(input.Source) : null, null, new FocusEncoder(input.Source, session.ForImage)));
         // Points are read as successive clicks, each refining the last answer (see ClickChain).
         var result = _answers.GetOrMake((chain, Describe(prompts)), () =>
         {
