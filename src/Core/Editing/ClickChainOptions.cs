@@ -39,6 +39,21 @@ public sealed record ClickChainOptions
     public double BoxColorMinAgreement { get; init; }
 
     /// <summary>
+    /// With colour fusion, only the first this many clicks are refined with colours; a later click's answer is the
+    /// model's own, and its own low-res logits go back with the next click (the click after the last refined one still
+    /// starts from what that one fed back, see <see cref="Feedback"/>). A box alone is always refined. 0 = every click.
+    /// </summary>
+    public int ColorRefineClicks { get; init; }
+
+    /// <summary>
+    /// With <see cref="ColorRefineClicks"/>, a later click is still refined on an image where the colours have kept
+    /// to the model so far: at every refined click the refined selection and the model's answer agreed at least this
+    /// well (IoU). Once a refined click falls below, the rest of the chain gives the model's own answers. 0 = no
+    /// later click is refined.
+    /// </summary>
+    public double LaterColorMinAgreement { get; init; }
+
+    /// <summary>
     /// After a correction click, when the decoder's answer contradicts one of the clicks (an include click left out,
     /// an exclude click kept), the proposal that agrees with the most clicks replaces it (on a tie the one that keeps
     /// more of the previous selection).
@@ -72,6 +87,8 @@ public sealed record ClickChainOptions
         if (!Enum.IsDefined(Feedback)) throw new SegArgumentException("fusion feedback", $"'{Feedback}' is not a feedback kind");
         if (!(ClickColorMinAgreement >= 0 && ClickColorMinAgreement <= 1)) throw new SegArgumentException("click colour min agreement", $"must be between 0 and 1, got {ClickColorMinAgreement}");
         if (!(BoxColorMinAgreement >= 0 && BoxColorMinAgreement <= 1)) throw new SegArgumentException("box colour min agreement", $"must be between 0 and 1, got {BoxColorMinAgreement}");
+        if (ColorRefineClicks < 0) throw new SegArgumentException("colour refine clicks", $"must be 0 (every click) or more, got {ColorRefineClicks}");
+        if (!(LaterColorMinAgreement >= 0 && LaterColorMinAgreement <= 1)) throw new SegArgumentException("later colour min agreement", $"must be between 0 and 1, got {LaterColorMinAgreement}");
         ArgumentNullException.ThrowIfNull(Guard, nameof(Guard));
         Guard.Validate();
         ArgumentNullException.ThrowIfNull(Merge, nameof(Merge));

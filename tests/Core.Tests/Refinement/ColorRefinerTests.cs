@@ -300,6 +300,80 @@ public class ColorRefinerTests
         Assert.Throws<SegArgumentException>(() => new ClickChain(session, fusion: new ColorFusion(new BgraImage(10, 10))));
     }
 
+    [Fact]
+    public void AFusedChainCanRefineOnlyTheFirstClicks()
+    {
+        var (img, obj, _) = Scene();
+        PointPrompt[] clicks = [new(50, 45), new(30, 45), new(70, 45)];
+        var raw = FakeSegmentation.Disk(W, H, 50, 45, 22).Union(FakeSegmentation.Disk(W, H, 30, 45, 22));
+        var every = new ClickChain(Session(img), fusion: new ColorFusion(img));
+        var everyFirst = every.Predict(clicks[..1]);
+        var everySecond = every.Predict(clicks[..2]);
+        Assert.NotEqual(raw.Data, everySecond.Mask.Data);   // refined by default
+
+        // Click 1 refined as before and its refined selection fed back; from click 2 on the model's answers, exactly.
+        var session = Session(img);
+        var chain = new ClickChain(session, fusion: new ColorFusion(img), settings: new ClickChainOptions { ColorRefineClicks = 1 });
+        var first = chain.Predict(clicks[..1]);
+        Assert.Equal(everyFirst.Mask.Data, first.Mask.Data);
+        Assert.NotSame(first.Proposal.LowResLogits, first.LowResLogits);
+        var second = chain.Predict(clicks[..2]);
+        Assert.Same(first.LowResLogits, session.Requests[1].MaskInput);
+        Assert.Equal(raw.Data, second.Mask.Data);
+        Assert.Same(second.Proposal.LowResLogits, second.LowResLogits);
+        var third = chain.Predict(clicks);
+        Assert.Same(second.LowResLogits, session.Requests[2].MaskInput);
+        Assert.Equal(raw.Union(FakeSegmentation.Disk(W, H, 70, 45, 22)).Data, third.Mask.Data);
+
+        // With the model's logits fed back, click 2 starts from the model's reading of click 1 instead.
+        var modelSession = Session(img);
+        var modelFed = new ClickChain(modelSession, fusion: new ColorFusion(img), settings: new ClickChainOptions { ColorRefineClicks = 1, Feedback = FusionFeedback.ModelLogits });
+        var m1 = modelFed.Predict(clicks[..1]);
+        Assert.Equal(everyFirst.Mask.Data, m1.Mask.Data);
+        modelFed.Predict(clicks[..2]);
+        Assert.Same(m1.Proposal.LowResLogits, modelSession.Requests[1].MaskInput);
+
+        Assert.Throws<SegArgumentException>(() => new ClickChain(session, settings: new ClickChainOptions { ColorRefineClicks = -1 }));
+    }
+
+    [Fact]
+    public void AFusedChainKeepsRefiningLaterClicksOnlyWhereTheColoursKeptToTheModel()
+    {
+        var (img, _, _) = Scene();
+        PointPrompt[] clicks = [new(50, 45), new(30, 45), new(70, 45)];
+        var raw = FakeSegmentation.Disk(W, H, 50, 45, 22).Union(FakeSegmentation.Disk(W, H, 30, 45, 22));
+        var every = new ClickChain(Session(img), fusion: new ColorFusion(img));
+        var everyFirst = every.Predict(clicks[..1]);
+        var everySecond = every.Predict(clicks[..2]);
+        var everyThird = every.Predict(clicks);
+        // The refined first click moves away from the model's disk by this much.
+        double agreement = everyFirst.Mask.IoU(FakeSegmentation.Disk(W, H, 50, 45, 22));
+        Assert.InRange(agreement, 0.3, 0.99);
+
+        // Agreement at least the threshold: the next click is refined, the same as refining every click.
+        var justAbove = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinAgreement = agreement - 0.01 });
+        Assert.Equal(everySecond.Mask.Data, justAbove.Predict(clicks[..2]).Mask.Data);
+        var loose = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinAgreement = 0.01 });
+        Assert.Equal(everyThird.Mask.Data, loose.Predict(clicks).Mask.Data);
+        // Under it: the model's answers from click 2 on, and they stay so.
+        var strict = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinAgreement = agreement + 0.01 });
+        Assert.Equal(everyFirst.Mask.Data, strict.Predict(clicks[..1]).Mask.Data);
+        Assert.Equal(raw.Data, strict.Predict(clicks[..2]).Mask.Data);
+        var third = strict.Predict(clicks);
+        Assert.Same(third.Proposal.LowResLogits, third.LowResLogits);
+        Assert.Throws<SegArgumentException>(() => new ClickChain(Session(img), settings: new ClickChainOptions { LaterColorMinAgreement = 2 }));
+    }
+
+    private static DiskSession Session(BgraImage img)
+    {
+        var s = new DiskSession(22);
+        s.SetImage(img);
+        return s;
+    }
+
     /// <summary>A SAM-like answer with four proposals: 0-2 read a part of the object (1 scores best), 3 the whole of it.</summary>
     private static MaskPrediction FourReadings(Mask part, Mask whole) =>
         FakeSegmentation.Readings(1, [0.90f, 0.97f, 0.93f, 0.95f], part, part, part, whole);
