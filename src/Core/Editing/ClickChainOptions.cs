@@ -48,10 +48,18 @@ public sealed record ClickChainOptions
     /// <summary>
     /// With <see cref="ColorRefineClicks"/>, a later click is still refined on an image where the colours have kept
     /// to the model so far: at every refined click the refined selection and the model's answer agreed at least this
-    /// well (IoU). Once a refined click falls below, the rest of the chain gives the model's own answers. 0 = no
-    /// later click is refined.
+    /// well (IoU). Once a refined click falls below, the rest of the chain gives the model's own answers. 0 = not used
+    /// (with neither this nor <see cref="LaterColorMinSeparation"/>, no later click is refined).
     /// </summary>
     public double LaterColorMinAgreement { get; init; }
+
+    /// <summary>
+    /// With <see cref="ColorRefineClicks"/>, a later click is still refined on an image where colours alone separate
+    /// the object well: at every refined click the pixels whose colour is likelier under the selection's colour model
+    /// than under its surroundings' overlap the refined selection by at least this IoU (in the refinement's working
+    /// region). With <see cref="LaterColorMinAgreement"/> too, both must hold. 0 = not used.
+    /// </summary>
+    public double LaterColorMinSeparation { get; init; }
 
     /// <summary>
     /// After a correction click, when the decoder's answer contradicts one of the clicks (an include click left out,
@@ -89,6 +97,7 @@ public sealed record ClickChainOptions
         if (!(BoxColorMinAgreement >= 0 && BoxColorMinAgreement <= 1)) throw new SegArgumentException("box colour min agreement", $"must be between 0 and 1, got {BoxColorMinAgreement}");
         if (ColorRefineClicks < 0) throw new SegArgumentException("colour refine clicks", $"must be 0 (every click) or more, got {ColorRefineClicks}");
         if (!(LaterColorMinAgreement >= 0 && LaterColorMinAgreement <= 1)) throw new SegArgumentException("later colour min agreement", $"must be between 0 and 1, got {LaterColorMinAgreement}");
+        if (!(LaterColorMinSeparation >= 0 && LaterColorMinSeparation <= 1)) throw new SegArgumentException("later colour min separation", $"must be between 0 and 1, got {LaterColorMinSeparation}");
         ArgumentNullException.ThrowIfNull(Guard, nameof(Guard));
         Guard.Validate();
         ArgumentNullException.ThrowIfNull(Merge, nameof(Merge));

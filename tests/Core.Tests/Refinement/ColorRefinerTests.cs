@@ -367,6 +367,61 @@ public class ColorRefinerTests
         Assert.Throws<SegArgumentException>(() => new ClickChain(Session(img), settings: new ClickChainOptions { LaterColorMinAgreement = 2 }));
     }
 
+    [Fact]
+    public void ColourSeparationIsHighWhereColoursTellTheObjectApartAndLowWhereTheyDoNot()
+    {
+        var (img, obj, _) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        var refined = ColorRefiner.RefineMeasured(img, logits, null, null, out double separate);
+        Assert.Equal(ColorRefiner.Refine(img, logits).Data, refined.Data);   // measuring changes nothing
+        Assert.InRange(separate, 0.9, 1.0);
+
+        // The same object drawn in the background's colours: the colours alone cannot find it again.
+        var same = new BgraImage(W, H);
+        var rng = new Random(3);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                var px = same.Row(y).Slice(x * 4, 4);
+                px[2] = (byte)rng.Next(0, 256); px[1] = (byte)rng.Next(0, 256); px[0] = (byte)rng.Next(0, 256); px[3] = 255;
+            }
+        ColorRefiner.RefineMeasured(same, logits, null, null, out double mixed);
+        Assert.InRange(mixed, 0.0, 0.7);
+        // A flat image has nothing to measure.
+        ColorRefiner.RefineMeasured(new BgraImage(W, H), logits, null, null, out double flat);
+        Assert.Equal(0, flat);
+    }
+
+    [Fact]
+    public void AFusedChainKeepsRefiningLaterClicksOnlyWhereColoursSeparateTheObject()
+    {
+        // The scene with specks of the object's colour in the background: the cut leaves them out, the colours alone do not.
+        var (img, obj, _) = Scene();
+        var rng = new Random(5);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                if (obj.Data[y * W + x] == Mask.Off && rng.Next(8) == 0)
+                {
+                    var px = img.Row(y).Slice(x * 4, 4);
+                    px[2] = 200; px[1] = 50; px[0] = 40;
+                }
+        PointPrompt[] clicks = [new(50, 45), new(30, 45), new(70, 45)];
+        var raw = FakeSegmentation.Disk(W, H, 50, 45, 22).Union(FakeSegmentation.Disk(W, H, 30, 45, 22));
+        var every = new ClickChain(Session(img), fusion: new ColorFusion(img));
+        var everySecond = every.Predict(clicks[..2]);
+        var probe = Session(img).Predict(new PromptSet { Points = clicks[..1] });
+        ColorRefiner.RefineMeasured(img, probe.UpscaleLogits(probe.Chosen), new ColorRefineInput { Clicks = clicks[..1] }, null, out double separate);
+        Assert.InRange(separate, 0.5, 0.999);
+
+        var keep = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinSeparation = separate - 0.001 });
+        Assert.Equal(everySecond.Mask.Data, keep.Predict(clicks[..2]).Mask.Data);
+        var stop = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinSeparation = separate + 0.001 });
+        Assert.Equal(raw.Data, stop.Predict(clicks[..2]).Mask.Data);
+        Assert.Throws<SegArgumentException>(() => new ClickChain(Session(img), settings: new ClickChainOptions { LaterColorMinSeparation = -0.1 }));
+    }
+
     private static DiskSession Session(BgraImage img)
     {
         var s = new DiskSession(22);
