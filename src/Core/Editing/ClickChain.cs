@@ -42,8 +42,13 @@ public sealed class ClickChain
     private readonly FocusCrop? _focus;
     private BoxXyxy? _userBox;
 
-    /// <summary>One click's answer; Feedback is what the next click feeds back (the proposal's own logits, or the refined selection's); Focus is the crop it was answered in, if any.</summary>
-    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null);
+    /// <summary>
+    /// One click's answer; Feedback is what the next click feeds back (the proposal's own logits, or the refined
+    /// selection's). Focus is the crop it was answered in, if any. ColorsAgreed: the answer was refined with colours
+    /// and the colours met the settings for refining later clicks (<see cref="ClickChainOptions.LaterColorMinAgreement"/>,
+    /// <see cref="ClickChainOptions.LaterColorMinSeparation"/>).
+    /// </summary>
+    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false);
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
@@ -179,13 +184,32 @@ public sealed class ClickChain
     /// <summary>The step with its selection refined with colours when fusion is on; unchanged otherwise.</summary>
     private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct)
     {
-        if (_fusion is null) return step;
+        if (_fusion is null || !RefinesClick(clicks.Count)) return step;
         var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
-        var mask = ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, ct);
+        double separation = 0;
+        var mask = _settings.LaterColorMinSeparation > 0
+            ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct)
+            : ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, ct);
         double gate = clicks.Count == 0 ? _settings.BoxColorMinAgreement : _settings.ClickColorMinAgreement;
         if (gate > 0 && mask.IoU(step.Mask) < gate) return step; // the colours went somewhere the model did not
         var feedback = _settings.Feedback == FusionFeedback.ModelLogits ? step.Proposal.LowResLogits : MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits);
-        return step with { Mask = mask, Feedback = feedback };
+        bool agreed = (_settings.LaterColorMinAgreement > 0 || _settings.LaterColorMinSeparation > 0)
+                      && (clicks.Count < 2 || _steps[clicks.Count - 2].ColorsAgreed)
+                      && (_settings.LaterColorMinAgreement == 0 || mask.IoU(step.Mask) >= _settings.LaterColorMinAgreement)
+                      && separation >= _settings.LaterColorMinSeparation;
+        return step with { Mask = mask, Feedback = feedback, ColorsAgreed = agreed };
+    }
+
+    /// <summary>
+    /// Whether the answer to the click list of <paramref name="clickCount"/> clicks is refined with colours
+    /// (<see cref="ClickChainOptions.ColorRefineClicks"/>): a box alone and the first clicks always, a later click only
+    /// while every refined click before it met the settings for it. Called while the steps before it are in place.
+    /// </summary>
+    private bool RefinesClick(int clickCount)
+    {
+        int first = _settings.ColorRefineClicks;
+        if (first == 0 || clickCount <= first) return true;
+        return _steps[clickCount - 2].ColorsAgreed;
     }
 
     private MaskPrediction Run(PromptSet prompts, CancellationToken ct)

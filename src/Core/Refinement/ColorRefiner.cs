@@ -53,8 +53,20 @@ public static partial class ColorRefiner
     /// The selection after refining <paramref name="logits"/> (the model's answer at the image size, selected where
     /// &gt; 0) against <paramref name="image"/>.
     /// </summary>
-    public static Mask Refine(BgraImage image, LogitMap logits, ColorRefineInput? input = null, ColorRefineOptions? options = null, CancellationToken cancellationToken = default)
+    public static Mask Refine(BgraImage image, LogitMap logits, ColorRefineInput? input = null, ColorRefineOptions? options = null, CancellationToken cancellationToken = default) =>
+        RefineCore(image, logits, input, options, measure: false, out _, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Refine"/>, and how
+    /// well colours alone separate the refined selection from its surroundings in the working region (IoU of the
+    /// selection with what the colour mixtures alone would select there; 0 when nothing was refined).
+    /// </summary>
+    internal static Mask RefineMeasured(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, out double colorAgreement, CancellationToken cancellationToken = default) =>
+        RefineCore(image, logits, input, options, measure: true, out colorAgreement, cancellationToken);
+
+    private static Mask RefineCore(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, bool measure, out double colorAgreement, CancellationToken cancellationToken)
     {
+        colorAgreement = 0;
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(logits);
         input ??= new ColorRefineInput();
@@ -74,7 +86,8 @@ public static partial class ColorRefiner
 
         var grid = ColorWorkingGrid.For(region, options.MaxWorkingPixels);
         var problem = grid.Sample(image, logits, saliency, input, options);
-        var labels = ColorCut.Run(problem, new ColorCut.Settings(options.Components, options.Rounds, options.Smoothness), cancellationToken);
+        var settings = new ColorCut.Settings(options.Components, options.Rounds, options.Smoothness);
+        var labels = measure ? ColorCut.Run(problem, settings, out colorAgreement, cancellationToken) : ColorCut.Run(problem, settings, cancellationToken);
         var result = new Mask(w, h);
         grid.Paint(labels, result);
         return KeepAnchored(result, modelMask, input.Clicks);

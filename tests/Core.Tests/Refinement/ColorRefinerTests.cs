@@ -300,6 +300,135 @@ public class ColorRefinerTests
         Assert.Throws<SegArgumentException>(() => new ClickChain(session, fusion: new ColorFusion(new BgraImage(10, 10))));
     }
 
+    [Fact]
+    public void AFusedChainCanRefineOnlyTheFirstClicks()
+    {
+        var (img, obj, _) = Scene();
+        PointPrompt[] clicks = [new(50, 45), new(30, 45), new(70, 45)];
+        var raw = FakeSegmentation.Disk(W, H, 50, 45, 22).Union(FakeSegmentation.Disk(W, H, 30, 45, 22));
+        var every = new ClickChain(Session(img), fusion: new ColorFusion(img));
+        var everyFirst = every.Predict(clicks[..1]);
+        var everySecond = every.Predict(clicks[..2]);
+        Assert.NotEqual(raw.Data, everySecond.Mask.Data);   // refined by default
+
+        // Click 1 refined as before and its refined selection fed back; from click 2 on the model's answers, exactly.
+        var session = Session(img);
+        var chain = new ClickChain(session, fusion: new ColorFusion(img), settings: new ClickChainOptions { ColorRefineClicks = 1 });
+        var first = chain.Predict(clicks[..1]);
+        Assert.Equal(everyFirst.Mask.Data, first.Mask.Data);
+        Assert.NotSame(first.Proposal.LowResLogits, first.LowResLogits);
+        var second = chain.Predict(clicks[..2]);
+        Assert.Same(first.LowResLogits, session.Requests[1].MaskInput);
+        Assert.Equal(raw.Data, second.Mask.Data);
+        Assert.Same(second.Proposal.LowResLogits, second.LowResLogits);
+        var third = chain.Predict(clicks);
+        Assert.Same(second.LowResLogits, session.Requests[2].MaskInput);
+        Assert.Equal(raw.Union(FakeSegmentation.Disk(W, H, 70, 45, 22)).Data, third.Mask.Data);
+
+        // With the model's logits fed back, click 2 starts from the model's reading of click 1 instead.
+        var modelSession = Session(img);
+        var modelFed = new ClickChain(modelSession, fusion: new ColorFusion(img), settings: new ClickChainOptions { ColorRefineClicks = 1, Feedback = FusionFeedback.ModelLogits });
+        var m1 = modelFed.Predict(clicks[..1]);
+        Assert.Equal(everyFirst.Mask.Data, m1.Mask.Data);
+        modelFed.Predict(clicks[..2]);
+        Assert.Same(m1.Proposal.LowResLogits, modelSession.Requests[1].MaskInput);
+
+        Assert.Throws<SegArgumentException>(() => new ClickChain(session, settings: new ClickChainOptions { ColorRefineClicks = -1 }));
+    }
+
+    [Fact]
+    public void AFusedChainKeepsRefiningLaterClicksOnlyWhereTheColoursKeptToTheModel()
+    {
+        var (img, _, _) = Scene();
+        PointPrompt[] clicks = [new(50, 45), new(30, 45), new(70, 45)];
+        var raw = FakeSegmentation.Disk(W, H, 50, 45, 22).Union(FakeSegmentation.Disk(W, H, 30, 45, 22));
+        var every = new ClickChain(Session(img), fusion: new ColorFusion(img));
+        var everyFirst = every.Predict(clicks[..1]);
+        var everySecond = every.Predict(clicks[..2]);
+        var everyThird = every.Predict(clicks);
+        // The refined first click moves away from the model's disk by this much.
+        double agreement = everyFirst.Mask.IoU(FakeSegmentation.Disk(W, H, 50, 45, 22));
+        Assert.InRange(agreement, 0.3, 0.99);
+
+        // Agreement at least the threshold: the next click is refined, the same as refining every click.
+        var justAbove = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinAgreement = agreement - 0.01 });
+        Assert.Equal(everySecond.Mask.Data, justAbove.Predict(clicks[..2]).Mask.Data);
+        var loose = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinAgreement = 0.01 });
+        Assert.Equal(everyThird.Mask.Data, loose.Predict(clicks).Mask.Data);
+        // Under it: the model's answers from click 2 on, and they stay so.
+        var strict = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinAgreement = agreement + 0.01 });
+        Assert.Equal(everyFirst.Mask.Data, strict.Predict(clicks[..1]).Mask.Data);
+        Assert.Equal(raw.Data, strict.Predict(clicks[..2]).Mask.Data);
+        var third = strict.Predict(clicks);
+        Assert.Same(third.Proposal.LowResLogits, third.LowResLogits);
+        Assert.Throws<SegArgumentException>(() => new ClickChain(Session(img), settings: new ClickChainOptions { LaterColorMinAgreement = 2 }));
+    }
+
+    [Fact]
+    public void ColourSeparationIsHighWhereColoursTellTheObjectApartAndLowWhereTheyDoNot()
+    {
+        var (img, obj, _) = Scene();
+        var logits = RectLogits(22, 25, 79, 66);
+        var refined = ColorRefiner.RefineMeasured(img, logits, null, null, out double separate);
+        Assert.Equal(ColorRefiner.Refine(img, logits).Data, refined.Data);   // measuring changes nothing
+        Assert.InRange(separate, 0.9, 1.0);
+
+        // The same object drawn in the background's colours: the colours alone cannot find it again.
+        var same = new BgraImage(W, H);
+        var rng = new Random(3);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                var px = same.Row(y).Slice(x * 4, 4);
+                px[2] = (byte)rng.Next(0, 256); px[1] = (byte)rng.Next(0, 256); px[0] = (byte)rng.Next(0, 256); px[3] = 255;
+            }
+        ColorRefiner.RefineMeasured(same, logits, null, null, out double mixed);
+        Assert.InRange(mixed, 0.0, 0.7);
+        // A flat image has nothing to measure.
+        ColorRefiner.RefineMeasured(new BgraImage(W, H), logits, null, null, out double flat);
+        Assert.Equal(0, flat);
+    }
+
+    [Fact]
+    public void AFusedChainKeepsRefiningLaterClicksOnlyWhereColoursSeparateTheObject()
+    {
+        // The scene with specks of the object's colour in the background: the cut leaves them out, the colours alone do not.
+        var (img, obj, _) = Scene();
+        var rng = new Random(5);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+                if (obj.Data[y * W + x] == Mask.Off && rng.Next(8) == 0)
+                {
+                    var px = img.Row(y).Slice(x * 4, 4);
+                    px[2] = 200; px[1] = 50; px[0] = 40;
+                }
+        PointPrompt[] clicks = [new(50, 45), new(30, 45), new(70, 45)];
+        var raw = FakeSegmentation.Disk(W, H, 50, 45, 22).Union(FakeSegmentation.Disk(W, H, 30, 45, 22));
+        var every = new ClickChain(Session(img), fusion: new ColorFusion(img));
+        var everySecond = every.Predict(clicks[..2]);
+        var probe = Session(img).Predict(new PromptSet { Points = clicks[..1] });
+        ColorRefiner.RefineMeasured(img, probe.UpscaleLogits(probe.Chosen), new ColorRefineInput { Clicks = clicks[..1] }, null, out double separate);
+        Assert.InRange(separate, 0.5, 0.999);
+
+        var keep = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinSeparation = separate - 0.001 });
+        Assert.Equal(everySecond.Mask.Data, keep.Predict(clicks[..2]).Mask.Data);
+        var stop = new ClickChain(Session(img), fusion: new ColorFusion(img),
+            settings: new ClickChainOptions { ColorRefineClicks = 1, LaterColorMinSeparation = separate + 0.001 });
+        Assert.Equal(raw.Data, stop.Predict(clicks[..2]).Mask.Data);
+        Assert.Throws<SegArgumentException>(() => new ClickChain(Session(img), settings: new ClickChainOptions { LaterColorMinSeparation = -0.1 }));
+    }
+
+    private static DiskSession Session(BgraImage img)
+    {
+        var s = new DiskSession(22);
+        s.SetImage(img);
+        return s;
+    }
+
     /// <summary>A SAM-like answer with four proposals: 0-2 read a part of the object (1 scores best), 3 the whole of it.</summary>
     private static MaskPrediction FourReadings(Mask part, Mask whole) =>
         FakeSegmentation.Readings(1, [0.90f, 0.97f, 0.93f, 0.95f], part, part, part, whole);

@@ -34,8 +34,19 @@ internal static class ColorCut
     public readonly record struct Settings(int Components, int Rounds, double Smoothness);
 
     /// <summary>Labels the grid; returns true where selected.</summary>
-    public static bool[] Run(Problem p, Settings s, CancellationToken ct = default)
+    public static bool[] Run(Problem p, Settings s, CancellationToken ct = default) => Run(p, s, measure: false, out _, ct);
+
+    /// <summary>
+    /// Labels the grid, and measures how well colours alone tell the two sides apart: <paramref name="colorAgreement"/>
+    /// is the IoU between the selected labels and the pixels whose colour is likelier under the selected side's
+    /// mixture (both refitted to the final labels). 0 when one side is empty or the grid is one flat colour.
+    /// </summary>
+    public static bool[] Run(Problem p, Settings s, out double colorAgreement, CancellationToken ct = default) =>
+        Run(p, s, measure: true, out colorAgreement, ct);
+
+    private static bool[] Run(Problem p, Settings s, bool measure, out double colorAgreement, CancellationToken ct)
     {
+        colorAgreement = 0;
         int w = p.Width, h = p.Height, n = w * h;
         var label = (bool[])p.Initial.Clone();
         for (int i = 0; i < n; i++)
@@ -79,7 +90,23 @@ internal static class ColorCut
             }
             if (!changed) break;
         }
+        if (measure) colorAgreement = ColorAgreement(p.Colors, label, assignment, fg, bg);
         return label;
+    }
+
+    /// <summary>IoU of the selected labels with the pixels the refitted colour mixtures alone would select.</summary>
+    private static double ColorAgreement(uint[] colors, bool[] label, byte[] assignment, ColorMixture fg, ColorMixture bg)
+    {
+        Fit(colors, label, assignment, fg, bg);
+        if (!fg.IsFitted || !bg.IsFitted) return 0;
+        long both = 0, either = 0;
+        for (int i = 0; i < colors.Length; i++)
+        {
+            bool byColor = fg.BestLog(colors[i], out _) > bg.BestLog(colors[i], out _);
+            if (byColor && label[i]) both++;
+            if (byColor || label[i]) either++;
+        }
+        return either == 0 ? 0 : (double)both / either;
     }
 
     /// <summary>
