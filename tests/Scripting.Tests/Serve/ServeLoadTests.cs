@@ -115,7 +115,10 @@ public sealed class ServeLoadTests(ITestOutputHelper output)
         output.WriteLine($"{Selections} selections by {Clients} clients in {seconds:0.0} s; server working set {warm >> 20} MiB after warm-up, {end >> 20} MiB at the end");
 
         Assert.True(errors == 0 && wrong == 0, $"{errors} errors, {wrong} wrong masks: {string.Join("; ", failures.Take(5))}\nserver: {server.Stderr}");
-        Assert.True(end < warm + (64L << 20), $"working set grew from {warm >> 20} MiB to {end >> 20} MiB over {Selections} selections");
+        // Flat, not constant: garbage not yet collected moves the figure by tens of MiB (65 MiB was seen once on a
+        // loaded machine). Keeping one decoder answer per selection (four 256x256 logit maps, 1 MiB) would add 200 MiB,
+        // an image embedding (4 MiB) 800 MiB.
+        Assert.True(end < warm + (96L << 20), $"working set grew from {warm >> 20} MiB to {end >> 20} MiB over {Selections} selections");
     }
 
     private static string Serve_Token() => SegPlugins.Scripting.Serve.ServeOptions.NewToken();
