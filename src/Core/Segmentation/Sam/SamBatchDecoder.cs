@@ -82,7 +82,7 @@ internal sealed class SamBatchDecoder : IDisposable
         using var vLabels = OrtValue.CreateTensorValueFromMemory(labels, [prompts, points]);
         using var vMask = OrtValue.CreateTensorValueFromMemory(new float[256 * 256], [1, 1, 256, 256]);
         using var vHas = OrtValue.CreateTensorValueFromMemory(new[] { 0f }, [1]);
-        using var vSize = OrtValue.CreateTensorValueFromMemory(new[] { (float)origHeight, (float)origWidth }, [2]);
+        using var vSize = OrtValue.CreateTensorValueFromMemory(SamDecoder.UnusedOrigSize, [2]); // low-res outputs only (see SamDecoder.Run)
         OrtValue[] inputs = _inputNames.Length == 6 ? [vEmb, vCoords, vLabels, vMask, vHas, vSize] : [vEmb, vCoords, vLabels, vMask, vHas];
         using var runOptions = new RunOptions();
         using var reg = ct.Register(() => runOptions.Terminate = true);

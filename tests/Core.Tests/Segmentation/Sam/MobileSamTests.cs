@@ -133,6 +133,27 @@ public class MobileSamTests
         for (int i = 0; i < a.Length; i++) Assert.True(Math.Abs(a[i] - b[i]) < 1e-4f, $"logit {i}: {b[i]} vs {a[i]}");
     }
 
+    /// <summary>
+    /// Without the full-size masks the decoder is told a 64x64 image (their size is all it changes, and ONNX Runtime
+    /// computes them anyway); the low-res logits and scores must be those of a run told the real size.
+    /// </summary>
+    [Fact]
+    public void LowResOutputsDoNotDependOnTheImageSizeGivenToTheDecoder()
+    {
+        var e = _f.ChelseaEmbedding;
+        var prompt = PromptSet.FromPoints(PointPrompt.Include(200, 150), PointPrompt.Exclude(300, 60));
+        SamSession.BuildPromptTensors(prompt, e.Transform, out var coords, out var labels);
+        using var plain = SamDecoder.Open(_f.Session.Decoder.Path, "plain decoder", new Core.Inference.EngineOptions { Device = Core.Inference.ExecutionDevice.Cpu });
+        var told = plain.Run(e.Data, coords, labels, null, 451, 300, inGraphUpscale: true, default);
+        var small = plain.Run(e.Data, coords, labels, null, 451, 300, inGraphUpscale: false, default);
+        Assert.NotNull(told.FullMasks);
+        Assert.Equal(451, told.FullWidth);
+        Assert.Null(small.FullMasks);
+        Assert.Equal(told.Scores, small.Scores);
+        Assert.Equal(told.LowRes.Length, small.LowRes.Length);
+        for (int k = 0; k < told.LowRes.Length; k++) Assert.Equal(told.LowRes[k], small.LowRes[k]);
+    }
+
     [Fact]
     public void CpuUpscalingMatchesTheDecodersOwnMasksOutput()
     {
