@@ -123,7 +123,6 @@ public static class SelectCommand
         if (o.Text is not null || o.Everything || o.Model.IsFastSam) return await SelectMoreCommand.RunAsync(o, io, ct);
         var stdout = io.Out;
         var stderr = io.Err;
-        var model = o.Model.Sam with { OneShot = true }; // one selection per process: no run memory to keep
         var prompts = ReadPrompts(o);
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");
@@ -134,7 +133,11 @@ public static class SelectCommand
 
         var img = ImageIO.Load(o.Image);
         prompts.Validate(img.Width, img.Height);
-        if (img.PixelCount >= OneShotMemory.LargeImagePixels) OneShotMemory.ReturnLargeBlocks();
+        // One selection per process: a large image's run memory is not kept (peak memory), a small one's is (it also
+        // makes the first run faster); see OneShotMemory.
+        bool large = img.PixelCount >= OneShotMemory.LargeImagePixels;
+        if (large) OneShotMemory.ReturnLargeBlocks();
+        var model = o.Model.Sam with { OneShot = large };
         using var session = await model.OpenSamAsync(stderr, ct);
         OneShotMemory.CollectNow(); // the model files' bytes are garbage now; the encoder's peak comes next
         var sw = Stopwatch.StartNew();

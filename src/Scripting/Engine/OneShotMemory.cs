@@ -17,6 +17,10 @@ namespace SegPlugins.Scripting.Engine;
 /// freed: 480-489 MB -> 400 MB at 12 MP (437 -> 350 MB at 1 MP), but the fresh pages cost 0.5-0.8 s more system
 /// time per encoder run (page faults), so a host applies it only to images of <see cref="LargeImagePixels"/> and more,
 /// where memory is what runs out and the encoder's share of the time is smaller.</item>
+/// <item>Below that size the select command keeps ONNX Runtime's arena and memory pattern as a long-running host does
+/// (<see cref="Core.Inference.EngineOptions.KeepRunMemory"/>): a 1 MP one-shot select then takes 0.93 x the wall time
+/// (median of 4 alternating pairs, 2.66 -> 2.48 s; its first encoder run 1275 -> 1076 ms) for 10-20 MB more peak
+/// memory (447-455 MB).</item>
 /// </list>
 /// </summary>
 internal static class OneShotMemory
