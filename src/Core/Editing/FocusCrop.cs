@@ -209,7 +209,7 @@ internal sealed class FocusCrop
                 local.Add(c with { X = c.X - rect.X, Y = c.Y - rect.Y });
         var points = local.ToArray();
 
-        var before = CropOf(previous, rect);
+        var before = previous.Crop(rect);
         // The previous step's feedback when it was answered in this crop and nothing changed its selection since;
         // otherwise the previous logits re-expressed in the crop's frame, made to agree with the selection cut out.
         var input = previousState is { } s && s.Rect == rect && ReferenceEquals(s.Selection, previous)
@@ -322,8 +322,7 @@ internal sealed class FocusCrop
         _views.Clear();
     }
 
-    internal static Mask CropOf(Mask mask, PixelRect r) => new(r.Width, r.Height, Bounds.Crop(mask.Data, mask.Width, mask.Height, r));
-
+    /// <summary>The image's pixels in <paramref name="r"/> (Compositing's <c>Crop</c> sits above this layer).</summary>
     internal static BgraImage CropOf(BgraImage image, PixelRect r)
     {
         var crop = new BgraImage(r.Width, r.Height);

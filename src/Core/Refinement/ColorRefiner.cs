@@ -86,8 +86,7 @@ public static partial class ColorRefiner
 
         var grid = ColorWorkingGrid.For(region, options.MaxWorkingPixels);
         var problem = grid.Sample(image, logits, saliency, input, options);
-        var settings = new ColorCut.Settings(options.Components, options.Rounds, options.Smoothness);
-        var labels = measure ? ColorCut.Run(problem, settings, out colorAgreement, cancellationToken) : ColorCut.Run(problem, settings, cancellationToken);
+        var labels = ColorCut.Run(problem, new ColorCut.Settings(options.Components, options.Rounds, options.Smoothness), measure, out colorAgreement, cancellationToken);
         var result = new Mask(w, h);
         grid.Paint(labels, result);
         return KeepAnchored(result, modelMask, input.Clicks);

@@ -37,14 +37,12 @@ internal static class ColorCut
     public static bool[] Run(Problem p, Settings s, CancellationToken ct = default) => Run(p, s, measure: false, out _, ct);
 
     /// <summary>
-    /// Labels the grid, and measures how well colours alone tell the two sides apart: <paramref name="colorAgreement"/>
-    /// is the IoU between the selected labels and the pixels whose colour is likelier under the selected side's
-    /// mixture (both refitted to the final labels). 0 when one side is empty or the grid is one flat colour.
+    /// Labels the grid, and with <paramref name="measure"/> measures how well colours alone tell the two sides apart:
+    /// <paramref name="colorAgreement"/> is the IoU between the selected labels and the pixels whose colour is likelier
+    /// under the selected side's mixture (both refitted to the final labels). 0 when not measured, when one side is
+    /// empty or when the grid is one flat colour.
     /// </summary>
-    public static bool[] Run(Problem p, Settings s, out double colorAgreement, CancellationToken ct = default) =>
-        Run(p, s, measure: true, out colorAgreement, ct);
-
-    private static bool[] Run(Problem p, Settings s, bool measure, out double colorAgreement, CancellationToken ct)
+    public static bool[] Run(Problem p, Settings s, bool measure, out double colorAgreement, CancellationToken ct)
     {
         colorAgreement = 0;
         int w = p.Width, h = p.Height, n = w * h;
