@@ -121,6 +121,65 @@ public class GridMaxFlowTests
         for (int i = 0; i < inst.N; i++) Assert.Equal(labels[i], g.OnSourceSide(i % inst.W, i / inst.W));
     }
 
+    [Theory]
+    [InlineData(3, 3, 1)]
+    [InlineData(1, 2, 9)]
+    [InlineData(2, 2, 9)]
+    [InlineData(20, 15, 2)]
+    [InlineData(48, 40, 3)]
+    [InlineData(64, 9, 4)]
+    public void ChangedTerminalsGiveTheCutOfASolveFromScratch(int w, int h, int seed)
+    {
+        // Many small problems (where every kind of tree change shows up), fewer large ones.
+        for (int round = 0, rounds = w * h <= 100 ? 60 : 6; round < rounds; round++)
+        {
+            var first = Instance.Random(w, h, seed * 100 + round, maxTerminal: 300, maxLink: 80, zeroLinks: 0.1);
+            // The next problem: the same links, terminal costs moved by up to their own size (some far, some not at all).
+            var rng = new Random(seed * 7 + round);
+            var src = first.ToSource.Select(v => round % 2 == 0 ? (long)rng.Next(301) : Math.Max(0, v + rng.Next(-40, 41))).ToArray();
+            var snk = first.ToSink.Select(v => round % 2 == 0 ? (long)rng.Next(301) : Math.Max(0, v + rng.Next(-40, 41))).ToArray();
+            var second = first with { ToSource = src, ToSink = snk };
+
+            var warm = first.Build();
+            warm.SaveLinks();
+            long firstCost = warm.Solve();
+            warm.ChangeTerminals(first.ToSource, first.ToSink);
+            Assert.Equal(firstCost, warm.Solve());
+            warm.ChangeTerminals(src, snk);
+            long warmCost = warm.Solve();
+
+            var cold = second.Build();
+            long coldCost = cold.Solve();
+            Assert.Equal(coldCost, warmCost);
+            Assert.Equal(ReferenceMaxFlow(second), warmCost);
+            for (int i = 0; i < second.N; i++)
+                Assert.Equal(cold.OnSourceSide(i % w, i / w), warm.OnSourceSide(i % w, i / w));
+
+            // And once more from there (the colour cut's third round).
+            var third = first with { ToSource = snk, ToSink = src };
+            warm.ChangeTerminals(snk, src);
+            Assert.Equal(ReferenceMaxFlow(third), warm.Solve());
+            var cold3 = third.Build();
+            cold3.Solve();
+            for (int i = 0; i < third.N; i++)
+                Assert.Equal(cold3.OnSourceSide(i % w, i / w), warm.OnSourceSide(i % w, i / w));
+        }
+    }
+
+    [Fact]
+    public void ChangingTerminalsNeedsSavedLinksAndValidCosts()
+    {
+        var inst = Instance.Random(4, 3, 5);
+        var g = inst.Build();
+        Assert.Throws<InvalidOperationException>(() => g.ChangeTerminals(inst.ToSource, inst.ToSink));
+        g.SaveLinks();
+        g.Solve();
+        Assert.Throws<ArgumentException>(() => g.ChangeTerminals(inst.ToSource.AsSpan(1), inst.ToSink.AsSpan(1)));
+        var negative = (long[])inst.ToSource.Clone();
+        negative[0] = -1;
+        Assert.Throws<ArgumentOutOfRangeException>(() => g.ChangeTerminals(negative, inst.ToSink));
+    }
+
     [Fact]
     public void LinksOutsideTheGridAreIgnoredAndNegativeCapacityRefused()
     {

@@ -74,9 +74,10 @@ internal static class ColorCut
             // With one side empty there is nothing to tell colours apart by: the labels stand.
             if (!fg.IsFitted || !bg.IsFitted) break;
             DataCosts(p, fg, bg, costSel, costUnsel, bestFg, bestBg);
-            if (round > 0) graph.RestoreLinks();
-            // Source side = selected: the link to the source is paid when the pixel ends unselected.
-            graph.SetAllTerminals(costUnsel, costSel);
+            // Source side = selected: the link to the source is paid when the pixel ends unselected. A later
+            // round keeps the flow of the one before, so its solve only finds what the refitted colours change.
+            if (round == 0) graph.SetAllTerminals(costUnsel, costSel);
+            else graph.ChangeTerminals(costUnsel, costSel);
             graph.Solve(ct);
             graph.SourceSide(side);
             bool changed = false;
@@ -116,20 +117,26 @@ internal static class ColorCut
         int w = p.Width;
         ParallelRows.For(p.Height, (long)w * 40, (y0, y1) =>
         {
-            for (int i = y0 * w; i < y1 * w; i++)
+            var lf = new double[w];
+            var lb = new double[w];
+            for (int y = y0; y < y1; y++)
             {
-                uint c = p.Colors[i];
-                double lf = fg.BestLog(c, out int kf), lb = bg.BestLog(c, out int kb);
-                bestFg[i] = (byte)kf;
-                bestBg[i] = (byte)kb;
-                switch (p.Constraints[i])
+                int row = y * w;
+                var colors = p.Colors.AsSpan(row, w);
+                fg.BestLogs(colors, lf, bestFg.AsSpan(row, w));
+                bg.BestLogs(colors, lb, bestBg.AsSpan(row, w));
+                for (int x = 0; x < w; x++)
                 {
-                    case ForceSelected: costSel[i] = 0; costUnsel[i] = Forbidden; break;
-                    case ForceUnselected: costSel[i] = Forbidden; costUnsel[i] = 0; break;
-                    default:
-                        costSel[i] = (long)Math.Round((p.CostSelected[i] - lf) * CostScale);
-                        costUnsel[i] = (long)Math.Round((p.CostUnselected[i] - lb) * CostScale);
-                        break;
+                    int i = row + x;
+                    switch (p.Constraints[i])
+                    {
+                        case ForceSelected: costSel[i] = 0; costUnsel[i] = Forbidden; break;
+                        case ForceUnselected: costSel[i] = Forbidden; costUnsel[i] = 0; break;
+                        default:
+                            costSel[i] = (long)Math.Round((p.CostSelected[i] - lf[x]) * CostScale);
+                            costUnsel[i] = (long)Math.Round((p.CostUnselected[i] - lb[x]) * CostScale);
+                            break;
+                    }
                 }
             }
         });

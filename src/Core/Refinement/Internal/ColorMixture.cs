@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace SegPlugins.Core.Refinement.Internal;
 
 /// <summary>
@@ -149,6 +151,54 @@ internal sealed class ColorMixture
             if (l > best) { best = l; component = c; }
         }
         return best;
+    }
+
+    /// <summary>
+    /// <see cref="BestLog"/> of every colour: the log density into <paramref name="best"/>, the component into
+    /// <paramref name="component"/>. Four colours at a time where the CPU has 256-bit vectors, with the same
+    /// operations in the same order per colour, so the results are those of <see cref="BestLog"/> bit for bit.
+    /// </summary>
+    public void BestLogs(ReadOnlySpan<uint> colors, Span<double> best, Span<byte> component)
+    {
+        int n = colors.Length, i = 0;
+        if (best.Length < n || component.Length < n) throw new ArgumentException("one entry per colour expected");
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var inv = _inverse;
+            var two = Vector256.Create(2.0);
+            var half = Vector256.Create(0.5);
+            for (; i <= n - 4; i += 4)
+            {
+                uint c0 = colors[i], c1 = colors[i + 1], c2 = colors[i + 2], c3 = colors[i + 3];
+                var r = Vector256.Create((double)((c0 >> 16) & 0xFF), (c1 >> 16) & 0xFF, (c2 >> 16) & 0xFF, (c3 >> 16) & 0xFF);
+                var g = Vector256.Create((double)((c0 >> 8) & 0xFF), (c1 >> 8) & 0xFF, (c2 >> 8) & 0xFF, (c3 >> 8) & 0xFF);
+                var b = Vector256.Create((double)(c0 & 0xFF), c1 & 0xFF, c2 & 0xFF, c3 & 0xFF);
+                var top = Vector256.Create(double.NegativeInfinity);
+                var which = Vector256<double>.Zero;
+                for (int c = 0; c < _k; c++)
+                {
+                    double norm = _logNorm[c];
+                    if (double.IsNegativeInfinity(norm)) continue;
+                    int m = c * 3, s = c * 9;
+                    var dr = r - Vector256.Create(_mean[m]);
+                    var dg = g - Vector256.Create(_mean[m + 1]);
+                    var db = b - Vector256.Create(_mean[m + 2]);
+                    var q = Vector256.Create(inv[s]) * dr * dr + Vector256.Create(inv[s + 4]) * dg * dg + Vector256.Create(inv[s + 8]) * db * db
+                          + two * (Vector256.Create(inv[s + 1]) * dr * dg + Vector256.Create(inv[s + 2]) * dr * db + Vector256.Create(inv[s + 5]) * dg * db);
+                    var l = Vector256.Create(norm) - half * q;
+                    var better = Vector256.GreaterThan(l, top);
+                    top = Vector256.ConditionalSelect(better, l, top);
+                    which = Vector256.ConditionalSelect(better, Vector256.Create((double)c), which);
+                }
+                top.CopyTo(best.Slice(i, 4));
+                for (int j = 0; j < 4; j++) component[i + j] = (byte)which.GetElement(j);
+            }
+        }
+        for (; i < n; i++)
+        {
+            best[i] = BestLog(colors[i], out int c);
+            component[i] = (byte)c;
+        }
     }
 
     /// <summary>Running colour statistics of one cluster during the initial split.</summary>

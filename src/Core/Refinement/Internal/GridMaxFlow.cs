@@ -25,6 +25,12 @@ internal sealed class GridMaxFlow
     private readonly long[] _terminal;
     /// <summary>The smaller of a pixel's two terminal costs, which every cut pays; only the difference is a capacity.</summary>
     private readonly long[] _paidAnyway;
+    /// <summary>Each pixel's terminal costs as last set, source minus sink: what <see cref="ChangeTerminals"/> measures its change against.</summary>
+    private readonly long[] _net;
+    /// <summary>True after <see cref="ChangeTerminals"/>: the flow on the links is from an earlier solve, and the cut is priced from the labels.</summary>
+    private bool _warm;
+    /// <summary>True once a solve has run: its trees are what <see cref="ChangeTerminals"/> starts from.</summary>
+    private bool _solved;
     private readonly byte[] _tree;
     private readonly sbyte[] _parent;
     private readonly int[] _stamp, _depth;
@@ -50,6 +56,7 @@ internal sealed class GridMaxFlow
         _cap = new int[checked(8 * _n)];
         _terminal = new long[_n];
         _paidAnyway = new long[_n];
+        _net = new long[_n];
         _tree = new byte[_n];
         _parent = new sbyte[_n];
         _stamp = new int[_n];
@@ -79,8 +86,9 @@ internal sealed class GridMaxFlow
     {
         if (toSource < 0 || toSink < 0) throw new ArgumentOutOfRangeException(nameof(toSource));
         int i = Node(x, y);
-        _terminal[i] = toSource - toSink;
+        _terminal[i] = _net[i] = toSource - toSink;
         _paidAnyway[i] = Math.Min(toSource, toSink);
+        _warm = false;
     }
 
     /// <summary>
@@ -112,9 +120,77 @@ internal sealed class GridMaxFlow
             {
                 long a = toSource[row + x], b = toSink[row + x];
                 if (a < 0 || b < 0) throw new ArgumentOutOfRangeException(nameof(toSource));
-                _terminal[node + x] = a - b;
+                _terminal[node + x] = _net[node + x] = a - b;
                 _paidAnyway[node + x] = Math.Min(a, b);
             }
+        }
+        _warm = false;
+    }
+
+    /// <summary>
+    /// New terminal costs for every pixel (as <see cref="SetAllTerminals"/> takes them) that keep the flow the last
+    /// <see cref="Solve"/> left on the links, so the next solve only has to find the flow the change makes possible
+    /// (dynamic graph cuts, Kohli and Torr, ICCV 2005). The terminal links are signed residuals, so the change is
+    /// added to each: a pixel whose new costs no longer carry its old flow is reparametrised by adding the same
+    /// amount to both of its links, which changes every cut's cost alike and none's order. The link capacities must
+    /// have been saved (<see cref="SaveLinks"/>) before that solve and not changed since: the cut is priced from them.
+    /// The cut found is the same as a solve from scratch finds: the pixels the source still reaches once the flow is
+    /// maximal, which do not depend on how the flow got there.
+    /// </summary>
+    public void ChangeTerminals(ReadOnlySpan<long> toSource, ReadOnlySpan<long> toSink)
+    {
+        if (toSource.Length != _width * _height || toSink.Length != toSource.Length) throw new ArgumentException("one cost per pixel expected");
+        if (_savedLinks is null || !_solved) throw new InvalidOperationException("terminals can only be changed after a solve with saved link capacities");
+        foreach (long v in toSource) if (v < 0) throw new ArgumentOutOfRangeException(nameof(toSource));
+        foreach (long v in toSink) if (v < 0) throw new ArgumentOutOfRangeException(nameof(toSink));
+        // The trees of the last solve are kept: only pixels whose terminal residual changes sign or vanishes move.
+        _time++;
+        for (int y = 0; y < _height; y++)
+        {
+            int row = y * _width, node = Node(0, y);
+            for (int x = 0; x < _width; x++)
+            {
+                long a = toSource[row + x], b = toSink[row + x];
+                int i = node + x;
+                long delta = a - b - _net[i];
+                _net[i] = a - b;
+                _paidAnyway[i] = Math.Min(a, b);
+                if (delta == 0) continue;
+                long t = _terminal[i] += delta;
+                byte want = t > 0 ? SourceTree : t < 0 ? SinkTree : Free;
+                if (want == Free)
+                {
+                    // Its terminal link is gone: it needs another way to its tree's terminal, or it leaves the tree.
+                    if (_parent[i] == Terminal) Orphan(i, front: false);
+                    continue;
+                }
+                if (_tree[i] != want)
+                {
+                    // It changes trees: the nodes that hung from it in the old one need new parents.
+                    if (_tree[i] != Free) OrphanChildren(i);
+                    _tree[i] = want;
+                    Enqueue(i);
+                    // Its neighbours were done growing while it was elsewhere; the ones that reach it must look again
+                    // (if it leaves its new tree again, they are what finds it).
+                    for (int d = 0; d < 8; d++)
+                        if (_tree[i + _offset[d]] != Free) Enqueue(i + _offset[d]);
+                }
+                _parent[i] = Terminal;
+                _stamp[i] = _time;
+                _depth[i] = 1;
+            }
+        }
+        _warm = true;
+    }
+
+    /// <summary>Makes orphans of the nodes whose parent is <paramref name="p"/>.</summary>
+    private void OrphanChildren(int p)
+    {
+        for (int d = 0; d < 8; d++)
+        {
+            int q = p + _offset[d];
+            int pq = _parent[q];
+            if (pq >= 0 && pq != Terminal && q + _offset[pq] == p && _tree[q] == _tree[p]) Orphan(q, front: false);
         }
     }
 
@@ -168,9 +244,22 @@ internal sealed class GridMaxFlow
     /// <summary>Computes the minimum cut and returns its cost (the maximum flow plus what every cut pays).</summary>
     public long Solve(CancellationToken cancellationToken = default)
     {
+        if (_warm)
+        {
+            Adopt();
+            Augmentations(cancellationToken);
+            return PricedCut();
+        }
         long flow = 0;
         foreach (long c in _paidAnyway) flow += c;
         flow += PushDirect();
+        return flow + Search(cancellationToken);
+    }
+
+    /// <summary>Grows the two search trees from every pixel with a terminal residual and augments until they no longer meet; returns the flow pushed.</summary>
+    private long Search(CancellationToken cancellationToken)
+    {
+        long flow = 0;
         Array.Clear(_tree);
         Array.Fill(_parent, NoParent);
         Array.Clear(_queued);
@@ -191,6 +280,15 @@ internal sealed class GridMaxFlow
             }
         }
 
+        flow += Augmentations(cancellationToken);
+        _solved = true;
+        return flow;
+    }
+
+    /// <summary>Grows the trees from the active nodes and augments along each path they meet on, until they no longer meet; returns the flow pushed.</summary>
+    private long Augmentations(CancellationToken cancellationToken)
+    {
+        long flow = 0;
         int steps = 0;
         while (true)
         {
@@ -201,6 +299,30 @@ internal sealed class GridMaxFlow
             Adopt();
         }
         return flow;
+    }
+
+    /// <summary>The cost of the cut the trees give, from the terminal costs as set and the saved link capacities.</summary>
+    private long PricedCut()
+    {
+        var links = _savedLinks!;
+        long cost = 0;
+        for (int y = 0; y < _height; y++)
+        {
+            for (int i = Node(0, y), end = i + _width; i < end; i++)
+            {
+                long net = _net[i], paid = _paidAnyway[i];
+                bool source = _tree[i] == SourceTree;
+                // Selected (source side) pays the sink link, b = paid + max(-net, 0); else a = paid + max(net, 0).
+                cost += paid + (source ? Math.Max(-net, 0) : Math.Max(net, 0));
+                if (!source) continue;
+                for (int d = 0; d < 8; d++)
+                {
+                    int q = i + _offset[d];
+                    if (_tree[q] != SourceTree) cost += links[i * 8 + d];
+                }
+            }
+        }
+        return cost;
     }
 
     /// <summary>
@@ -378,6 +500,8 @@ internal sealed class GridMaxFlow
             int o = _orphanRing[_oHead];
             _oHead = _oHead + 1 == _n ? 0 : _oHead + 1;
             _oCount--;
+            // A node orphaned while terminal costs changed may have been given its own terminal link since.
+            if (_parent[o] != NoParent) continue;
             byte to = _tree[o];
             int best = -1, bestDepth = int.MaxValue;
             for (int d = 0; d < 8; d++)
