@@ -28,6 +28,17 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
         Notice = m => Notices.Once(stderr, m),
     };
 
+    /// <summary>
+    /// True when opening the models reads only local files: user files, or a manifest model already in the cache
+    /// (false when it would be fetched first, or when the id is unknown: opening then says so).
+    /// </summary>
+    public bool IsOnDisk()
+    {
+        if (EncoderPath is not null) return true;
+        try { return ModelStore.CreateDefault().IsPresent(ModelId ?? ModelIds.Default); }
+        catch (SegException) { return false; }
+    }
+
     public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
     {
         var options = Options(stderr);
