@@ -10,7 +10,7 @@ namespace SegPlugins.Scripting.Bench;
 /// </summary>
 internal sealed class RawOnnx : IDisposable
 {
-    private readonly InferenceSession _encoder;
+    private InferenceSession? _encoder;
     private readonly InferenceSession _decoder;
     private readonly string _encoderInput;
     private readonly string _encoderOutput;
@@ -47,7 +47,8 @@ internal sealed class RawOnnx : IDisposable
     {
         using var input = OrtValue.CreateTensorValueFromMemory(chw, [1, 3, SamTransform.ModelSize, SamTransform.ModelSize]);
         using var run = new RunOptions();
-        using var outputs = _encoder.Run(run, [_encoderInput], [input], [_encoderOutput]);
+        var encoder = _encoder ?? throw new ObjectDisposedException(nameof(RawOnnx), "the encoder was closed (CloseEncoder)");
+        using var outputs = encoder.Run(run, [_encoderInput], [input], [_encoderOutput]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
@@ -89,9 +90,16 @@ internal sealed class RawOnnx : IDisposable
         for (int k = 0; k < pixels; k++) m[k] = masks[k] > 0 ? (byte)255 : (byte)0;
     }
 
+    /// <summary>Closes the encoder session and frees its arena; the decoder stays usable.</summary>
+    public void CloseEncoder()
+    {
+        _encoder?.Dispose();
+        _encoder = null;
+    }
+
     public void Dispose()
     {
-        _encoder.Dispose();
+        CloseEncoder();
         _decoder.Dispose();
     }
 }
