@@ -27,7 +27,14 @@ internal static class EngineBench
         var (model, image, repeat) = (s.Model, s.Image, s.Repeat);
         var memory = new PhaseMemory(stderr);
         var (encoderPath, decoderPath) = await ModelFilesAsync(model, ct);
-        using var raw = new RawOnnx(encoderPath, decoderPath, model.Threads);
+        // The bench keeps several encoder sessions open and runs one at a time: they share one arena.
+        model = model with { ShareRunMemory = true };
+        // An engine session without an embedding cache, so that each encoder timing really encodes (opened first: it
+        // registers the shared arena that the raw sessions use too).
+        var uncached = model.EncoderPath is not null
+            ? SamSession.Open(model.EncoderPath, model.DecoderPath!, model.Options(stderr) with { EmbeddingCacheBytes = 0 })
+            : await SamSession.OpenAsync(model.ModelId ?? ModelIds.Default, model.Options(stderr) with { EmbeddingCacheBytes = 0 }, null, ct);
+        using var raw = new RawOnnx(encoderPath, decoderPath, model.Threads, shareRunMemory: true);
         var results = new Dictionary<string, double>();
         var first = ImageIO.Load(image);
         var sizes = new[] { ("1mp", 1155, 866), ("12mp", 4000, 3000) };
@@ -37,11 +44,8 @@ internal static class EngineBench
 
         // Phase 1, encoders: each session keeps an arena sized for the encoder's activations, so only the sessions this
         // phase times are open, and they are closed before the next (see README, Benchmarks: the bench's memory).
+        using (uncached)
         {
-            // An engine session without an embedding cache, so that each encoder timing really encodes.
-            using var uncached = model.EncoderPath is not null
-                ? SamSession.Open(model.EncoderPath, model.DecoderPath!, model.Options(stderr) with { EmbeddingCacheBytes = 0 })
-                : await SamSession.OpenAsync(model.ModelId ?? ModelIds.Default, model.Options(stderr) with { EmbeddingCacheBytes = 0 }, null, ct);
             stderr.WriteLine($"bench: {model.DisplayName} on {uncached.Device}, {Environment.ProcessorCount} cores, {repeat} runs each");
 
             // Encoder: file decode + preprocessing + run, against the raw run on the prepared tensor.
@@ -52,7 +56,7 @@ internal static class EngineBench
             // The int8 encoder made from the same float32 file, timed in the same loop.
             string? int8Path = await PrecisionBench.Int8EncoderPathAsync(model, stderr, ct);
             using var uncachedInt8 = int8Path is null ? null : await PrecisionBench.OpenUncachedInt8Async(model, stderr, ct);
-            using var rawInt8 = int8Path is null ? null : new RawOnnx(int8Path, decoderPath, model.Threads);
+            using var rawInt8 = int8Path is null ? null : new RawOnnx(int8Path, decoderPath, model.Threads, shareRunMemory: true);
             uncachedInt8?.Embed(first, null, ct);
             var enc = new List<double>();
             var ortEnc = new List<double>();

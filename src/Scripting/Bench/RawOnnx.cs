@@ -15,7 +15,7 @@ internal sealed class RawOnnx : IDisposable
     private readonly string _encoderInput;
     private readonly string _encoderOutput;
 
-    public RawOnnx(string encoderPath, string decoderPath, int? threads)
+    public RawOnnx(string encoderPath, string decoderPath, int? threads, bool shareRunMemory = false)
     {
         var so = new SessionOptions
         {
@@ -25,6 +25,8 @@ internal sealed class RawOnnx : IDisposable
             InterOpNumThreads = 1,
         };
         so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // The arena the engine's sessions share (EngineOptions.ShareRunMemory), once one of them has registered it.
+        if (shareRunMemory) so.AddSessionConfigEntry("session.use_env_allocators", "1");
         _encoder = new InferenceSession(encoderPath, so);
         _decoder = new InferenceSession(decoderPath, so);
         var (name, meta) = _encoder.InputMetadata.First();

@@ -16,6 +16,9 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
     /// <summary>The number of <c>--device dml:N</c> / <c>cuda:N</c>.</summary>
     public int? DeviceId { get; init; }
 
+    /// <summary>Sessions share one arena (<see cref="EngineOptions.ShareRunMemory"/>): for a process that keeps several models open.</summary>
+    public bool ShareRunMemory { get; init; }
+
     /// <summary>The default model on the automatic device.</summary>
     public static ModelArgs Default { get; } = new(null, null, null, ExecutionDevice.Auto);
 
@@ -25,6 +28,7 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
     public EngineOptions Options(TextWriter stderr) => new()
     {
         Device = Device, DeviceId = DeviceId, IntraOpThreads = Threads, Precision = Precision, KeepRunMemory = !OneShot,
+        ShareRunMemory = ShareRunMemory,
         Notice = m => Notices.Once(stderr, m),
     };
 
