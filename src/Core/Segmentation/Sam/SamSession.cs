@@ -98,7 +98,7 @@ public sealed class SamSession : ISegmentationSession
     }
 
     /// <summary>Waits for a session being opened and disposes it; its own error gives way to the one being reported.</summary>
-    internal static void DisposeWhenDone<T>(Task<T> opening) where T : IDisposable
+    private static void DisposeWhenDone<T>(Task<T> opening) where T : IDisposable
     {
         try { opening.GetAwaiter().GetResult().Dispose(); }
         catch (Exception) { /* whatever went wrong there, the caller is already reporting an earlier error */ }
