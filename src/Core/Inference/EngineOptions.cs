@@ -36,6 +36,13 @@ public sealed record EngineOptions
     public bool KeepRunMemory { get; init; } = true;
 
     /// <summary>
+    /// Sessions with <see cref="KeepRunMemory"/> on the CPU take their run memory from one arena shared by the process
+    /// (registered with ONNX Runtime's environment) instead of one arena each: for a process that keeps several large
+    /// models open but runs one at a time, such as <c>segplug bench</c> with its four encoder sessions. Default off.
+    /// </summary>
+    public bool ShareRunMemory { get; init; }
+
+    /// <summary>
     /// Keep ONNX Runtime's optimised form of each model in the model cache and load it in later processes (CPU only;
     /// see OptimizedModelCache): a one-shot command then skips the graph optimisation. Default on.
     /// </summary>

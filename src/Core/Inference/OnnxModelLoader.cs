@@ -48,6 +48,7 @@ internal static class OnnxModelLoader
         try
         {
             used = AppendProvider(so, options);
+            if (options.ShareRunMemory && options.KeepRunMemory && used == ExecutionDevice.Cpu) UseSharedArena(so);
             if (options.CacheOptimizedModels && used == ExecutionDevice.Cpu)
             {
                 var bytes = File.ReadAllBytes(path);
@@ -65,6 +66,28 @@ internal static class OnnxModelLoader
             so.Dispose();
             throw new SegModelException(modelName, $"{path} could not be loaded ({FirstLine(e.Message)})", e);
         }
+    }
+
+    private static bool _sharedArena;
+
+    /// <summary>
+    /// Makes <paramref name="so"/>'s session take CPU memory from one arena registered with ONNX Runtime's environment
+    /// (created on first use, default arena settings), shared by every session that asks for it.
+    /// </summary>
+    internal static void UseSharedArena(SessionOptions so)
+    {
+        lock (ProviderLock)
+        {
+            if (!_sharedArena)
+            {
+                using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+                // 0 / -1: ONNX Runtime's defaults for the size limit, extend strategy, first chunk and dead bytes per chunk.
+                using var arena = new OrtArenaCfg(0, -1, -1, -1);
+                OrtEnv.Instance().CreateAndRegisterAllocator(memory, arena);
+                _sharedArena = true;
+            }
+        }
+        so.AddSessionConfigEntry("session.use_env_allocators", "1");
     }
 
     /// <summary>Rejects files that cannot be ONNX models before ONNX Runtime parses them.</summary>

@@ -25,53 +25,72 @@ internal static class EngineBench
     public static async Task<int> RunAsync(Settings s, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var (model, image, repeat) = (s.Model, s.Image, s.Repeat);
-        using var session = await model.OpenSamAsync(stderr, ct);
+        var memory = new PhaseMemory(stderr);
         var (encoderPath, decoderPath) = await ModelFilesAsync(model, ct);
-        using var raw = new RawOnnx(encoderPath, decoderPath, model.Threads);
-        // A second engine session without an embedding cache, so that each encoder timing really encodes.
-        using var uncached = model.EncoderPath is not null
+        // The bench keeps several encoder sessions open and runs one at a time: they share one arena.
+        model = model with { ShareRunMemory = true };
+        // An engine session without an embedding cache, so that each encoder timing really encodes (opened first: it
+        // registers the shared arena that the raw sessions use too).
+        var uncached = model.EncoderPath is not null
             ? SamSession.Open(model.EncoderPath, model.DecoderPath!, model.Options(stderr) with { EmbeddingCacheBytes = 0 })
             : await SamSession.OpenAsync(model.ModelId ?? ModelIds.Default, model.Options(stderr) with { EmbeddingCacheBytes = 0 }, null, ct);
+        using var raw = new RawOnnx(encoderPath, decoderPath, model.Threads, shareRunMemory: true);
         var results = new Dictionary<string, double>();
-        stderr.WriteLine($"bench: {model.DisplayName} on {session.Device}, {Environment.ProcessorCount} cores, {repeat} runs each");
-
-        // Encoder: file decode + preprocessing + run, against the raw run on the prepared tensor.
         var first = ImageIO.Load(image);
-        var t = SamTransform.For(first.Width, first.Height);
-        var chw = new float[3 * SamTransform.ModelSize * SamTransform.ModelSize];
-        SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(first, t), t, chw);
+        var sizes = new[] { ("1mp", 1155, 866), ("12mp", 4000, 3000) };
         bool rawEncoder = raw.TakesNormalizedTensor;
-        uncached.Embed(first, null, ct); // warm-up
-        // The int8 encoder made from the same float32 file, timed in the same loop.
-        string? int8Path = await PrecisionBench.Int8EncoderPathAsync(model, stderr, ct);
-        using var uncachedInt8 = int8Path is null ? null : await PrecisionBench.OpenUncachedInt8Async(model, stderr, ct);
-        using var rawInt8 = int8Path is null ? null : new RawOnnx(int8Path, decoderPath, model.Threads);
-        uncachedInt8?.Embed(first, null, ct);
-        var enc = new List<double>();
-        var ortEnc = new List<double>();
-        var encInt8 = new List<double>();
-        var ortEncInt8 = new List<double>();
-        for (int i = 0; i < repeat; i++)
-        {
-            // Interleave the measurements so that machine noise hits all alike.
-            enc.Add(Time(() => uncached.Embed(ImageIO.Load(image), null, ct)));
-            if (rawEncoder) ortEnc.Add(Time(() => raw.Encode(chw)));
-            if (uncachedInt8 is null || rawInt8 is null) continue;
-            encInt8.Add(Time(() => uncachedInt8.Embed(ImageIO.Load(image), null, ct)));
-            if (rawEncoder) ortEncInt8.Add(Time(() => rawInt8.Encode(chw)));
-        }
-        results["encoder_ms"] = Median(enc);
-        if (rawEncoder) results["ort_encoder_ms"] = Median(ortEnc);
-        if (encInt8.Count > 0) results["encoder_int8_ms"] = Median(encInt8);
-        if (ortEncInt8.Count > 0) results["ort_encoder_int8_ms"] = Median(ortEncInt8);
+        // The raw embeddings the raw clicks run on, made while the raw encoder is open (it is closed with the encoder phase).
+        var rawEmbeddings = new Dictionary<string, float[]?>();
 
+        // Phase 1, encoders: each session keeps an arena sized for the encoder's activations, so only the sessions this
+        // phase times are open, and they are closed before the next (see README, Benchmarks: the bench's memory).
+        using (uncached)
+        {
+            stderr.WriteLine($"bench: {model.DisplayName} on {uncached.Device}, {Environment.ProcessorCount} cores, {repeat} runs each");
+
+            // Encoder: file decode + preprocessing + run, against the raw run on the prepared tensor.
+            var t = SamTransform.For(first.Width, first.Height);
+            var chw = new float[3 * SamTransform.ModelSize * SamTransform.ModelSize];
+            SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(first, t), t, chw);
+            uncached.Embed(first, null, ct); // warm-up
+            // The int8 encoder made from the same float32 file, timed in the same loop.
+            string? int8Path = await PrecisionBench.Int8EncoderPathAsync(model, stderr, ct);
+            using var uncachedInt8 = int8Path is null ? null : await PrecisionBench.OpenUncachedInt8Async(model, stderr, ct);
+            using var rawInt8 = int8Path is null ? null : new RawOnnx(int8Path, decoderPath, model.Threads, shareRunMemory: true);
+            uncachedInt8?.Embed(first, null, ct);
+            var enc = new List<double>();
+            var ortEnc = new List<double>();
+            var encInt8 = new List<double>();
+            var ortEncInt8 = new List<double>();
+            for (int i = 0; i < repeat; i++)
+            {
+                // Interleave the measurements so that machine noise hits all alike.
+                enc.Add(Time(() => uncached.Embed(ImageIO.Load(image), null, ct)));
+                if (rawEncoder) ortEnc.Add(Time(() => raw.Encode(chw)));
+                if (uncachedInt8 is null || rawInt8 is null) continue;
+                encInt8.Add(Time(() => uncachedInt8.Embed(ImageIO.Load(image), null, ct)));
+                if (rawEncoder) ortEncInt8.Add(Time(() => rawInt8.Encode(chw)));
+            }
+            results["encoder_ms"] = Median(enc);
+            if (rawEncoder) results["ort_encoder_ms"] = Median(ortEnc);
+            if (encInt8.Count > 0) results["encoder_int8_ms"] = Median(encInt8);
+            if (ortEncInt8.Count > 0) results["ort_encoder_int8_ms"] = Median(ortEncInt8);
+            foreach (var (key, w, h) in sizes)
+                rawEmbeddings[key] = rawEncoder ? raw.Encode(Prepare(ScaleNearest(first, w, h), SamTransform.For(w, h))) : null;
+            memory.Mark("encoder phase");
+        }
+        raw.CloseEncoder();
+        OneShotMemory.CollectNow();
+
+        // Phase 2, clicks, segment-everything and the embedding cache: one engine session and the raw decoder.
+        using var session = await model.OpenSamAsync(stderr, ct);
         // Clicks at 1 MP and 12 MP: the sample scaled up (nearest) so that the embedding is real.
-        foreach (var (key, w, h) in new[] { ("1mp", 1155, 866), ("12mp", 4000, 3000) })
+        foreach (var (key, w, h) in sizes)
         {
             var big = ScaleNearest(first, w, h);
             var emb = session.Embed(big, null, ct);
             var bigT = SamTransform.For(w, h);
-            var rawEmbedding = rawEncoder ? raw.Encode(Prepare(big, bigT)) : null;
+            var rawEmbedding = rawEmbeddings[key];
             var prompt = PromptSet.FromPoints(new PointPrompt(w * 0.5f, h * 0.55f));
             session.Predict(emb, prompt, null, ct);
             var clicks = new List<double>();
@@ -101,11 +120,8 @@ internal static class EngineBench
         // SetImage of an image already in the cache: hashing plus lookup.
         session.SetImage(first, ct);
         results["cached_set_image_ms"] = Median(Enumerable.Range(0, Math.Max(repeat, 5)).Select(_ => Time(() => session.SetImage(first, ct))).ToList());
-        using (var p = Process.GetCurrentProcess())
-        {
-            p.Refresh();
-            results["peak_working_set_mb"] = p.PeakWorkingSet64 / 1048576.0;
-        }
+        memory.Mark("click phase");
+        results["peak_working_set_mb"] = memory.PeakMb;
 
         foreach (var (k, v) in results)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{k,-24} {v,10:0.00}"));
@@ -136,6 +152,26 @@ internal static class EngineBench
         var chw = new float[3 * SamTransform.ModelSize * SamTransform.ModelSize];
         SamPreprocessor.Normalize(SamPreprocessor.ResizeToRgb(image, t), t, chw);
         return chw;
+    }
+
+    /// <summary>The process's working set and its high-water mark at the end of each phase, on stderr.</summary>
+    private sealed class PhaseMemory(TextWriter stderr)
+    {
+        public double PeakMb
+        {
+            get
+            {
+                using var p = Process.GetCurrentProcess();
+                return p.PeakWorkingSet64 / 1048576.0;
+            }
+        }
+
+        public void Mark(string phase)
+        {
+            using var p = Process.GetCurrentProcess();
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"bench: after the {phase}: working set {p.WorkingSet64 / 1048576.0:0} MB, peak {p.PeakWorkingSet64 / 1048576.0:0} MB"));
+        }
     }
 
     internal static double Time(Action a)

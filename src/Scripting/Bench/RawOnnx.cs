@@ -10,12 +10,12 @@ namespace SegPlugins.Scripting.Bench;
 /// </summary>
 internal sealed class RawOnnx : IDisposable
 {
-    private readonly InferenceSession _encoder;
+    private InferenceSession? _encoder;
     private readonly InferenceSession _decoder;
     private readonly string _encoderInput;
     private readonly string _encoderOutput;
 
-    public RawOnnx(string encoderPath, string decoderPath, int? threads)
+    public RawOnnx(string encoderPath, string decoderPath, int? threads, bool shareRunMemory = false)
     {
         var so = new SessionOptions
         {
@@ -25,6 +25,8 @@ internal sealed class RawOnnx : IDisposable
             InterOpNumThreads = 1,
         };
         so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        // The arena the engine's sessions share (EngineOptions.ShareRunMemory), once one of them has registered it.
+        if (shareRunMemory) so.AddSessionConfigEntry("session.use_env_allocators", "1");
         _encoder = new InferenceSession(encoderPath, so);
         _decoder = new InferenceSession(decoderPath, so);
         var (name, meta) = _encoder.InputMetadata.First();
@@ -47,7 +49,8 @@ internal sealed class RawOnnx : IDisposable
     {
         using var input = OrtValue.CreateTensorValueFromMemory(chw, [1, 3, SamTransform.ModelSize, SamTransform.ModelSize]);
         using var run = new RunOptions();
-        using var outputs = _encoder.Run(run, [_encoderInput], [input], [_encoderOutput]);
+        var encoder = _encoder ?? throw new ObjectDisposedException(nameof(RawOnnx), "the encoder was closed (CloseEncoder)");
+        using var outputs = encoder.Run(run, [_encoderInput], [input], [_encoderOutput]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
@@ -89,9 +92,16 @@ internal sealed class RawOnnx : IDisposable
         for (int k = 0; k < pixels; k++) m[k] = masks[k] > 0 ? (byte)255 : (byte)0;
     }
 
+    /// <summary>Closes the encoder session and frees its arena; the decoder stays usable.</summary>
+    public void CloseEncoder()
+    {
+        _encoder?.Dispose();
+        _encoder = null;
+    }
+
     public void Dispose()
     {
-        _encoder.Dispose();
+        CloseEncoder();
         _decoder.Dispose();
     }
 }

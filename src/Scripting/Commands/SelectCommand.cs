@@ -11,6 +11,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.IO;
 using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Sam;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
 using SegPlugins.Scripting.Engine;
@@ -123,6 +124,8 @@ public static class SelectCommand
         if (o.Text is not null || o.Everything || o.Model.IsFastSam) return await SelectMoreCommand.RunAsync(o, io, ct);
         var stdout = io.Out;
         var stderr = io.Err;
+        var phases = PhaseLog.FromEnvironment(stderr);
+        phases.Mark("command line");
         var prompts = ReadPrompts(o);
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");
@@ -131,18 +134,15 @@ public static class SelectCommand
         string outMask = o.Out ?? Path.ChangeExtension(Path.GetFileName(o.Image), null) + "-mask.png";
         var outputs = OutputPaths.Check([o.Image], ("--out", outMask), ("--cutout", o.Cutout), ("--logits", o.Logits), ("--low-res", o.LowRes));
 
-        var img = ImageIO.Load(o.Image);
-        prompts.Validate(img.Width, img.Height);
-        // One selection per process: a large image's run memory is not kept (peak memory), a small one's is (it also
-        // makes the first run faster); see OneShotMemory.
-        bool large = img.PixelCount >= OneShotMemory.LargeImagePixels;
-        if (large) OneShotMemory.ReturnLargeBlocks();
-        var model = o.Model.Sam with { OneShot = large };
-        using var session = await model.OpenSamAsync(stderr, ct);
+        var (img, model, session) = await LoadAndOpenAsync(o, prompts, stderr, phases, ct);
+        using var _ = session;
+        phases.Mark("models opened");
         OneShotMemory.CollectNow(); // the model files' bytes are garbage now; the encoder's peak comes next
+        phases.Mark("collected");
         var sw = Stopwatch.StartNew();
         session.SetImage(img, ct);
         double encMs = sw.Elapsed.TotalMilliseconds;
+        phases.Mark("encoder");
         Mask mask;
         LogitMap low;
         Func<LogitMap> full;
@@ -181,6 +181,7 @@ public static class SelectCommand
         }
         if (o.Colors) note += ", refined with colours";
         double decMs = sw.Elapsed.TotalMilliseconds;
+        phases.Mark("click");
 
         outputs.CreateFolders();
         if (o.Matte && prompts.Box is { } matteBox && prompts.Points.Count == 0 && prompts.MaskInput is null)
@@ -197,11 +198,79 @@ public static class SelectCommand
         }
         if (o.Logits is not null) NpyFile.Save(full(), o.Logits);
         if (o.LowRes is not null) NpyFile.Save(low, o.LowRes);
+        phases.Mark("written");
 
         var area = mask.Area();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{o.Image}: {img.Width}x{img.Height}, mask {area} px ({100.0 * area / img.PixelCount:0.0}%), score {score:0.000}, encoder {encMs:0} ms, click {decMs:0} ms{note} -> {outMask}{(o.Cutout is null ? "" : ", " + o.Cutout)}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Decodes the image and opens the models. When the image's header reads and the models are on disk, the models
+    /// are opened on other threads while the image decodes (a one-shot select's cores are otherwise idle then); the
+    /// errors stay those of one step after the other: a bad image or prompt is reported before any model problem,
+    /// and the models are not fetched for an image that cannot be read.
+    /// </summary>
+    internal static async Task<(BgraImage Image, ModelArgs Model, SamSession Session)> LoadAndOpenAsync(SelectOptions o, PromptSet prompts,
+        TextWriter stderr, PhaseLog phases, CancellationToken ct)
+    {
+        long pixels = PixelsFromHeader(o.Image);
+        if (pixels < 0 || !o.Model.Sam.IsOnDisk())
+        {
+            var img = ImageIO.Load(o.Image);
+            prompts.Validate(img.Width, img.Height);
+            phases.Mark("image decoded");
+            var model = ModelFor(o, img.PixelCount);
+            return (img, model, await model.OpenSamAsync(stderr, ct));
+        }
+        var overlapped = ModelFor(o, pixels);
+        var opening = Task.Run(() => overlapped.OpenSamAsync(stderr, ct), ct);
+        BgraImage image;
+        try
+        {
+            image = ImageIO.Load(o.Image);
+            prompts.Validate(image.Width, image.Height);
+            phases.Mark("image decoded");
+        }
+        catch
+        {
+            DisposeWhenDone(opening);
+            throw;
+        }
+        return (image, overlapped, await opening);
+    }
+
+    /// <summary>Waits for the models being opened and closes them; their own error gives way to the image's.</summary>
+    private static void DisposeWhenDone(Task<SamSession> opening)
+    {
+        try { opening.GetAwaiter().GetResult().Dispose(); }
+        catch (Exception) { /* the image's error is the one reported, as when the models were opened after it */ }
+    }
+
+    /// <summary>The image's pixel count from its header; -1 when the header does not read (the full decode then says why).</summary>
+    private static long PixelsFromHeader(string path)
+    {
+        try
+        {
+            var (w, h) = ImageIO.Identify(path);
+            return (long)w * h;
+        }
+        catch (SegException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>
+    /// One selection per process: a large image's run memory is not kept (peak memory), a small one's is (it also
+    /// makes the first run faster); see OneShotMemory.
+    /// </summary>
+    private static ModelArgs ModelFor(SelectOptions o, long pixels)
+    {
+        bool large = pixels >= OneShotMemory.LargeImagePixels;
+        if (large) OneShotMemory.ReturnLargeBlocks();
+        return o.Model.Sam with { OneShot = large };
     }
 
     /// <summary>

@@ -16,6 +16,9 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
     /// <summary>The number of <c>--device dml:N</c> / <c>cuda:N</c>.</summary>
     public int? DeviceId { get; init; }
 
+    /// <summary>Sessions share one arena (<see cref="EngineOptions.ShareRunMemory"/>): for a process that keeps several models open.</summary>
+    public bool ShareRunMemory { get; init; }
+
     /// <summary>The default model on the automatic device.</summary>
     public static ModelArgs Default { get; } = new(null, null, null, ExecutionDevice.Auto);
 
@@ -25,8 +28,20 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
     public EngineOptions Options(TextWriter stderr) => new()
     {
         Device = Device, DeviceId = DeviceId, IntraOpThreads = Threads, Precision = Precision, KeepRunMemory = !OneShot,
+        ShareRunMemory = ShareRunMemory,
         Notice = m => Notices.Once(stderr, m),
     };
+
+    /// <summary>
+    /// True when opening the models reads only local files: user files, or a manifest model already in the cache
+    /// (false when it would be fetched first, or when the id is unknown: opening then says so).
+    /// </summary>
+    public bool IsOnDisk()
+    {
+        if (EncoderPath is not null) return true;
+        try { return ModelStore.CreateDefault().IsPresent(ModelId ?? ModelIds.Default); }
+        catch (SegException) { return false; }
+    }
 
     public async Task<SamSession> OpenSamAsync(TextWriter stderr, CancellationToken ct)
     {

@@ -205,6 +205,40 @@ public class SelectCommandTests
         Assert.Equal(before, File.ReadAllBytes(copy)); // the input is untouched
     }
 
+    /// <summary>
+    /// The image decodes while the models open on other threads; the error a user sees stays that of one step after
+    /// the other: a bad image before any model problem, a bad encoder before a bad decoder.
+    /// </summary>
+    [Theory]
+    [InlineData("{truncated}", "{badenc}", "{baddec}", "{truncated}", "encoder")]
+    [InlineData("{truncated}", "{enc}", "{dec}", "{truncated}", "encoder")]
+    [InlineData("{coffee}", "{badenc}", "{dec}", "model badenc encoder: {badenc} is not an ONNX model", "decoder")]
+    [InlineData("{coffee}", "{enc}", "{baddec}", "decoder: {baddec} is not an ONNX model", "{coffee}")]
+    [InlineData("{coffee}", "{badenc}", "{baddec}", "model badenc encoder: {badenc} is not an ONNX model", "decoder")]
+    public void OverlappedStartUpReportsTheFirstBadInput(string image, string encoder, string decoder, string expected, string notExpected)
+    {
+        using var t = new CliTemp();
+        string coffee = t.F("coffee.jpg");
+        File.Copy(Sample("coffee.jpg"), coffee);
+        // A JPEG cut short: its header reads (the models start opening), the full decode fails.
+        var jpeg = File.ReadAllBytes(coffee);
+        File.WriteAllBytes(t.F("truncated.jpg"), jpeg[..(jpeg.Length / 2)]);
+        File.WriteAllText(t.F("badenc.onnx"), "this text file is not an ONNX model");
+        File.WriteAllText(t.F("baddec.onnx"), "nor is this one, though it is named .onnx");
+        string Fill(string a) => a.Replace("{coffee}", coffee).Replace("{truncated}", t.F("truncated.jpg"))
+            .Replace("{badenc}", t.F("badenc.onnx")).Replace("{baddec}", t.F("baddec.onnx"))
+            .Replace("{enc}", Path.Combine(Root, "tests", "fixtures", "models", "sam_encoder_input_output.onnx"))
+            .Replace("{dec}", Path.Combine(Root, "tests", "fixtures", "models", "sam_decoder_multi.onnx"));
+        Assert.True(Core.Imaging.ImageIO.Identify(t.F("truncated.jpg")).Width == 600, "the truncated file's header still reads");
+        var (code, _, stderr) = Run("select", "--image", Fill(image), "--point", "10,10", "--encoder", Fill(encoder), "--decoder", Fill(decoder),
+            "--device", "cpu", "--out", t.F("out.png"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains(Fill(expected), stderr);
+        Assert.DoesNotContain(Fill(notExpected), stderr);
+        Assert.False(File.Exists(t.F("out.png")));
+    }
+
     [Fact]
     public void UnknownCommandAndHelp()
     {

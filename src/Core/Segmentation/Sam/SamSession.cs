@@ -70,10 +70,24 @@ public sealed class SamSession : ISegmentationSession
             encoderPath = int8.Path;
             key = "int8:" + int8.Record.Sha256;
         }
-        var encoder = SamEncoder.Open(encoderPath, name + " encoder", options);
+        // The two sessions are opened at once (each is mostly one thread of ONNX Runtime's graph loading; a one-shot
+        // select at 1 MP then has both models in the time of the larger). Errors keep their order: a bad encoder is
+        // reported before a bad decoder, as when they were opened one after the other.
+        _ = OnnxModelLoader.AvailableProviders; // creates ONNX Runtime's process environment once, before two threads need it
+        var opening = Task.Run(() => SamDecoder.Open(decoderPath, name + " decoder", options, taps));
+        SamEncoder encoder;
         try
         {
-            var decoder = SamDecoder.Open(decoderPath, name + " decoder", options, taps);
+            encoder = SamEncoder.Open(encoderPath, name + " encoder", options);
+        }
+        catch
+        {
+            DisposeWhenDone(opening);
+            throw;
+        }
+        try
+        {
+            var decoder = opening.GetAwaiter().GetResult();
             return new SamSession(encoder, decoder, name, key, options);
         }
         catch
@@ -81,6 +95,13 @@ public sealed class SamSession : ISegmentationSession
             encoder.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Waits for a session being opened and disposes it; its own error gives way to the one being reported.</summary>
+    private static void DisposeWhenDone<T>(Task<T> opening) where T : IDisposable
+    {
+        try { opening.GetAwaiter().GetResult().Dispose(); }
+        catch (Exception) { /* whatever went wrong there, the caller is already reporting an earlier error */ }
     }
 
     /// <summary>Opens a model of the manifest by id, fetching and verifying it first if it is not in the cache.</summary>
