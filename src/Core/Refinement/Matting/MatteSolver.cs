@@ -57,7 +57,7 @@ public static class MatteSolver
 
         var sw = Stopwatch.StartNew();
         phases?.Mark("checks");
-        var level = MatteLevel.FromImage(image, data);
+        var level = MatteLevel.OverImage(image, data);
         phases?.Mark("level 0 colours");
         var iterations = new List<int>();
         var alpha = SolveLevel(level, o, 0, iterations, ct, phases);

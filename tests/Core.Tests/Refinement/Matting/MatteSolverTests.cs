@@ -111,6 +111,33 @@ public class MatteSolverTests
     }
 
     [Fact]
+    public void LevelOverTheImageGivesTheStencilAndHalfOfThePlanarLevel()
+    {
+        var img = RandomImage(23, 17, 4);
+        var tri = BandTrimap(23, 17, 6, 15);
+        var planar = MatteLevel.FromImage(img, tri.Data);
+        var direct = MatteLevel.OverImage(img, tri.Data);
+        Assert.Null(direct.R); // no planar copy
+        var a = MattingLaplacian.Build(planar, 1e-7, default);
+        var b = MattingLaplacian.Build(direct, 1e-7, default);
+        Assert.Equal(a.UnknownPixels, b.UnknownPixels);
+        Assert.Equal(a.Coefficients, b.Coefficients);
+        Assert.Equal(a.Rhs, b.Rhs);
+        var ha = planar.Half();
+        var hb = direct.Half();
+        Assert.Equal(ha.R, hb.R);
+        Assert.Equal(ha.G, hb.G);
+        Assert.Equal(ha.B, hb.B);
+        Assert.Equal(ha.Trimap, hb.Trimap);
+        // A padded image (stride beyond 4 · width) falls back to planar colours.
+        var padded = new BgraImage(23, 17, new byte[(4 * 23 + 8) * 17], 4 * 23 + 8);
+        for (int y = 0; y < 17; y++) img.Row(y).CopyTo(padded.Row(y));
+        var fallback = MatteLevel.OverImage(padded, tri.Data);
+        Assert.NotNull(fallback.R);
+        Assert.Equal(a.Coefficients, MattingLaplacian.Build(fallback, 1e-7, default).Coefficients);
+    }
+
+    [Fact]
     public void SolutionMatchesADenseSolveOfTheSameSystem()
     {
         int w = 9, h = 8;

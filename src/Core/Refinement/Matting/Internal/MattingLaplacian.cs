@@ -37,7 +37,15 @@ internal sealed class MattingLaplacian
 
     public int Count => UnknownPixels.Length;
 
-    public static MattingLaplacian Build(MatteLevel level, double epsilon, CancellationToken ct)
+    public static MattingLaplacian Build(MatteLevel level, double epsilon, CancellationToken ct) =>
+        level.WithColours(new Builder(level, epsilon, ct));
+
+    private readonly struct Builder(MatteLevel level, double epsilon, CancellationToken ct) : IColourUser<MattingLaplacian>
+    {
+        public MattingLaplacian Use<TColours>(TColours colours) where TColours : struct, IPixelColours => Build(level, colours, epsilon, ct);
+    }
+
+    private static MattingLaplacian Build<TColours>(MatteLevel level, TColours px, double epsilon, CancellationToken ct) where TColours : struct, IPixelColours
     {
         int w = level.Width, h = level.Height, n = w * h;
         var tri = level.Trimap;
@@ -75,7 +83,7 @@ internal sealed class MattingLaplacian
                     for (int dx = -1; dx <= 1; dx++)
                     {
                         int j = c + dy * w + dx;
-                        mr += level.R[j]; mg += level.G[j]; mb += level.B[j];
+                        mr += px.R(j); mg += px.G(j); mb += px.B(j);
                     }
                 mr /= 9; mg /= 9; mb /= 9;
                 double srr = 0, srg = 0, srb = 0, sgg = 0, sgb = 0, sbb = 0;
@@ -83,7 +91,7 @@ internal sealed class MattingLaplacian
                     for (int dx = -1; dx <= 1; dx++)
                     {
                         int j = c + dy * w + dx;
-                        double r = level.R[j] - mr, g = level.G[j] - mg, b = level.B[j] - mb;
+                        double r = px.R(j) - mr, g = px.G(j) - mg, b = px.B(j) - mb;
                         srr += r * r; srg += r * g; srb += r * b; sgg += g * g; sgb += g * b; sbb += b * b;
                     }
                 double a = srr / 9 + reg, bq = srg / 9, cq = srb / 9, d = sgg / 9 + reg, e = sgb / 9, f = sbb / 9 + reg;
@@ -108,7 +116,7 @@ internal sealed class MattingLaplacian
             {
                 int i = unknown[u], x = i % w, y = i / w;
                 row.Clear();
-                double ir = level.R[i], ig = level.G[i], ib = level.B[i];
+                double ir = px.R(i), ig = px.G(i), ib = px.B(i);
                 for (int cy = y - 1; cy <= y + 1; cy++)
                 {
                     if (cy < 1 || cy > h - 2) continue;
@@ -126,7 +134,7 @@ internal sealed class MattingLaplacian
                             for (int qx = -1; qx <= 1; qx++)
                             {
                                 int jx = cx + qx, jy = cy + qy, j = jy * w + jx;
-                                double q = 1.0 + vr * (level.R[j] - s[0]) + vg * (level.G[j] - s[1]) + vb * (level.B[j] - s[2]);
+                                double q = 1.0 + vr * (px.R(j) - s[0]) + vg * (px.G(j) - s[1]) + vb * (px.B(j) - s[2]);
                                 row[(jy - y + 2) * 5 + (jx - x + 2)] -= q / 9.0;
                             }
                     }
