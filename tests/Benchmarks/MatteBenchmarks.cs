@@ -59,4 +59,28 @@ public class MatteBenchmarks
 
     /// <summary>Alpha alone (no foreground colours) on the same trimap.</summary>
     [Benchmark] public float[] AlphaOnly() => MatteSolver.SolveAlpha(_image, _trimap);
+
+    /// <summary>
+    /// Wall time per phase of the host's matte (trimap, each level's colours, stencil and CG, foreground) in one process:
+    /// <c>dotnet run -c Release -- profile [runs]</c>. The first run includes the JIT.
+    /// </summary>
+    public static void Profile(int runs)
+    {
+        var b = new MatteBenchmarks();
+        b.Setup();
+        for (int run = 0; run < runs; run++)
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            var cpu0 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
+            var trimap = SelectionTrimap.Build(b._image, b._logits, b._selection);
+            double trimapMs = sw.Elapsed.TotalMilliseconds;
+            double trimapCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - cpu0;
+            var phases = new SegPlugins.Core.Refinement.Matting.Internal.MattePhases();
+            MatteSolver.Solve(b._image, trimap, out _, phases);
+            double cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - cpu0;
+            Console.WriteLine(FormattableString.Invariant($"run {run + 1}: wall {sw.Elapsed.TotalMilliseconds:0} ms, cpu {cpu:0} ms (phase: wall, cpu ms)"));
+            Console.WriteLine(FormattableString.Invariant($"  {"trimap",-44} {trimapMs,7:0} {trimapCpu,7:0}"));
+            foreach (var (phase, ms, phaseCpu) in phases.Times) Console.WriteLine(FormattableString.Invariant($"  {phase,-44} {ms,7:0} {phaseCpu,7:0}"));
+        }
+    }
 }

@@ -21,15 +21,19 @@ public static class MatteSolver
         Solve(image, trimap, out _, options, cancellationToken);
 
     /// <inheritdoc cref="Solve(BgraImage, Trimap, MatteOptions?, CancellationToken)"/>
-    public static Matte Solve(BgraImage image, Trimap trimap, out MatteStats stats, MatteOptions? options = null, CancellationToken cancellationToken = default)
+    public static Matte Solve(BgraImage image, Trimap trimap, out MatteStats stats, MatteOptions? options = null, CancellationToken cancellationToken = default) =>
+        Solve(image, trimap, out stats, null, options, cancellationToken);
+
+    internal static Matte Solve(BgraImage image, Trimap trimap, out MatteStats stats, MattePhases? phases, MatteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var o = options ?? MatteOptions.Default;
         // The pyramid's planar colours (12 bytes per pixel) are not kept for the foreground: it reads the image tile by tile.
-        var (_, alpha, iterations, alphaMs) = SolveAlphaCore(image, trimap, o, cancellationToken);
+        var (_, alpha, iterations, alphaMs) = SolveAlphaCore(image, trimap, o, cancellationToken, phases);
         var sw = Stopwatch.StartNew();
         var soft = SoftMask.FromFloats(image.Width, image.Height, alpha);
         var fg = o.EstimateForeground ? ForegroundImage(image, alpha, soft, o, cancellationToken) : image.Clone();
         if (!o.EstimateForeground) SetOpaque(fg);
+        phases?.Mark("foreground");
         stats = new MatteStats(iterations.Count == 0 ? 0 : CountUnknown(trimap), iterations, alphaMs, sw.Elapsed.TotalMilliseconds);
         return new Matte(soft, fg);
     }
@@ -38,7 +42,7 @@ public static class MatteSolver
     public static float[] SolveAlpha(BgraImage image, Trimap trimap, MatteOptions? options = null, CancellationToken cancellationToken = default) =>
         SolveAlphaCore(image, trimap, options ?? MatteOptions.Default, cancellationToken).Alpha;
 
-    private static (MatteLevel Level, float[] Alpha, List<int> Iterations, double Ms) SolveAlphaCore(BgraImage image, Trimap trimap, MatteOptions o, CancellationToken ct)
+    private static (MatteLevel Level, float[] Alpha, List<int> Iterations, double Ms) SolveAlphaCore(BgraImage image, Trimap trimap, MatteOptions o, CancellationToken ct, MattePhases? phases = null)
     {
         if (image is null) throw new SegArgumentException(nameof(image), "is null");
         if (trimap is null) throw new SegArgumentException(nameof(trimap), "is null");
@@ -52,13 +56,15 @@ public static class MatteSolver
             throw new SegArgumentException("trimap", "is unknown (128) everywhere; mark some foreground (255) or background (0) so the matte is determined");
 
         var sw = Stopwatch.StartNew();
-        var level = MatteLevel.FromImage(image, data);
+        phases?.Mark("checks");
+        var level = MatteLevel.OverImage(image, data);
+        phases?.Mark("level 0 colours");
         var iterations = new List<int>();
-        var alpha = SolveLevel(level, o, 0, iterations, ct);
+        var alpha = SolveLevel(level, o, 0, iterations, ct, phases);
         return (level, alpha, iterations, sw.Elapsed.TotalMilliseconds);
     }
 
-    private static float[] SolveLevel(MatteLevel level, MatteOptions o, int depth, List<int> iterations, CancellationToken ct)
+    private static float[] SolveLevel(MatteLevel level, MatteOptions o, int depth, List<int> iterations, CancellationToken ct, MattePhases? phases)
     {
         int unknown = 0;
         foreach (byte t in level.Trimap) if (t == Trimap.Unknown) unknown++;
@@ -67,17 +73,22 @@ public static class MatteSolver
         if (unknown >= o.CoarseToFineMinUnknown && Math.Min(level.Width, level.Height) >= 8)
         {
             var half = level.Half();
+            phases?.Mark($"level {depth + 1} colours");
             bool anyKnown = half.Trimap.AsSpan().IndexOfAnyExcept(Trimap.Unknown) >= 0;
-            start = anyKnown ? level.StartFrom(SolveLevel(half, o, depth + 1, iterations, ct), half.Width, half.Height) : level.FlatStart();
+            var coarse = anyKnown ? SolveLevel(half, o, depth + 1, iterations, ct, phases) : null;
+            start = coarse is null ? level.FlatStart() : level.StartFrom(coarse, half.Width, half.Height);
         }
         else start = level.FlatStart();
         ct.ThrowIfCancellationRequested();
+        phases?.Mark($"level {depth} start");
         var system = MattingLaplacian.Build(level, o.Epsilon, ct);
+        phases?.Mark($"level {depth} stencil ({system.Count} unknowns)");
         // Coarse levels carry the smooth part of the answer, which Jacobi-preconditioned CG is slowest to find; they are
         // 4x smaller per level, so each is solved 3.3x tighter with twice the iterations (factor 0.3 per level: matting-dev
         // SAD 4.96; 0.1: 5.05 with more iterations; none: 4.87, but a 40 px smooth ramp then stopped far from its answer).
         int max = (int)Math.Min(100_000L, (long)o.MaxIterations << Math.Min(depth, 6));
         iterations.Insert(0, system.Solve(start, o.Tolerance * Math.Pow(0.3, depth), max, ct));
+        phases?.Mark($"level {depth} CG ({iterations[0]} iterations)");
         return start;
     }
 

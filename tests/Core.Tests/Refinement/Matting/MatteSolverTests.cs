@@ -111,6 +111,33 @@ public class MatteSolverTests
     }
 
     [Fact]
+    public void LevelOverTheImageGivesTheStencilAndHalfOfThePlanarLevel()
+    {
+        var img = RandomImage(23, 17, 4);
+        var tri = BandTrimap(23, 17, 6, 15);
+        var planar = MatteLevel.FromImage(img, tri.Data);
+        var direct = MatteLevel.OverImage(img, tri.Data);
+        Assert.Null(direct.R); // no planar copy
+        var a = MattingLaplacian.Build(planar, 1e-7, default);
+        var b = MattingLaplacian.Build(direct, 1e-7, default);
+        Assert.Equal(a.UnknownPixels, b.UnknownPixels);
+        Assert.Equal(a.Coefficients, b.Coefficients);
+        Assert.Equal(a.Rhs, b.Rhs);
+        var ha = planar.Half();
+        var hb = direct.Half();
+        Assert.Equal(ha.R, hb.R);
+        Assert.Equal(ha.G, hb.G);
+        Assert.Equal(ha.B, hb.B);
+        Assert.Equal(ha.Trimap, hb.Trimap);
+        // A padded image (stride beyond 4 · width) falls back to planar colours.
+        var padded = new BgraImage(23, 17, new byte[(4 * 23 + 8) * 17], 4 * 23 + 8);
+        for (int y = 0; y < 17; y++) img.Row(y).CopyTo(padded.Row(y));
+        var fallback = MatteLevel.OverImage(padded, tri.Data);
+        Assert.NotNull(fallback.R);
+        Assert.Equal(a.Coefficients, MattingLaplacian.Build(fallback, 1e-7, default).Coefficients);
+    }
+
+    [Fact]
     public void SolutionMatchesADenseSolveOfTheSameSystem()
     {
         int w = 9, h = 8;
@@ -286,6 +313,44 @@ public class MatteSolverTests
         Assert.True(n > 1000);
         Assert.True(worst < 0.05, $"largest difference {worst:0.000}");
         Assert.True(errTiled / n < 0.05, $"mean foreground error {errTiled / n:0.000}");
+    }
+
+    [Fact]
+    public void ForegroundUpdatedNearTheEdgeOnlyMatchesTheWholeLevelUpdate()
+    {
+        // A soft circle's edge, thin strands and a fractional speck in a corner, over a background that varies: the banded
+        // levels must give the colours of updating every pixel wherever alpha is fractional.
+        int w = 300, h = 260;
+        var rng = new Random(13);
+        var r = new float[w * h]; var g = new float[w * h]; var b = new float[w * h]; var a = new float[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int i = y * w + x;
+                double d = Math.Sqrt((x - 140.0) * (x - 140.0) + (y - 120.0) * (y - 120.0));
+                float alpha = (float)Math.Clamp((90 - d) / 6, 0, 1);
+                if (y > 200 && x % 9 == 4) alpha = 0.6f;
+                if (x >= 290 && y < 4) alpha = 0.3f;
+                a[i] = alpha;
+                float fr = 0.9f, fgc = 0.4f + 0.2f * x / w, fbc = 0.2f, br = 0.1f + 0.6f * y / h, bg = 0.3f, bb = 0.8f;
+                r[i] = alpha * fr + (1 - alpha) * br + (float)(rng.NextDouble() * 0.02);
+                g[i] = alpha * fgc + (1 - alpha) * bg;
+                b[i] = alpha * fbc + (1 - alpha) * bb + (float)(rng.NextDouble() * 0.02);
+            }
+        var whole = ForegroundEstimator.Estimate(w, h, r, g, b, a, 1e-5, 1, default, new ForegroundEstimator.Scratch(), banded: false);
+        var whole2 = (R: (float[])whole.R.Clone(), G: (float[])whole.G.Clone(), B: (float[])whole.B.Clone());
+        var banded = ForegroundEstimator.Estimate(w, h, r, g, b, a, 1e-5, 1, default, new ForegroundEstimator.Scratch(), banded: true);
+        double worst = 0, differentElsewhere = 0;
+        int n = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double diff = Math.Max(Math.Abs(whole2.R[i] - banded.R[i]), Math.Max(Math.Abs(whole2.G[i] - banded.G[i]), Math.Abs(whole2.B[i] - banded.B[i])));
+            if (a[i] > 0f && a[i] < 1f) { worst = Math.Max(worst, diff); n++; }
+            else differentElsewhere = Math.Max(differentElsewhere, diff);
+        }
+        Assert.True(n > 1000);
+        Assert.True(worst == 0, $"largest difference where alpha is fractional {worst:0.000000}");
+        Assert.True(differentElsewhere > 0, "the banded update skipped nothing: the test does not exercise it");
     }
 
     [Fact]

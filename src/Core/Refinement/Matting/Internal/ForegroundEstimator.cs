@@ -16,6 +16,19 @@ internal static class ForegroundEstimator
     private const int SmallIterations = 10;
     private const int SmallSize = 32;
 
+    /// <summary>
+    /// Levels at least this large (both sides) are updated only near fractional alpha (<see cref="ActiveRadius"/>): the
+    /// colours are read back only where alpha is fractional, and a level's updates reach few pixels.
+    /// </summary>
+    private const int BandedSize = 64;
+
+    /// <summary>
+    /// Reach of the updates that the colours at a fractional pixel depend on, in pixels of a level: 2 iterations of a
+    /// red and a black half-sweep reach 4 pixels per level, plus half the next coarser level's reach and 1 for its
+    /// nearest-neighbour sampling: r = 4 + r/2 + 1 gives 10; 12 leaves room for the levels' uneven scale steps.
+    /// </summary>
+    private const int ActiveRadius = 12;
+
     /// <summary>Side of the tiles of <see cref="EstimateTiled"/>, and the margin each tile sees around it.</summary>
     private const int Tile = 512, Margin = 32;
 
@@ -126,7 +139,7 @@ internal static class ForegroundEstimator
     /// buffers of <paramref name="scratch"/> (its result arrays are the scratch's: they may be longer than w*h and are
     /// overwritten by the next call). Only the first w*h elements of the inputs are read.
     /// </summary>
-    internal static (float[] R, float[] G, float[] B) Estimate(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct, Scratch scratch)
+    internal static (float[] R, float[] G, float[] B) Estimate(int w, int h, float[] r, float[] g, float[] b, float[] alpha, double regularization, double gradientWeight, CancellationToken ct, Scratch scratch, bool banded = true)
     {
         int n = w * h;
         int levels = (int)Math.Ceiling(Math.Log2(Math.Max(w, h)));
@@ -172,6 +185,7 @@ internal static class ForegroundEstimator
             pw = lw;
             ph = lh;
             int iterations = Math.Min(lw, lh) <= SmallSize ? SmallIterations : BigIterations;
+            var active = banded && Math.Min(lw, lh) >= BandedSize ? ActivePixels(w, h, alpha, lw, lh, scratch) : null;
             for (int it = 0; it < iterations; it++)
                 for (int colour = 0; colour < 2; colour++)
                 {
@@ -179,7 +193,11 @@ internal static class ForegroundEstimator
                     int c0 = colour;
                     Masks.Internal.ParallelRows.For(lh, lw * 12, (y0, y1) =>
                     {
-                        for (int y = y0; y < y1; y++) UpdateRow(cur, img, a, lw, lh, y, (y + c0) & 1, (float)regularization, (float)gradientWeight);
+                        for (int y = y0; y < y1; y++)
+                        {
+                            if (active is null) UpdateRow(cur, img, a, lw, lh, y, (y + c0) & 1, (float)regularization, (float)gradientWeight, default);
+                            else if (active.RowLength(y) > 0) UpdateRow(cur, img, a, lw, lh, y, (y + c0) & 1, (float)regularization, (float)gradientWeight, active.Row(y));
+                        }
                     });
                 }
         }
@@ -190,19 +208,90 @@ internal static class ForegroundEstimator
         return (fr, fg, fbl);
     }
 
+    /// <summary>
+    /// The pixels of a <paramref name="lw"/> x <paramref name="lh"/> level within <see cref="ActiveRadius"/> of a pixel
+    /// that holds a fractional alpha of the full-resolution <paramref name="alpha"/> (w x h) at the level's scale.
+    /// </summary>
+    private static ActiveSet ActivePixels(int w, int h, float[] alpha, int lw, int lh, Scratch scratch)
+    {
+        var seed = Scratch.Ensure(ref scratch.Seed, lw * lh);
+        var rows = Scratch.Ensure(ref scratch.RowCount, lw * lh);
+        seed.AsSpan(0, lw * lh).Clear();
+        for (int y = 0; y < h; y++)
+        {
+            int ly = (int)((long)y * lh / h), o = y * w;
+            for (int x = 0; x < w; x++)
+            {
+                float v = alpha[o + x];
+                if (v > 0f && v < 1f) seed[ly * lw + (int)((long)x * lw / w)] = 1;
+            }
+        }
+        // Dilation by a square of side 2r+1: a running count along each row, then along each column.
+        const int R = ActiveRadius;
+        for (int y = 0; y < lh; y++)
+        {
+            var src = seed.AsSpan(y * lw, lw);
+            var dst = rows.AsSpan(y * lw, lw);
+            int count = 0;
+            for (int x = 0; x < Math.Min(R, lw); x++) count += src[x];
+            for (int x = 0; x < lw; x++)
+            {
+                if (x + R < lw) count += src[x + R];
+                if (x - R - 1 >= 0) count -= src[x - R - 1];
+                dst[x] = (byte)(count > 0 ? 1 : 0);
+            }
+        }
+        var set = new ActiveSet(lw, lh, seed);
+        for (int x = 0; x < lw; x++)
+        {
+            int count = 0;
+            for (int y = 0; y < Math.Min(R, lh); y++) count += rows[y * lw + x];
+            for (int y = 0; y < lh; y++)
+            {
+                if (y + R < lh) count += rows[(y + R) * lw + x];
+                if (y - R - 1 >= 0) count -= rows[(y - R - 1) * lw + x];
+                seed[y * lw + x] = (byte)(count > 0 ? 1 : 0);
+            }
+        }
+        set.CountRows();
+        return set;
+    }
+
+    /// <summary>A byte per level pixel (1: updated) and the number of updated pixels per row.</summary>
+    private sealed class ActiveSet(int w, int h, byte[] flags)
+    {
+        private readonly int[] _rowCounts = new int[h];
+
+        public ReadOnlySpan<byte> Row(int y) => flags.AsSpan(y * w, w);
+
+        public int RowLength(int y) => _rowCounts[y];
+
+        public void CountRows()
+        {
+            for (int y = 0; y < h; y++) _rowCounts[y] = w - flags.AsSpan(y * w, w).Count((byte)0);
+        }
+    }
+
     /// <summary>Buffers of one worker, grown to the largest tile it has seen and reused.</summary>
     internal sealed class Scratch
     {
         public float[]? Img, Alpha, Fb0, Fb1, OutR, OutG, OutB, CropR, CropG, CropB, CropA;
+        public byte[]? Seed, RowCount;
+
+        /// <summary>The buffer, reallocated (to exactly <paramref name="length"/>) only when it is shorter.</summary>
+        public static byte[] Ensure(ref byte[]? buffer, int length) => buffer is { } b && b.Length >= length ? b : buffer = new byte[length];
 
         /// <summary>The buffer, reallocated (to exactly <paramref name="length"/>) only when it is shorter.</summary>
         public static float[] Ensure(ref float[]? buffer, int length) => buffer is { } b && b.Length >= length ? b : buffer = new float[length];
     }
 
-    private static void UpdateRow(float[] fb, float[] img, float[] alpha, int w, int h, int y, int firstX, float reg, float gw)
+    /// <summary>Updates every other pixel of row <paramref name="y"/>, only where <paramref name="active"/> is set (when it is not empty).</summary>
+    private static void UpdateRow(float[] fb, float[] img, float[] alpha, int w, int h, int y, int firstX, float reg, float gw, ReadOnlySpan<byte> active)
     {
+        bool all = active.IsEmpty;
         for (int x = firstX; x < w; x += 2)
         {
+            if (!all && active[x] == 0) continue;
             int i = y * w + x;
             float ai = alpha[i];
             float W = 0, f0 = 0, f1 = 0, f2 = 0, b0 = 0, b1 = 0, b2 = 0;

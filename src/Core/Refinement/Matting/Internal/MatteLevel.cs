@@ -2,7 +2,10 @@ using SegPlugins.Core.Imaging;
 
 namespace SegPlugins.Core.Refinement.Matting.Internal;
 
-/// <summary>One level of the matting pyramid: planar colours on the 0..1 scale and the trimap.</summary>
+/// <summary>
+/// One level of the matting pyramid: colours on the 0..1 scale, planar or (the full-resolution level) read straight
+/// from the image's BGRA bytes, and the trimap.
+/// </summary>
 internal sealed class MatteLevel
 {
     public MatteLevel(int width, int height, float[] r, float[] g, float[] b, byte[] trimap)
@@ -15,12 +18,37 @@ internal sealed class MatteLevel
         Trimap = trimap;
     }
 
+    private MatteLevel(int width, int height, byte[] bgra, byte[] trimap)
+    {
+        Width = width;
+        Height = height;
+        Bgra = bgra;
+        Trimap = trimap;
+    }
+
     public int Width { get; }
     public int Height { get; }
-    public float[] R { get; }
-    public float[] G { get; }
-    public float[] B { get; }
+    public float[]? R { get; }
+    public float[]? G { get; }
+    public float[]? B { get; }
+
+    /// <summary>The image's pixels (stride = 4 · width) when the level reads them directly instead of planar copies.</summary>
+    public byte[]? Bgra { get; }
+
     public byte[] Trimap { get; }
+
+    /// <summary>
+    /// The full-resolution level over the image's own pixels, without planar copies (12 bytes per pixel: 144 MB at
+    /// 12 MP); planar only when the image's rows are padded.
+    /// </summary>
+    public static MatteLevel OverImage(BgraImage image, byte[] trimap) =>
+        image.Stride == 4 * image.Width && image.Pixels.Length >= 4 * image.Width * image.Height
+            ? new MatteLevel(image.Width, image.Height, image.Pixels, trimap)
+            : FromImage(image, trimap);
+
+    /// <summary>Calls the generic <paramref name="use"/> with this level's colours.</summary>
+    public TResult WithColours<TResult>(IColourUser<TResult> use) =>
+        Bgra is { } px ? use.Use(new BgraColours(px)) : use.Use(new PlanarColours(R!, G!, B!));
 
     public static MatteLevel FromImage(BgraImage image, byte[] trimap)
     {
@@ -49,7 +77,14 @@ internal sealed class MatteLevel
     /// <summary>
     /// Half resolution (ceil): colours are 2x2 means; a coarse pixel is known only when all its fine pixels agree.
     /// </summary>
-    public MatteLevel Half()
+    public MatteLevel Half() => WithColours(new Halver(this));
+
+    private readonly struct Halver(MatteLevel level) : IColourUser<MatteLevel>
+    {
+        public MatteLevel Use<TColours>(TColours colours) where TColours : struct, IPixelColours => level.Half(colours);
+    }
+
+    private MatteLevel Half<TColours>(TColours c) where TColours : struct, IPixelColours
     {
         int w = (Width + 1) / 2, h = (Height + 1) / 2;
         var r = new float[w * h];
@@ -64,9 +99,9 @@ internal sealed class MatteLevel
                 int fx0 = 2 * x, fx1 = Math.Min(2 * x + 1, Width - 1);
                 int i00 = fy0 * Width + fx0, i01 = fy0 * Width + fx1, i10 = fy1 * Width + fx0, i11 = fy1 * Width + fx1;
                 int o = y * w + x;
-                r[o] = 0.25f * (R[i00] + R[i01] + R[i10] + R[i11]);
-                g[o] = 0.25f * (G[i00] + G[i01] + G[i10] + G[i11]);
-                b[o] = 0.25f * (B[i00] + B[i01] + B[i10] + B[i11]);
+                r[o] = 0.25f * (c.R(i00) + c.R(i01) + c.R(i10) + c.R(i11));
+                g[o] = 0.25f * (c.G(i00) + c.G(i01) + c.G(i10) + c.G(i11));
+                b[o] = 0.25f * (c.B(i00) + c.B(i01) + c.B(i10) + c.B(i11));
                 byte a = Trimap[i00];
                 t[o] = a != Matting.Trimap.Unknown && Trimap[i01] == a && Trimap[i10] == a && Trimap[i11] == a ? a : Matting.Trimap.Unknown;
             }
@@ -107,4 +142,34 @@ internal sealed class MatteLevel
             a[i] = Trimap[i] switch { Matting.Trimap.Foreground => 1f, Matting.Trimap.Background => 0f, _ => 0.5f };
         return a;
     }
+}
+
+/// <summary>Colours on the 0..1 scale by pixel index (y · width + x); a struct so that the JIT specialises each loop.</summary>
+internal interface IPixelColours
+{
+    float R(int i);
+    float G(int i);
+    float B(int i);
+}
+
+/// <summary>Code that is generic in a level's colour source.</summary>
+internal interface IColourUser<out TResult>
+{
+    TResult Use<TColours>(TColours colours) where TColours : struct, IPixelColours;
+}
+
+internal readonly struct PlanarColours(float[] r, float[] g, float[] b) : IPixelColours
+{
+    public float R(int i) => r[i];
+    public float G(int i) => g[i];
+    public float B(int i) => b[i];
+}
+
+/// <summary>BGRA bytes with stride 4 · width, scaled as <see cref="MatteLevel.FromImage"/> scales them (byte · (1/255)).</summary>
+internal readonly struct BgraColours(byte[] pixels) : IPixelColours
+{
+    private const float S = 1f / 255f;
+    public float R(int i) => pixels[4 * i + 2] * S;
+    public float G(int i) => pixels[4 * i + 1] * S;
+    public float B(int i) => pixels[4 * i] * S;
 }

@@ -37,7 +37,15 @@ internal sealed class MattingLaplacian
 
     public int Count => UnknownPixels.Length;
 
-    public static MattingLaplacian Build(MatteLevel level, double epsilon, CancellationToken ct)
+    public static MattingLaplacian Build(MatteLevel level, double epsilon, CancellationToken ct) =>
+        level.WithColours(new Builder(level, epsilon, ct));
+
+    private readonly struct Builder(MatteLevel level, double epsilon, CancellationToken ct) : IColourUser<MattingLaplacian>
+    {
+        public MattingLaplacian Use<TColours>(TColours colours) where TColours : struct, IPixelColours => Build(level, colours, epsilon, ct);
+    }
+
+    private static MattingLaplacian Build<TColours>(MatteLevel level, TColours px, double epsilon, CancellationToken ct) where TColours : struct, IPixelColours
     {
         int w = level.Width, h = level.Height, n = w * h;
         var tri = level.Trimap;
@@ -75,7 +83,7 @@ internal sealed class MattingLaplacian
                     for (int dx = -1; dx <= 1; dx++)
                     {
                         int j = c + dy * w + dx;
-                        mr += level.R[j]; mg += level.G[j]; mb += level.B[j];
+                        mr += px.R(j); mg += px.G(j); mb += px.B(j);
                     }
                 mr /= 9; mg /= 9; mb /= 9;
                 double srr = 0, srg = 0, srb = 0, sgg = 0, sgb = 0, sbb = 0;
@@ -83,7 +91,7 @@ internal sealed class MattingLaplacian
                     for (int dx = -1; dx <= 1; dx++)
                     {
                         int j = c + dy * w + dx;
-                        double r = level.R[j] - mr, g = level.G[j] - mg, b = level.B[j] - mb;
+                        double r = px.R(j) - mr, g = px.G(j) - mg, b = px.B(j) - mb;
                         srr += r * r; srg += r * g; srb += r * b; sgg += g * g; sgb += g * b; sbb += b * b;
                     }
                 double a = srr / 9 + reg, bq = srg / 9, cq = srb / 9, d = sgg / 9 + reg, e = sgb / 9, f = sbb / 9 + reg;
@@ -104,11 +112,23 @@ internal sealed class MattingLaplacian
         Parallel(count, 800, (u0, u1) =>
         {
             Span<double> row = stackalloc double[Taps];
+            // The 5x5 neighbourhood's colours, read once per unknown (each is used by up to 9 windows).
+            Span<double> nr = stackalloc double[Taps];
+            Span<double> ng = stackalloc double[Taps];
+            Span<double> nb = stackalloc double[Taps];
+            const double Ninth = 1.0 / 9.0;
             for (int u = u0; u < u1; u++)
             {
                 int i = unknown[u], x = i % w, y = i / w;
                 row.Clear();
-                double ir = level.R[i], ig = level.G[i], ib = level.B[i];
+                for (int t = 0; t < Taps; t++)
+                {
+                    int jx = x + t % 5 - 2, jy = y + t / 5 - 2;
+                    if ((uint)jx >= (uint)w || (uint)jy >= (uint)h) continue;
+                    int j = jy * w + jx;
+                    nr[t] = px.R(j); ng[t] = px.G(j); nb[t] = px.B(j);
+                }
+                double ir = nr[12], ig = ng[12], ib = nb[12];
                 for (int cy = y - 1; cy <= y + 1; cy++)
                 {
                     if (cy < 1 || cy > h - 2) continue;
@@ -116,18 +136,20 @@ internal sealed class MattingLaplacian
                     {
                         if (cx < 1 || cx > w - 2) continue;
                         var s = stats.AsSpan(windowId[cy * w + cx] * 9, 9);
-                        double dr = ir - s[0], dg = ig - s[1], db = ib - s[2];
-                        // v = M (I_i - μ)
-                        double vr = s[3] * dr + s[4] * dg + s[5] * db;
-                        double vg = s[4] * dr + s[6] * dg + s[7] * db;
-                        double vb = s[5] * dr + s[7] * dg + s[8] * db;
+                        double mr = s[0], mg = s[1], mb = s[2];
+                        double dr = ir - mr, dg = ig - mg, db = ib - mb;
+                        // v = M (I_i - μ) / 9, so that each tap subtracts (1 + (I_i - μ)ᵀ M (I_j - μ)) / 9 without a division.
+                        double vr = (s[3] * dr + s[4] * dg + s[5] * db) * Ninth;
+                        double vg = (s[4] * dr + s[6] * dg + s[7] * db) * Ninth;
+                        double vb = (s[5] * dr + s[7] * dg + s[8] * db) * Ninth;
                         row[12] += 1.0;
-                        for (int qy = -1; qy <= 1; qy++)
-                            for (int qx = -1; qx <= 1; qx++)
+                        // Tap of the window's top-left pixel in i's 5x5 neighbourhood.
+                        int t0 = (cy - y + 1) * 5 + (cx - x + 1);
+                        for (int qy = 0; qy < 3; qy++)
+                            for (int qx = 0; qx < 3; qx++)
                             {
-                                int jx = cx + qx, jy = cy + qy, j = jy * w + jx;
-                                double q = 1.0 + vr * (level.R[j] - s[0]) + vg * (level.G[j] - s[1]) + vb * (level.B[j] - s[2]);
-                                row[(jy - y + 2) * 5 + (jx - x + 2)] -= q / 9.0;
+                                int t = t0 + qy * 5 + qx;
+                                row[t] -= Ninth + vr * (nr[t] - mr) + vg * (ng[t] - mg) + vb * (nb[t] - mb);
                             }
                     }
                 }
