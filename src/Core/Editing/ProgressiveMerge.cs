@@ -55,6 +55,13 @@ public sealed record ProgressiveMergeOptions
     /// </summary>
     public bool ConnectedOnly { get; init; } = true;
 
+    /// <summary>
+    /// When the answer does not change the clicked pixel the way the click asks (the decoder ignored the click): false,
+    /// the selection stays as it was; true, the answer stands unmerged (it may still correct the edge elsewhere, and a
+    /// selection that stays as it was gets the next click at the same place).
+    /// </summary>
+    public bool IgnoredClickTakesAnswer { get; init; }
+
     public static ProgressiveMergeOptions Default { get; } = new();
 
     /// <summary>True when the answer to click <paramref name="clickNumber"/> (1-based) is merged.</summary>
@@ -79,7 +86,7 @@ public sealed record ProgressiveMergeOptions
 /// selection while answering a click elsewhere. An include click only adds the 8-connected region of pixels that
 /// the new answer adds and that contains the click; an exclude click only removes the region that the answer removes
 /// and that contains the click. When the answer does not change the clicked pixel the way the click asks, the
-/// selection stays as it was. Two limits go beyond the published form, because at the clicks where MobileSAM's answer
+/// selection stays as it was (or, with <see cref="ProgressiveMergeOptions.IgnoredClickTakesAnswer"/>, the answer stands). Two limits go beyond the published form, because at the clicks where MobileSAM's answer
 /// collapses the damage mostly lies in that very region (an exclude click just inside a good selection's edge that
 /// removes a large part of the object): a window sized by the click's distance to the edge
 /// (<see cref="ProgressiveMergeOptions.EdgeWindow"/>), and merging only clicks near the edge
@@ -110,7 +117,7 @@ public static class ProgressiveMerge
         var changed = new byte[w * h];
         if (click.Positive) ByteOps.Apply(ByteOp.MinNot, answer.Data, previous.Data, changed);
         else ByteOps.Apply(ByteOp.MinNot, previous.Data, answer.Data, changed);
-        if (changed[cy * w + cx] == 0) return result;
+        if (changed[cy * w + cx] == 0) return options.IgnoredClickTakesAnswer ? answer.Clone() : result;
 
         if (options.EdgeWindow > 0 && Window(previous, cx, cy, click.Positive, options) is { } window) ClearOutside(changed, w, h, window);
         if (options.EdgeBand > 0) ClearOutsideBand(changed, previous, cx, cy, click.Positive, options);

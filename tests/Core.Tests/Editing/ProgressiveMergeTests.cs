@@ -109,6 +109,17 @@ public class ProgressiveMergeTests
             "###.........",
             "###........."));
         Assert.Equal(Previous.Data, ProgressiveMerge.Merge(Previous, grown, PointPrompt.Include(2, 2)).Data);
+        // Set to take the answer of an ignored click, the answer stands in each case.
+        var takes = new ProgressiveMergeOptions { FromClick = 2, IgnoredClickTakesAnswer = true };
+        Assert.Equal(answer.Data, ProgressiveMerge.Merge(Previous, answer, PointPrompt.Include(5, 2), takes).Data);
+        Assert.Equal(answer.Data, ProgressiveMerge.Merge(Previous, answer, PointPrompt.Exclude(2, 2), takes).Data);
+        Assert.Equal(grown.Data, ProgressiveMerge.Merge(Previous, grown, PointPrompt.Include(2, 2), takes with { EdgeBand = 2 }).Data);
+        // A click the answer follows is still merged.
+        var withSpeck = answer.Clone();
+        withSpeck.Data[5 * 12 + 11] = Mask.On;
+        var followed = ProgressiveMerge.Merge(Previous, withSpeck, PointPrompt.Exclude(9, 2), takes);
+        Assert.Equal(answer.Data, followed.Data);
+        Assert.Equal(ProgressiveMerge.Merge(Previous, withSpeck, PointPrompt.Exclude(9, 2)).Data, followed.Data);
     }
 
     [Fact]
