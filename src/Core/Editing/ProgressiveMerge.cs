@@ -62,6 +62,12 @@ public sealed record ProgressiveMergeOptions
     /// </summary>
     public bool IgnoredClickTakesAnswer { get; init; }
 
+    /// <summary>
+    /// True: a <see cref="ClickChain"/> merges only when it refines its answers with colours (<see cref="ColorFusion"/>);
+    /// a chain that gives the model's answers as they are (the plain engine) is left as it is. False: every chain merges.
+    /// </summary>
+    public bool ColorFusionOnly { get; init; }
+
     public static ProgressiveMergeOptions Default { get; } = new();
 
     /// <summary>True when the answer to click <paramref name="clickNumber"/> (1-based) is merged.</summary>

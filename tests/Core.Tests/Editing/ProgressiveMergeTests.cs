@@ -360,6 +360,14 @@ public class ProgressiveMergeTests
         int u = (int)(9 * (double)t.ResizedWidth / 12 / 4), v = (int)(2 * (double)t.ResizedHeight / 6 / 4);
         Assert.True(r.LowResLogits.Data[v * 256 + u] > 0);
 
+        // Set to merge only with colour fusion, a chain without it gives the answer as it is.
+        var fusedOnly = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)),
+            settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 2, ColorFusionOnly = true } });
+        Assert.Equal(second.Data, fusedOnly.Predict(clicks).Mask.Data);
+        // So does a chain with the default settings (the default merge is for chains with colour fusion).
+        Assert.True(ClickChainOptions.Default.Merge.ColorFusionOnly);
+        Assert.Equal(second.Data, new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second))).Predict(clicks).Mask.Data);
+
         // From click 3 on, the second click's answer still replaces the selection.
         var late = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)), settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 3 } });
         Assert.Equal(second.Data, late.Predict(clicks).Mask.Data);
