@@ -1,3 +1,4 @@
+using System.Buffers;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
@@ -208,12 +209,20 @@ public static class ProgressiveMerge
         int w = previous.Width, h = previous.Height;
         double width = BandWidth(previous, cx, cy, include, options);
         if (double.IsPositiveInfinity(width) || width >= w + h) return;
-        var d2 = new float[w * h];
-        // Exact up to the band's width; beyond it the transform only promises a larger value, which is all we test.
-        DistanceTransform.SquaredDistance(previous.Data, w, h, targetIsSet: include, borderIsTarget: !include, d2, (int)Math.Ceiling(width) + 1);
-        double limit = width * width;
-        for (int i = 0; i < changed.Length; i++)
-            if (d2[i] > limit) changed[i] = 0;
+        // Pooled: an image-sized buffer per click would otherwise be garbage on the large-object heap.
+        var d2 = ArrayPool<float>.Shared.Rent(w * h);
+        try
+        {
+            // Exact up to the band's width; beyond it the transform only promises a larger value, which is all we test.
+            DistanceTransform.SquaredDistance(previous.Data, w, h, targetIsSet: include, borderIsTarget: !include, d2, (int)Math.Ceiling(width) + 1);
+            double limit = width * width;
+            for (int i = 0; i < changed.Length; i++)
+                if (d2[i] > limit) changed[i] = 0;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(d2);
+        }
     }
 
     private static void ClearOutside(byte[] data, int w, int h, PixelRect r)

@@ -364,9 +364,12 @@ public class ProgressiveMergeTests
         var fusedOnly = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)),
             settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 2, ColorFusionOnly = true } });
         Assert.Equal(second.Data, fusedOnly.Predict(clicks).Mask.Data);
-        // So does a chain with the default settings (the default merge is for chains with colour fusion).
-        Assert.True(ClickChainOptions.Default.Merge.ColorFusionOnly);
-        Assert.Equal(second.Data, new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second))).Predict(clicks).Mask.Data);
+        // So does a chain with the measured band merge (it is for chains with colour fusion).
+        Assert.True(ClickChainOptions.EdgeBandMerge.ColorFusionOnly);
+        Assert.Equal(second.Data, new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)),
+            settings: new ClickChainOptions { Merge = ClickChainOptions.EdgeBandMerge }).Predict(clicks).Mask.Data);
+        // The default chain does not merge.
+        Assert.False(ClickChainOptions.Default.Merge.AppliesTo(2));
 
         // From click 3 on, the second click's answer still replaces the selection.
         var late = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)), settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 3 } });
