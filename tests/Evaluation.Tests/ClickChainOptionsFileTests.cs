@@ -26,11 +26,15 @@ public class ClickChainOptionsFileTests
         var o = ClickChainOptionsFile.Parse("""{ "Merge": { "FromClick": 3, "EdgeWindow": 2.5, "EdgeDepth": 0.2, "ConnectedOnly": false } }""");
         Assert.Equal(new ProgressiveMergeOptions { FromClick = 3, EdgeWindow = 2.5, EdgeDepth = 0.2, ConnectedOnly = false }, o.Merge);
         Assert.Equal(ProgressiveMergeOptions.Default.MinWindow, o.Merge.MinWindow);
+        // The band merge as docs/evaluation.md gives it for --click-options.
+        var band = ClickChainOptionsFile.Parse("""{"Merge":{"FromClick":2,"EdgeBand":2,"EdgeDepth":0.25,"IgnoredClickTakesAnswer":true,"ColorFusionOnly":true}}""");
+        Assert.Equal(ClickChainOptions.EdgeBandMerge, band.Merge);
     }
 
     [Theory]
     [InlineData("""{ "Merge": { "FromClick": 1 } }""", "merge from click")]
     [InlineData("""{ "Merge": { "EdgeDepth": 1.5 } }""", "merge edge depth")]
+    [InlineData("""{ "Merge": { "EdgeBand": 4, "EdgeWindow": 3 } }""", "merge edge band")]
     [InlineData("""{ "GuardKepIoU": 0.5 }""", "GuardKepIoU")]
     [InlineData("""{ "Guard": { "KeptIoU": 1.5 } }""", "guard kept IoU")]
     [InlineData("""{ "Feedback": "Sideways" }""", "Feedback")]

@@ -175,7 +175,7 @@ public sealed class ClickChain
     /// </summary>
     private Step Merged(Step step, Step prev, int index)
     {
-        if (!_settings.Merge.AppliesTo(index + 1)) return step;
+        if (!_settings.Merge.AppliesTo(index + 1) || (_settings.Merge.ColorFusionOnly && _fusion is null)) return step;
         var mask = ProgressiveMerge.Merge(prev.Mask, step.Mask, step.Click, _settings.Merge);
         if (mask.Data.AsSpan().SequenceEqual(step.Mask.Data)) return step;
         return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits) };

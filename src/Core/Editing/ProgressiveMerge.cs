@@ -1,3 +1,4 @@
+using System.Buffers;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
@@ -36,10 +37,37 @@ public sealed record ProgressiveMergeOptions
     public int MinWindow { get; init; } = 16;
 
     /// <summary>
+    /// With a value above 0 (at least 1), a click changes pixels only inside a band along the previous selection's
+    /// whole edge, as wide as this many times the click's distance to the edge (at least <see cref="MinBand"/> pixels):
+    /// outside the selection for an include click (pixels that near a selected pixel), inside it for an exclude click
+    /// (pixels that near an unselected one, the image border counting as unselected). Unlike the square
+    /// <see cref="EdgeWindow"/>, a long strip along a straight edge passes; a change that reaches deep into the
+    /// object or far into the background does not. Distances are exact (Euclidean distance transform of the previous
+    /// selection). Not together with <see cref="EdgeWindow"/>. 0 = no band.
+    /// </summary>
+    public double EdgeBand { get; init; }
+
+    /// <summary>Least width of the band in pixels, so a click right at the edge can still move it visibly.</summary>
+    public int MinBand { get; init; } = 4;
+
+    /// <summary>
     /// True: only the connected region of changed pixels that holds the click is taken (FocalClick). False: every pixel
     /// the answer changes the click's way inside the window is taken (needs <see cref="EdgeWindow"/>).
     /// </summary>
     public bool ConnectedOnly { get; init; } = true;
+
+    /// <summary>
+    /// When the answer does not change the clicked pixel the way the click asks (the decoder ignored the click): false,
+    /// the selection stays as it was; true, the answer stands unmerged (it may still correct the edge elsewhere, and a
+    /// selection that stays as it was gets the next click at the same place).
+    /// </summary>
+    public bool IgnoredClickTakesAnswer { get; init; }
+
+    /// <summary>
+    /// True: a <see cref="ClickChain"/> merges only when it refines its answers with colours (<see cref="ColorFusion"/>);
+    /// a chain that gives the model's answers as they are (the plain engine) is left as it is. False: every chain merges.
+    /// </summary>
+    public bool ColorFusionOnly { get; init; }
 
     public static ProgressiveMergeOptions Default { get; } = new();
 
@@ -50,9 +78,12 @@ public sealed record ProgressiveMergeOptions
     {
         if (FromClick < 0 || FromClick == 1) throw new SegArgumentException("merge from click", $"must be 0 (off) or at least 2, got {FromClick}");
         if (!(EdgeWindow >= 0 && EdgeWindow <= 1000)) throw new SegArgumentException("merge edge window", $"must be between 0 (no window) and 1000, got {EdgeWindow}");
-        if (!ConnectedOnly && EdgeWindow == 0) throw new SegArgumentException("merge connected only", "can be false only with an edge window; without either the merge would take the whole answer");
+        if (!(EdgeBand == 0 || (EdgeBand >= 1 && EdgeBand <= 1000))) throw new SegArgumentException("merge edge band", $"must be 0 (no band) or between 1 and 1000 (the band must reach the click), got {EdgeBand}");
+        if (EdgeBand > 0 && EdgeWindow > 0) throw new SegArgumentException("merge edge band", "and the edge window exclude each other: set one of them to 0");
+        if (!ConnectedOnly && EdgeWindow == 0 && EdgeBand == 0) throw new SegArgumentException("merge connected only", "can be false only with an edge window or band; without either the merge would take the whole answer");
         if (!(EdgeDepth >= 0 && EdgeDepth <= 1)) throw new SegArgumentException("merge edge depth", $"must be between 0 (every click) and 1, got {EdgeDepth}");
         if (MinWindow < 1) throw new SegArgumentException("merge min window", $"must be at least 1 pixel, got {MinWindow}");
+        if (MinBand < 1) throw new SegArgumentException("merge min band", $"must be at least 1 pixel, got {MinBand}");
     }
 }
 
@@ -62,7 +93,7 @@ public sealed record ProgressiveMergeOptions
 /// selection while answering a click elsewhere. An include click only adds the 8-connected region of pixels that
 /// the new answer adds and that contains the click; an exclude click only removes the region that the answer removes
 /// and that contains the click. When the answer does not change the clicked pixel the way the click asks, the
-/// selection stays as it was. Two limits go beyond the published form, because at the clicks where MobileSAM's answer
+/// selection stays as it was (or, with <see cref="ProgressiveMergeOptions.IgnoredClickTakesAnswer"/>, the answer stands). Two limits go beyond the published form, because at the clicks where MobileSAM's answer
 /// collapses the damage mostly lies in that very region (an exclude click just inside a good selection's edge that
 /// removes a large part of the object): a window sized by the click's distance to the edge
 /// (<see cref="ProgressiveMergeOptions.EdgeWindow"/>), and merging only clicks near the edge
@@ -93,9 +124,10 @@ public static class ProgressiveMerge
         var changed = new byte[w * h];
         if (click.Positive) ByteOps.Apply(ByteOp.MinNot, answer.Data, previous.Data, changed);
         else ByteOps.Apply(ByteOp.MinNot, previous.Data, answer.Data, changed);
-        if (changed[cy * w + cx] == 0) return result;
+        if (changed[cy * w + cx] == 0) return options.IgnoredClickTakesAnswer ? answer.Clone() : result;
 
         if (options.EdgeWindow > 0 && Window(previous, cx, cy, click.Positive, options) is { } window) ClearOutside(changed, w, h, window);
+        if (options.EdgeBand > 0) ClearOutsideBand(changed, previous, cx, cy, click.Positive, options);
         if (!options.ConnectedOnly)
         {
             ByteOps.Apply(click.Positive ? ByteOp.Max : ByteOp.MinNot, result.Data, changed, result.Data);
@@ -154,6 +186,43 @@ public static class ProgressiveMerge
             if (dx != long.MaxValue) best = Math.Min(best, dy2 + dx * dx);
         }
         return best == long.MaxValue ? double.PositiveInfinity : Math.Sqrt(best);
+    }
+
+    /// <summary>
+    /// The band's width in pixels for a click at (cx, cy): <see cref="ProgressiveMergeOptions.EdgeBand"/> times the
+    /// click's distance to the edge, at least <see cref="ProgressiveMergeOptions.MinBand"/>; infinity when the selection
+    /// has no edge to measure from (then there is no band).
+    /// </summary>
+    internal static double BandWidth(Mask previous, int cx, int cy, bool include, ProgressiveMergeOptions options)
+    {
+        double d = EdgeDistance(previous, cx, cy, include);
+        return double.IsPositiveInfinity(d) ? d : Math.Max(options.MinBand, options.EdgeBand * d);
+    }
+
+    /// <summary>
+    /// Clears every changed pixel farther than the band's width from the previous selection's edge on the click's
+    /// side: from the nearest selected pixel for an include click, from the nearest unselected pixel (the image border
+    /// counting as unselected) for an exclude click. The changed pixels all lie on that side, so this is the band.
+    /// </summary>
+    private static void ClearOutsideBand(byte[] changed, Mask previous, int cx, int cy, bool include, ProgressiveMergeOptions options)
+    {
+        int w = previous.Width, h = previous.Height;
+        double width = BandWidth(previous, cx, cy, include, options);
+        if (double.IsPositiveInfinity(width) || width >= w + h) return;
+        // Pooled: an image-sized buffer per click would otherwise be garbage on the large-object heap.
+        var d2 = ArrayPool<float>.Shared.Rent(w * h);
+        try
+        {
+            // Exact up to the band's width; beyond it the transform only promises a larger value, which is all we test.
+            DistanceTransform.SquaredDistance(previous.Data, w, h, targetIsSet: include, borderIsTarget: !include, d2, (int)Math.Ceiling(width) + 1);
+            double limit = width * width;
+            for (int i = 0; i < changed.Length; i++)
+                if (d2[i] > limit) changed[i] = 0;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(d2);
+        }
     }
 
     private static void ClearOutside(byte[] data, int w, int h, PixelRect r)

@@ -109,6 +109,17 @@ public class ProgressiveMergeTests
             "###.........",
             "###........."));
         Assert.Equal(Previous.Data, ProgressiveMerge.Merge(Previous, grown, PointPrompt.Include(2, 2)).Data);
+        // Set to take the answer of an ignored click, the answer stands in each case.
+        var takes = new ProgressiveMergeOptions { FromClick = 2, IgnoredClickTakesAnswer = true };
+        Assert.Equal(answer.Data, ProgressiveMerge.Merge(Previous, answer, PointPrompt.Include(5, 2), takes).Data);
+        Assert.Equal(answer.Data, ProgressiveMerge.Merge(Previous, answer, PointPrompt.Exclude(2, 2), takes).Data);
+        Assert.Equal(grown.Data, ProgressiveMerge.Merge(Previous, grown, PointPrompt.Include(2, 2), takes with { EdgeBand = 2 }).Data);
+        // A click the answer follows is still merged.
+        var withSpeck = answer.Clone();
+        withSpeck.Data[5 * 12 + 11] = Mask.On;
+        var followed = ProgressiveMerge.Merge(Previous, withSpeck, PointPrompt.Exclude(9, 2), takes);
+        Assert.Equal(answer.Data, followed.Data);
+        Assert.Equal(ProgressiveMerge.Merge(Previous, withSpeck, PointPrompt.Exclude(9, 2)).Data, followed.Data);
     }
 
     [Fact]
@@ -287,6 +298,13 @@ public class ProgressiveMergeTests
         Assert.Contains("merge connected only", e.Message);
         e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { EdgeDepth = 2 }));
         Assert.Contains("merge edge depth", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { EdgeBand = 0.5 }));
+        Assert.Contains("merge edge band", e.Message);
+        Assert.Contains("0.5", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { EdgeBand = 4, EdgeWindow = 3 }));
+        Assert.Contains("edge window", e.Message);
+        e = Assert.Throws<SegArgumentException>(() => ProgressiveMerge.Merge(Previous, Previous, PointPrompt.Include(1, 1), new ProgressiveMergeOptions { EdgeBand = 4, MinBand = 0 }));
+        Assert.Contains("merge min band", e.Message);
     }
 
     [Fact]
@@ -342,9 +360,175 @@ public class ProgressiveMergeTests
         int u = (int)(9 * (double)t.ResizedWidth / 12 / 4), v = (int)(2 * (double)t.ResizedHeight / 6 / 4);
         Assert.True(r.LowResLogits.Data[v * 256 + u] > 0);
 
+        // Set to merge only with colour fusion, a chain without it gives the answer as it is.
+        var fusedOnly = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)),
+            settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 2, ColorFusionOnly = true } });
+        Assert.Equal(second.Data, fusedOnly.Predict(clicks).Mask.Data);
+        // So does a chain with the measured band merge (it is for chains with colour fusion).
+        Assert.True(ClickChainOptions.EdgeBandMerge.ColorFusionOnly);
+        Assert.Equal(second.Data, new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)),
+            settings: new ClickChainOptions { Merge = ClickChainOptions.EdgeBandMerge }).Predict(clicks).Mask.Data);
+        // The default chain does not merge.
+        Assert.False(ClickChainOptions.Default.Merge.AppliesTo(2));
+
         // From click 3 on, the second click's answer still replaces the selection.
         var late = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)), settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 3 } });
         Assert.Equal(second.Data, late.Predict(clicks).Mask.Data);
+    }
+
+    [Fact]
+    public void TheEdgeBandKeepsALongStripAlongTheEdgeAndDropsWhatReachesFarther()
+    {
+        // A wide block; an include click two pixels below its bottom edge.
+        var previous = MaskOf(
+            "....................",
+            "....................",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            "....................",
+            "....................",
+            "....................",
+            "....................",
+            "....................",
+            "....................");
+        // The answer adds a strip two rows high along the whole edge, a tongue reaching down from it, and a far blob.
+        var answer = MaskOf(
+            "....................",
+            "....................",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            "####################",
+            "####################",
+            "........#####.......",
+            "........#####.......",
+            "###.....#####.......",
+            "###.....#####.......");
+        var click = PointPrompt.Include(10, 7);
+        Assert.Equal(2.0, ProgressiveMerge.EdgeDistance(previous, 10, 7, include: true));
+        // Band 2 x 2 = 4 pixels below the edge (rows 6-9): the whole strip and the tongue's top pass.
+        var band = new ProgressiveMergeOptions { FromClick = 2, EdgeBand = 2, MinBand = 1 };
+        Assert.Equal(4.0, ProgressiveMerge.BandWidth(previous, 10, 7, include: true, band));
+        var kept = MaskOf(
+            "....................",
+            "....................",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            "####################",
+            "####################",
+            "........#####.......",
+            "........#####.......",
+            "....................",
+            "....................");
+        Assert.Equal(kept.Data, ProgressiveMerge.Merge(previous, answer, click, band).Data);
+        // Every change inside the band is the same here: the far blob lies beyond it.
+        Assert.Equal(kept.Data, ProgressiveMerge.Merge(previous, answer, click, band with { ConnectedOnly = false }).Data);
+        // The square window of the same reach (half side 4, columns 6-14) cuts the strip.
+        var window = ProgressiveMerge.Merge(previous, answer, click, new ProgressiveMergeOptions { FromClick = 2, EdgeWindow = 2, MinWindow = 1 });
+        Assert.False(window[2, 6]);
+        Assert.True(window[6, 6]);
+        // The least width applies when it is larger: 5 pixels reach row 10 of the tongue.
+        var wider = ProgressiveMerge.Merge(previous, answer, click, band with { MinBand = 5 });
+        Assert.True(wider[10, 10]);
+        Assert.False(wider[10, 11]);
+        Assert.False(wider[0, 10]);
+    }
+
+    [Fact]
+    public void TheEdgeBandOfAnExcludeClickLiesInsideTheSelection()
+    {
+        var previous = MaskOf(
+            "....................",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            "....................");
+        // An exclude click two pixels inside the top edge; the answer removes a strip of three rows along it and a
+        // plug reaching through the middle.
+        var answer = MaskOf(
+            "....................",
+            "....................",
+            "....................",
+            "....................",
+            ".#######.....######.",
+            ".#######.....######.",
+            ".#######.....######.",
+            ".#######.....######.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            "....................");
+        var click = PointPrompt.Exclude(10, 2);
+        var band = new ProgressiveMergeOptions { FromClick = 2, EdgeBand = 2, MinBand = 1 };
+        Assert.Equal(4.0, ProgressiveMerge.BandWidth(previous, 10, 2, include: false, band));
+        // Within 4 pixels of an unselected pixel: the strip and the plug's first row; rows 5 and 6 of the plug are
+        // farther (5 pixels from row 0 and row 11), so its row 7, near the bottom edge again, is not connected.
+        var connected = MaskOf(
+            "....................",
+            "....................",
+            "....................",
+            "....................",
+            ".#######.....######.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            ".##################.",
+            "....................");
+        Assert.Equal(connected.Data, ProgressiveMerge.Merge(previous, answer, click, band).Data);
+        var everyChange = connected.Clone();
+        for (int x = 8; x <= 12; x++) everyChange.Data[7 * 20 + x] = Mask.Off;
+        Assert.Equal(everyChange.Data, ProgressiveMerge.Merge(previous, answer, click, band with { ConnectedOnly = false }).Data);
+    }
+
+    [Fact]
+    public void WithTheEdgeBandADeepClickIsNotMerged()
+    {
+        // A 9x9 block (largest inner depth 5); the answer to each click drops the block's left half.
+        var previous = new Mask(11, 11);
+        var answer = new Mask(11, 11);
+        for (int y = 1; y <= 9; y++)
+            for (int x = 1; x <= 9; x++) { previous.Data[y * 11 + x] = Mask.On; answer.Data[y * 11 + x] = x >= 6 ? Mask.On : Mask.Off; }
+        var options = new ProgressiveMergeOptions { FromClick = 2, EdgeBand = 2, MinBand = 1, EdgeDepth = 0.25 };
+        // Three pixels deep (3 > 0.25 x 5): the answer stands.
+        Assert.Equal(answer.Data, ProgressiveMerge.Merge(previous, answer, PointPrompt.Exclude(3, 5), options).Data);
+        // One pixel from the edge: only the band of 2 pixels along the edge goes, i.e. columns 1-2 of the left half.
+        var near = ProgressiveMerge.Merge(previous, answer, PointPrompt.Exclude(1, 5), options);
+        var expected = previous.Clone();
+        for (int y = 1; y <= 9; y++) for (int x = 1; x <= 2; x++) expected.Data[y * 11 + x] = Mask.Off;
+        for (int y = 1; y <= 9; y++) for (int x = 3; x <= 5; x++) if (y <= 2 || y >= 8) expected.Data[y * 11 + x] = Mask.Off;
+        Assert.Equal(expected.Data, near.Data);
+    }
+
+    [Fact]
+    public void TheEdgeBandAgreesWithABruteForceReferenceOnRandomMasks()
+    {
+        var rng = new Random(44);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int w = rng.Next(1, 28), h = rng.Next(1, 28);
+            var previous = RandomMask(rng, w, h);
+            var answer = RandomMask(rng, w, h);
+            var click = new PointPrompt(rng.Next(w) + 0.5f, rng.Next(h) + 0.5f, rng.Next(2) == 0);
+            var options = new ProgressiveMergeOptions
+            {
+                FromClick = 2, EdgeBand = 1 + 4 * rng.NextDouble(), MinBand = rng.Next(1, 6), ConnectedOnly = rng.Next(2) == 0,
+            };
+            Assert.Equal(BandMergeReference(previous, answer, click, options), ProgressiveMerge.Merge(previous, answer, click, options).Data);
+        }
     }
 
     private static Mask RandomMask(Random rng, int w, int h)
@@ -355,14 +539,48 @@ public class ProgressiveMergeTests
         return m;
     }
 
-    /// <summary>The reference: a per-pixel 8-connected flood fill over the pixels changed the click's way.</summary>
-    private static byte[] FloodFillMerge(Mask previous, Mask answer, PointPrompt click)
+    /// <summary>
+    /// The reference of the band: each pixel's distance to the nearest pixel of the other side (selected for an include
+    /// click; unselected or the ring outside the image for an exclude click) by a search over every pixel, the band
+    /// being the pixels within the options' factor times the click's distance, at least the least width.
+    /// </summary>
+    private static byte[] BandMergeReference(Mask previous, Mask answer, PointPrompt click, ProgressiveMergeOptions options)
+    {
+        int w = previous.Width, h = previous.Height;
+        bool include = click.Positive;
+        double Distance(int px, int py)
+        {
+            double best = double.PositiveInfinity;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    if (previous[x, y] == include) best = Math.Min(best, Math.Sqrt((double)(x - px) * (x - px) + (double)(y - py) * (y - py)));
+            if (!include) best = Math.Min(best, Math.Min(Math.Min(px + 1, py + 1), Math.Min(w - px, h - py)));
+            return best;
+        }
+        int cx = (int)click.X, cy = (int)click.Y;
+        double d = Distance(cx, cy);
+        double width = double.IsPositiveInfinity(d) ? d : Math.Max(options.MinBand, options.EdgeBand * d);
+        bool InBand(int x, int y) => Distance(x, y) <= width;
+        if (options.ConnectedOnly) return FloodFillMerge(previous, answer, click, InBand);
+        var result = (byte[])previous.Data.Clone();
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool changed = include ? answer[x, y] && !previous[x, y] : previous[x, y] && !answer[x, y];
+                if (changed && previous[cx, cy] != answer[cx, cy] && previous[cx, cy] != include && InBand(x, y))
+                    result[y * w + x] = include ? Mask.On : Mask.Off;
+            }
+        return result;
+    }
+
+    /// <summary>The reference: a per-pixel 8-connected flood fill over the pixels changed the click's way (and allowed).</summary>
+    private static byte[] FloodFillMerge(Mask previous, Mask answer, PointPrompt click, Func<int, int, bool>? allowed = null)
     {
         int w = previous.Width, h = previous.Height;
         var result = (byte[])previous.Data.Clone();
-        bool Changed(int x, int y) => click.Positive
+        bool Changed(int x, int y) => (click.Positive
             ? answer[x, y] && !previous[x, y]
-            : previous[x, y] && !answer[x, y];
+            : previous[x, y] && !answer[x, y]) && (allowed is null || allowed(x, y));
         int cx = (int)click.X, cy = (int)click.Y;
         if (!Changed(cx, cy)) return result;
         var seen = new bool[w * h];
