@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SegPlugins.Core.Editing;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
@@ -14,7 +15,7 @@ namespace SegPlugins.Benchmarks;
 /// use) on samples/chelsea.png scaled (nearest) to 1 MP and 12 MP, one click at (0.5, 0.55) of the image as
 /// <c>segplug bench</c> times it: the decoder run, the hard mask from the low-res logits (upscaling and threshold
 /// fused), the mask's bounds, the full-size logits the colour refinement reads, the colour refinement, and the
-/// engine's whole <c>Predict</c>.
+/// engine's whole <c>Predict</c>; and a correction click in the default colour-fused <c>ClickChain</c>.
 /// Run: dotnet run -c Release -- --job short --filter '*ClickBenchmarks*' (or: dotnet run -c Release -- quick ClickBenchmarks)
 /// </summary>
 [MemoryDiagnoser]
@@ -30,6 +31,9 @@ public class ClickBenchmarks
     private float[] _coords = null!, _labels = null!;
     private MaskPrediction _prediction = null!;
     private LogitMap _logits = null!;
+    private ClickChain _chain = null!;
+    private PointPrompt[] _clicksA = null!, _clicksB = null!;
+    private bool _flip;
 
     [GlobalSetup]
     public void Setup()
@@ -43,6 +47,14 @@ public class ClickBenchmarks
         SamSession.BuildPromptTensors(_prompt, _embedding.Transform, out _coords, out _labels);
         _prediction = _session.Predict(_embedding, _prompt);
         _logits = _prediction.Logits;
+        // A user's correction click in the default (colour-fused) chain: the first click stays, the second alternates
+        // between two places, so each call answers one new click.
+        _session.SetImage(_image);
+        _chain = new ClickChain(_session, fusion: new ColorFusion(_image));
+        var first = new PointPrompt(w * 0.5f, h * 0.55f);
+        _clicksA = [first, new PointPrompt(w * 0.3f, h * 0.3f, false)];
+        _clicksB = [first, new PointPrompt(w * 0.7f, h * 0.6f)];
+        _chain.Predict(_clicksA);
     }
 
     [GlobalCleanup]
@@ -74,6 +86,16 @@ public class ClickBenchmarks
     /// <summary>Colour refinement of the answer, as <c>segplug select</c> runs it after a click (logits given).</summary>
     [Benchmark] public Mask ColorRefine() =>
         ColorRefiner.Refine(_image, _logits, new ColorRefineInput { Clicks = _prompt.Points });
+
+    /// <summary>
+    /// One correction click as the default chain answers it (decoder run with the previous answer fed back,
+    /// correction guard, colour refinement, feedback for the next click): what a user waits for after clicking.
+    /// </summary>
+    [Benchmark] public Mask FusedCorrectionClick()
+    {
+        _flip = !_flip;
+        return _chain.Predict(_flip ? _clicksB : _clicksA).Mask;
+    }
 
     internal static string SamplePath()
     {
