@@ -75,7 +75,7 @@ internal static class CorrectionGuard
         double bestIoU = -1;
         foreach (var q in prediction.Proposals)
         {
-            var mask = q == prediction.Chosen ? prediction.Mask : prediction.UpscaleLogits(q).ToMask(0f);
+            var mask = prediction.MaskOf(q);
             long area = mask.Area();
             if (include ? area < before : area > before) continue;
             if (!AgreesWithAll(mask, clicks)) continue;
@@ -123,7 +123,7 @@ internal static class CorrectionGuard
         foreach (var q in prediction.Proposals)
         {
             if (q == prediction.Chosen) continue;
-            var mask = prediction.UpscaleLogits(q).ToMask(0f);
+            var mask = prediction.MaskOf(q);
             int n = CountAgreeing(mask, clicks);
             if (n < bestCount) continue;
             double iou = mask.IoU(previous);

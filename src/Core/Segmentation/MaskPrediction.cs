@@ -15,14 +15,21 @@ public sealed record MaskProposal(int Index, float Score, LogitMap LowResLogits)
 public sealed class MaskPrediction
 {
     private readonly Func<MaskProposal, LogitMap> _upscale;
+    private readonly Func<MaskProposal, Mask>? _hardMask;
     private LogitMap? _logits;
 
-    internal MaskPrediction(Mask mask, MaskProposal chosen, IReadOnlyList<MaskProposal> proposals, Func<MaskProposal, LogitMap> upscale)
+    /// <param name="mask">The chosen proposal's hard mask.</param>
+    /// <param name="chosen">The chosen proposal.</param>
+    /// <param name="proposals">Every proposal.</param>
+    /// <param name="upscale">A proposal's logits at the source size.</param>
+    /// <param name="hardMask">A proposal's hard mask at logit 0 without the float logits (equal to thresholding <paramref name="upscale"/>'s); null to threshold them.</param>
+    internal MaskPrediction(Mask mask, MaskProposal chosen, IReadOnlyList<MaskProposal> proposals, Func<MaskProposal, LogitMap> upscale, Func<MaskProposal, Mask>? hardMask = null)
     {
         Mask = mask;
         Chosen = chosen;
         Proposals = proposals;
         _upscale = upscale;
+        _hardMask = hardMask;
     }
 
     /// <summary>The hard mask at the source image's size (logit &gt; 0).</summary>
@@ -45,4 +52,11 @@ public sealed class MaskPrediction
 
     /// <summary>Full-resolution logits of any proposal.</summary>
     public LogitMap UpscaleLogits(MaskProposal proposal) => _upscale(proposal);
+
+    /// <summary>
+    /// The hard mask of a proposal: <see cref="Mask"/> for the chosen one, else where its full-resolution logits are
+    /// above 0 (straight from the low-res logits where the session can, without the float map).
+    /// </summary>
+    internal Mask MaskOf(MaskProposal proposal) =>
+        proposal == Chosen ? Mask : _hardMask is { } hard ? hard(proposal) : _upscale(proposal).ToMask(0f);
 }

@@ -112,7 +112,7 @@ public static class SubjectGuidance
         {
             foreach (var p in plain.Proposals)
             {
-                var own = p == plain.Chosen ? plain.Mask : plain.UpscaleLogits(p).ToMask(0f);
+                var own = plain.MaskOf(p);
                 if (own.IoU(mask) >= options.MinProposalAgreement) return true;
             }
             return false;
@@ -123,7 +123,7 @@ public static class SubjectGuidance
             foreach (var p in prediction.Proposals)
             {
                 if (withBox is null && p == prediction.Chosen) continue; // that is the plain answer itself
-                var mask = p == prediction.Chosen ? prediction.Mask : prediction.UpscaleLogits(p).ToMask(0f);
+                var mask = prediction.MaskOf(p);
                 double agreement = mask.IoU(region);
                 if (agreement > best)
                 {

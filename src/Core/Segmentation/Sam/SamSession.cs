@@ -191,7 +191,8 @@ public sealed class SamSession : ISegmentationSession
         var chosen = proposals[ChooseIndex(r.Scores, labels.Length, options.Choice)];
         var mask = new Mask(t.SourceWidth, t.SourceHeight,
             LogitUpscaler.MaskFromLowRes(chosen.LowResLogits.Data, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, options.Threshold));
-        return new MaskPrediction(mask, chosen, proposals, p => UpscaleLogits(p, t));
+        return new MaskPrediction(mask, chosen, proposals, p => UpscaleLogits(p, t),
+            p => new Mask(t.SourceWidth, t.SourceHeight, LogitUpscaler.MaskFromLowRes(p.LowResLogits.Data, t.ResizedWidth, t.ResizedHeight, t.SourceWidth, t.SourceHeight, 0f)));
     }
 
     internal static LogitMap UpscaleLogits(MaskProposal p, SamTransform t)

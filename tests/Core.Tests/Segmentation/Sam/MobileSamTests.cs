@@ -154,6 +154,23 @@ public class MobileSamTests
         for (int k = 0; k < told.LowRes.Length; k++) Assert.Equal(told.LowRes[k], small.LowRes[k]);
     }
 
+    /// <summary>Every proposal's hard mask, as the correction guard reads it, equals its upscaled logits thresholded at 0.</summary>
+    [Fact]
+    public void ProposalMasksEqualTheirThresholdedLogits()
+    {
+        var prompt = PromptSet.FromPoints(PointPrompt.Include(200, 150), PointPrompt.Exclude(300, 60));
+        var p = _f.Session.Predict(_f.ChelseaEmbedding, prompt);
+        Assert.True(p.Proposals.Count > 1);
+        foreach (var q in p.Proposals)
+        {
+            var expected = q == p.Chosen ? p.Mask : p.UpscaleLogits(q).ToMask(0f);
+            var actual = p.MaskOf(q);
+            Assert.Equal(expected.Width, actual.Width);
+            Assert.True(expected.Data.AsSpan().SequenceEqual(actual.Data), $"proposal {q.Index}");
+            Assert.True(actual.Area() > 0, $"proposal {q.Index} is empty");
+        }
+    }
+
     [Fact]
     public void CpuUpscalingMatchesTheDecodersOwnMasksOutput()
     {
