@@ -368,8 +368,10 @@ public class ProgressiveMergeTests
         Assert.True(ClickChainOptions.EdgeBandMerge.ColorFusionOnly);
         Assert.Equal(second.Data, new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)),
             settings: new ClickChainOptions { Merge = ClickChainOptions.EdgeBandMerge }).Predict(clicks).Mask.Data);
-        // The default chain does not merge.
-        Assert.False(ClickChainOptions.Default.Merge.AppliesTo(2));
+        // The default chain merges with the band from click 2 on, with colour fusion only: without fusion (the first
+        // chain above, default settings) the answer stands.
+        Assert.Equal(ClickChainOptions.EdgeBandMerge, ClickChainOptions.Default.Merge);
+        Assert.True(ClickChainOptions.Default.Merge.AppliesTo(2));
 
         // From click 3 on, the second click's answer still replaces the selection.
         var late = new ClickChain(new ScriptedSession(12, 6, Readings(0, null, first), Readings(0, null, second)), settings: new ClickChainOptions { Merge = new ProgressiveMergeOptions { FromClick = 3 } });
