@@ -31,7 +31,21 @@ public class ClickChainOptionsFileTests
         Assert.Equal(ClickChainOptions.EdgeBandMerge, band.Merge);
     }
 
+    [Fact]
+    public void TheSmallObjectGateIsReadAsANestedRecord()
+    {
+        var o = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Measure": "AnswerMinSide", "Below": 48, "ReturnAbove": 96 } }""");
+        Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.AnswerMinSide, Below = 48, ReturnAbove = 96 }, o.SmallObject);
+        Assert.Equal(ClickChainOptions.Default.Merge, o.Merge);
+        var share = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0.01 } }""");
+        Assert.Equal(SmallObjectMeasure.AnswerShare, share.SmallObject.Measure);
+        Assert.True(share.SmallObject.Enabled);
+    }
+
     [Theory]
+    [InlineData("""{ "SmallObject": { "Below": 2 } }""", "small object below")]
+    [InlineData("""{ "SmallObject": { "Measure": "AnswerMinSide", "Below": 64, "ReturnAbove": 48 } }""", "small object return above")]
+    [InlineData("""{ "SmallObject": { "Measure": "Huge" } }""", "Measure")]
     [InlineData("""{ "Merge": { "FromClick": 1 } }""", "merge from click")]
     [InlineData("""{ "Merge": { "EdgeDepth": 1.5 } }""", "merge edge depth")]
     [InlineData("""{ "Merge": { "EdgeBand": 4, "EdgeWindow": 3 } }""", "merge edge band")]

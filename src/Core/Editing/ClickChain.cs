@@ -46,9 +46,10 @@ public sealed class ClickChain
     /// One click's answer; Feedback is what the next click feeds back (the proposal's own logits, or the refined
     /// selection's). Focus is the crop it was answered in, if any. ColorsAgreed: the answer was refined with colours
     /// and the colours met the settings for refining later clicks (<see cref="ClickChainOptions.LaterColorMinAgreement"/>,
-    /// <see cref="ClickChainOptions.LaterColorMinSeparation"/>).
+    /// <see cref="ClickChainOptions.LaterColorMinSeparation"/>). Plain: the small-object gate sent the chain to the plain
+    /// engine (<see cref="ClickChainOptions.SmallObject"/>), so this answer is the model's own, without colours or merge.
     /// </summary>
-    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false);
+    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false, bool Plain = false);
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
@@ -80,6 +81,12 @@ public sealed class ClickChain
 
     /// <summary>True when answers are refined with the image's colours.</summary>
     public bool Fused => _fusion is not null;
+
+    /// <summary>
+    /// True when the newest answer is the plain engine's although the chain has colour fusion: the small-object gate
+    /// (<see cref="ClickChainOptions.SmallObject"/>) judged the object small at the first click.
+    /// </summary>
+    public bool AnsweredPlain => _steps.Count > 0 && _steps[^1].Plain;
 
     /// <summary>The result of the newest click.</summary>
     /// <param name="Mask">The selection.</param>
@@ -137,13 +144,35 @@ public sealed class ClickChain
 
     private Step First(PointPrompt click, BoxXyxy? box, CancellationToken ct)
     {
+        // The small-object gate reads the model's own answer to the click, the one the plain engine gives; on the
+        // fused path that same prediction is the subject guide's first candidate, so the gate costs no decoder run.
+        MaskPrediction? own = null;
+        var gate = _settings.SmallObject;
+        if (_fusion is not null && gate.Enabled)
+        {
+            own = Run(new PromptSet { Points = [click], Box = box }, ct);
+            if (gate.Of(own, _session.ImageWidth, _session.ImageHeight) < gate.Below)
+                return new Step(click, own, own.Chosen, own.Mask, null, own.LowResLogits, Plain: true);
+        }
         if (_saliency is not null && click.Positive)
         {
-            var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, ct);
+            var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
             return Refined(new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits), [click], box, ct);
         }
-        var p = Run(new PromptSet { Points = [click], Box = box }, ct);
+        var p = own ?? Run(new PromptSet { Points = [click], Box = box }, ct);
         return Refined(new Step(click, p, p.Chosen, p.Mask, null, p.LowResLogits), [click], box, ct);
+    }
+
+    /// <summary>
+    /// A later step of a chain the small-object gate sent to the plain engine stays plain, unless its answer has grown
+    /// past <see cref="SmallObjectGateOptions.ReturnAbove"/>: then colour fusion is back from this answer on.
+    /// </summary>
+    private Step Carried(Step step, Step prev)
+    {
+        if (!prev.Plain) return step;
+        var gate = _settings.SmallObject;
+        bool grown = gate.ReturnAbove > 0 && gate.Of(step.Mask) >= gate.ReturnAbove;
+        return step with { Plain = !grown };
     }
 
     private Step Next(IReadOnlyList<PointPrompt> clicks, int index, BoxXyxy? box, CancellationToken ct)
@@ -153,7 +182,7 @@ public sealed class ClickChain
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
         // A drawn box already says where the object is; the focus crop serves clicks alone.
         if (_focus is not null && box is null && _focus.Applies(index) && _focus.Next(points, prev.Mask, prev.Feedback, prev.Focus, ct) is { } f)
-            return Merged(new Step(points[^1], f.Prediction, f.Proposal, f.Mask, null, f.Feedback, f.State), prev, index);
+            return Merged(Carried(new Step(points[^1], f.Prediction, f.Proposal, f.Mask, null, f.Feedback, f.State), prev), prev, index);
         // With colour fusion the refined selection is fed back and the subject's box is not carried on: the
         // colour models already keep the selection on the object, and the loop was measured on GrabCut this way.
         if (box is null && prev.ContextBox is not null && _fusion is null)
@@ -162,11 +191,12 @@ public sealed class ClickChain
             return Merged(new Step(points[^1], prediction, prediction.Chosen, prediction.Mask, contextBox, prediction.LowResLogits), prev, index);
         }
         var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Feedback }, ct);
-        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: _fusion is not null || _settings.GuardCollapseAlways, _settings.Guard) is { } kept)
-            return Merged(Refined(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits), points, box, ct), prev, index);
+        bool fusing = _fusion is not null && !prev.Plain;
+        if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: fusing || _settings.GuardCollapseAlways, _settings.Guard) is { } kept)
+            return Merged(Refined(Carried(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits), prev), points, box, ct), prev, index);
         if (_settings.ClickConsistency && CorrectionGuard.Consistent(p, points, prev.Mask) is { } consistent)
-            return Merged(Refined(new Step(points[^1], p, consistent.Proposal, consistent.Mask, null, consistent.Proposal.LowResLogits), points, box, ct), prev, index);
-        return Merged(Refined(new Step(points[^1], p, p.Chosen, p.Mask, null, p.LowResLogits), points, box, ct), prev, index);
+            return Merged(Refined(Carried(new Step(points[^1], p, consistent.Proposal, consistent.Mask, null, consistent.Proposal.LowResLogits), prev), points, box, ct), prev, index);
+        return Merged(Refined(Carried(new Step(points[^1], p, p.Chosen, p.Mask, null, p.LowResLogits), prev), points, box, ct), prev, index);
     }
 
     /// <summary>
@@ -175,7 +205,7 @@ public sealed class ClickChain
     /// </summary>
     private Step Merged(Step step, Step prev, int index)
     {
-        if (!_settings.Merge.AppliesTo(index + 1) || (_settings.Merge.ColorFusionOnly && _fusion is null)) return step;
+        if (!_settings.Merge.AppliesTo(index + 1) || (_settings.Merge.ColorFusionOnly && (_fusion is null || step.Plain))) return step;
         var mask = ProgressiveMerge.Merge(prev.Mask, step.Mask, step.Click, _settings.Merge);
         if (mask.Data.AsSpan().SequenceEqual(step.Mask.Data)) return step;
         return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits) };
@@ -184,7 +214,7 @@ public sealed class ClickChain
     /// <summary>The step with its selection refined with colours when fusion is on; unchanged otherwise.</summary>
     private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct)
     {
-        if (_fusion is null || !RefinesClick(clicks.Count)) return step;
+        if (_fusion is null || step.Plain || !RefinesClick(clicks.Count)) return step;
         var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
         double separation = 0;
         var mask = _settings.LaterColorMinSeparation > 0

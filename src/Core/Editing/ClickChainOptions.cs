@@ -114,6 +114,12 @@ public sealed record ClickChainOptions
     /// </summary>
     public FocusCropOptions Focus { get; init; } = FocusCropOptions.Default;
 
+    /// <summary>
+    /// When a chain with colour fusion gives the plain engine's answers instead: on an object that looks small at the
+    /// first click (<see cref="SmallObjectGateOptions"/>). Off by default (<see cref="SmallObjectGateOptions.Default"/>).
+    /// </summary>
+    public SmallObjectGateOptions SmallObject { get; init; } = SmallObjectGateOptions.Default;
+
     public static ClickChainOptions Default { get; } = new();
 
     internal void Validate()
@@ -133,5 +139,7 @@ public sealed record ClickChainOptions
         Merge.Validate();
         ArgumentNullException.ThrowIfNull(Focus, nameof(Focus));
         Focus.Validate();
+        ArgumentNullException.ThrowIfNull(SmallObject, nameof(SmallObject));
+        SmallObject.Validate();
     }
 }

@@ -54,7 +54,7 @@ public sealed record SubjectGuidanceOptions
     }
 }
 
-/// <summary>What <see cref="SubjectGuidance.FirstClick"/> chose.</summary>
+/// <summary>What <see cref="SubjectGuidance.FirstClick(ISegmentationSession, PointPrompt, LogitMap, SubjectGuidanceOptions?, CancellationToken)"/> chose.</summary>
 /// <param name="Mask">The selection after the first click.</param>
 /// <param name="Source">The prediction the chosen mask came from.</param>
 /// <param name="Proposal">The chosen proposal of <paramref name="Source"/>.</param>
@@ -79,7 +79,11 @@ public sealed record GuidedClickResult(Mask Mask, MaskPrediction Source, MaskPro
 public static class SubjectGuidance
 {
     /// <summary>Predicts the first click, guided by <paramref name="saliency"/> (0..1, image size).</summary>
-    public static GuidedClickResult FirstClick(ISegmentationSession session, PointPrompt click, LogitMap saliency, SubjectGuidanceOptions? options = null, CancellationToken cancellationToken = default)
+    public static GuidedClickResult FirstClick(ISegmentationSession session, PointPrompt click, LogitMap saliency, SubjectGuidanceOptions? options = null, CancellationToken cancellationToken = default) =>
+        FirstClick(session, click, saliency, options, null, cancellationToken);
+
+    /// <summary>The same, with the session's prediction for the click alone already made (<paramref name="plain"/>, or null to make it here).</summary>
+    internal static GuidedClickResult FirstClick(ISegmentationSession session, PointPrompt click, LogitMap saliency, SubjectGuidanceOptions? options, MaskPrediction? plain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(saliency);
@@ -89,7 +93,7 @@ public static class SubjectGuidance
             throw new SegArgumentException("saliency", $"is {saliency.Width}x{saliency.Height} but the image is {session.ImageWidth}x{session.ImageHeight}");
 
         var points = new[] { click };
-        var plain = session.Predict(PromptSet.FromPoints(points), null, cancellationToken);
+        plain ??= session.Predict(PromptSet.FromPoints(points), null, cancellationToken);
         var fallback = new GuidedClickResult(plain.Mask, plain, plain.Chosen, null, false);
 
         int cx = Math.Clamp((int)click.X, 0, saliency.Width - 1), cy = Math.Clamp((int)click.Y, 0, saliency.Height - 1);

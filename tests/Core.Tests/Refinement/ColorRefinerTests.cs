@@ -22,7 +22,7 @@ public class ColorRefinerTests
     /// Noisy green background, a red ellipse (the object) and, far from it, a red disc of the same colours (a
     /// look-alike). Returns the image and the object's mask.
     /// </summary>
-    private static (BgraImage Image, Mask Object, Mask Decoy) Scene(int seed = 1)
+    internal static (BgraImage Image, Mask Object, Mask Decoy) Scene(int seed = 1)
     {
         var img = new BgraImage(W, H);
         var obj = new Mask(W, H);

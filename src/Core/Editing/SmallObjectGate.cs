@@ -1,0 +1,89 @@
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+
+namespace SegPlugins.Core.Editing;
+
+/// <summary>What <see cref="SmallObjectGateOptions"/> measures of the first click's answer to judge the object's size.</summary>
+public enum SmallObjectMeasure
+{
+    /// <summary>The model's own answer to the click alone (its chosen proposal, before any prior or colours) as a share of the image's pixels.</summary>
+    AnswerShare,
+    /// <summary>The largest of the model's proposals for the click alone, as a share of the image's pixels.</summary>
+    LargestProposalShare,
+    /// <summary>The shorter side of the box around the model's own answer to the click alone, in image pixels.</summary>
+    AnswerMinSide,
+    /// <summary>The same shorter side in the model's frame: image pixels scaled so the image's long side is 1024.</summary>
+    AnswerMinSide1024,
+}
+
+/// <summary>
+/// When a <see cref="ClickChain"/> with colour fusion runs as the plain engine instead: on an object that looks small
+/// at the first click, no subject prior, no colour refinement and no merge, the model's own answers with its own
+/// logits fed back (what the chain does without a saliency map and colour fusion). Decided once, from the model's
+/// answer to the first click (never from anything the user has not shown it), and held for the chain; with
+/// <see cref="ReturnAbove"/> a later answer that has grown past it brings colour fusion back for the rest of the chain.
+/// </summary>
+public sealed record SmallObjectGateOptions
+{
+    /// <summary>What is measured of the first click's answer (<see cref="SmallObjectMeasure"/>).</summary>
+    public SmallObjectMeasure Measure { get; init; } = SmallObjectMeasure.AnswerShare;
+
+    /// <summary>
+    /// An object whose measure is under this runs as the plain engine: a share of the image (0..1) for the share
+    /// measures, pixels for the side measures. 0 turns the gate off.
+    /// </summary>
+    public double Below { get; init; }
+
+    /// <summary>
+    /// With a value above 0 (and above <see cref="Below"/>), a chain that went plain at the first click turns colour
+    /// fusion back on from the first later answer whose measure reaches this (the same measure, of the selection, or
+    /// of its box; the largest-proposal measure reads the answer itself here). 0 = the chain stays plain.
+    /// </summary>
+    public double ReturnAbove { get; init; }
+
+    public static SmallObjectGateOptions Default { get; } = new();
+
+    /// <summary>True when the gate can send a chain to the plain engine.</summary>
+    public bool Enabled => Below > 0;
+
+    /// <summary>True for the measures given as a share of the image, false for the ones in pixels.</summary>
+    public bool IsShare => Measure is SmallObjectMeasure.AnswerShare or SmallObjectMeasure.LargestProposalShare;
+
+    /// <summary>The measure of the first click's answer <paramref name="prediction"/> (the click alone) on a <paramref name="width"/> x <paramref name="height"/> image.</summary>
+    internal double Of(MaskPrediction prediction, int width, int height)
+    {
+        if (Measure == SmallObjectMeasure.LargestProposalShare)
+        {
+            long largest = 0;
+            foreach (var p in prediction.Proposals) largest = Math.Max(largest, prediction.MaskOf(p).Area());
+            return (double)largest / ((double)width * height);
+        }
+        return Of(prediction.Mask);
+    }
+
+    /// <summary>The measure of a selection (used for <see cref="ReturnAbove"/>, and for the answer's own measures).</summary>
+    internal double Of(Mask mask)
+    {
+        switch (Measure)
+        {
+            case SmallObjectMeasure.AnswerShare:
+            case SmallObjectMeasure.LargestProposalShare:
+                return mask.Area() / ((double)mask.Width * mask.Height);
+            default:
+                if (mask.BoundingBox() is not { } box) return 0;
+                double side = Math.Min(box.Width, box.Height);
+                return Measure == SmallObjectMeasure.AnswerMinSide ? side : side * 1024.0 / Math.Max(mask.Width, mask.Height);
+        }
+    }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Measure)) throw new SegArgumentException("small object measure", $"'{Measure}' is not a measure; expected one of {string.Join(", ", Enum.GetNames<SmallObjectMeasure>())}");
+        double max = IsShare ? 1 : 100_000;
+        string unit = IsShare ? "a share of the image, 0..1" : "pixels, 0..100000";
+        if (!(Below >= 0 && Below <= max)) throw new SegArgumentException("small object below", $"must be {unit} (0 = off) for {Measure}, got {Below}");
+        if (!(ReturnAbove >= 0 && ReturnAbove <= max)) throw new SegArgumentException("small object return above", $"must be {unit} (0 = never) for {Measure}, got {ReturnAbove}");
+        if (ReturnAbove > 0 && ReturnAbove <= Below)
+            throw new SegArgumentException("small object return above", $"must be above 'below' ({Below}) so a chain does not switch back and forth, got {ReturnAbove}");
+    }
+}

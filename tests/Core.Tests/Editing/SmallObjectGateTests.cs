@@ -1,0 +1,158 @@
+using Xunit;
+using SegPlugins.Core.Editing;
+using SegPlugins.Core.Geometry;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Tests.Refinement;
+using SegPlugins.Core.Tests.Support;
+
+namespace SegPlugins.Core.Tests.Editing;
+
+public class SmallObjectGateTests
+{
+    // The colour scene is 120x90 (10800 px); the fake model answers a click with a disk of radius 22 (1513 px, a share
+    // of 0.14, a box of 45 px), which the colour refinement grows to the ellipse around it.
+    private static readonly PointPrompt First = new(50, 45), Far = new(100, 80), Out = new(70, 45, false);
+
+    private static (Support.DiskSession Session, ColorFusion Fusion) Setup()
+    {
+        var (img, _, _) = ColorRefinerTests.Scene();
+        var s = new Support.DiskSession(22);
+        s.SetImage(img);
+        return (s, new ColorFusion(img));
+    }
+
+    private static ClickChainOptions Gate(double below, SmallObjectMeasure measure = SmallObjectMeasure.AnswerShare, double returnAbove = 0) =>
+        new() { SmallObject = new SmallObjectGateOptions { Measure = measure, Below = below, ReturnAbove = returnAbove } };
+
+    [Theory]
+    [InlineData(SmallObjectMeasure.AnswerShare, 0.2)]
+    [InlineData(SmallObjectMeasure.LargestProposalShare, 0.2)]
+    [InlineData(SmallObjectMeasure.AnswerMinSide, 50)]
+    [InlineData(SmallObjectMeasure.AnswerMinSide1024, 400)]   // 45 px of a 120 px wide image is 384 in the model's frame
+    public void ASmallAnswerGetsThePlainEnginesAnswersAtEveryClick(SmallObjectMeasure measure, double below)
+    {
+        PointPrompt[] clicks = [First, Out, Far];
+        var (plainSession, _) = Setup();
+        var plain = new ClickChain(plainSession);
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, fusion: fusion, settings: Gate(below, measure));
+        var fused = new ClickChain(Setup().Session, fusion: fusion);
+        for (int n = 1; n <= clicks.Length; n++)
+        {
+            var expected = plain.Predict(clicks[..n]);
+            var r = gated.Predict(clicks[..n]);
+            Assert.True(gated.AnsweredPlain);
+            Assert.Equal(expected.Mask.Data, r.Mask.Data);
+            Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);   // the model's own logits go back
+            // The colour-fused chain answers differently, so the equality above says something.
+            Assert.NotEqual(expected.Mask.Data, fused.Predict(clicks[..n]).Mask.Data);
+        }
+        // Every later click was sent with the previous answer's own logits, as the plain engine sends them.
+        Assert.Equal(plainSession.Requests.Count, s.Requests.Count);
+        for (int i = 1; i < s.Requests.Count; i++)
+            Assert.Equal(plainSession.Requests[i].MaskInput!.Data, s.Requests[i].MaskInput!.Data);
+    }
+
+    [Theory]
+    [InlineData(SmallObjectMeasure.AnswerShare, 0.1)]
+    [InlineData(SmallObjectMeasure.AnswerMinSide, 40)]
+    [InlineData(SmallObjectMeasure.AnswerMinSide1024, 350)]
+    public void ALargeAnswerGetsTheFusedChainsAnswers(SmallObjectMeasure measure, double below)
+    {
+        PointPrompt[] clicks = [First, Out];
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, fusion: fusion, settings: Gate(below, measure));
+        var fused = new ClickChain(Setup().Session, fusion: fusion);
+        for (int n = 1; n <= clicks.Length; n++)
+        {
+            var r = gated.Predict(clicks[..n]);
+            Assert.False(gated.AnsweredPlain);
+            Assert.Equal(fused.Predict(clicks[..n]).Mask.Data, r.Mask.Data);
+        }
+        // The gate's look at the first answer is the prediction the chain goes on with: no extra decoder run.
+        Assert.Equal(fused.DecoderRuns, gated.DecoderRuns);
+    }
+
+    [Fact]
+    public void WithTheSubjectGuideTheGateReusesThePlainClick()
+    {
+        var map = new LogitMap(120, 90);
+        for (int y = 20; y <= 70; y++) for (int x = 20; x <= 80; x++) map.Data[y * 120 + x] = 0.9f;
+        var (s, fusion) = Setup();
+        var ungated = new ClickChain(Setup().Session, map, fusion: fusion);
+        var large = new ClickChain(s, map, fusion: fusion, settings: Gate(0.1));
+        var a = ungated.Predict([First]);
+        var b = large.Predict([First]);
+        Assert.Equal(a.Mask.Data, b.Mask.Data);
+        Assert.Equal(a.SubjectBox, b.SubjectBox);
+        Assert.Equal(ungated.DecoderRuns, large.DecoderRuns);
+
+        var small = new ClickChain(Setup().Session, map, fusion: fusion, settings: Gate(0.2));
+        var c = small.Predict([First]);
+        Assert.True(small.AnsweredPlain);
+        Assert.Null(c.SubjectBox);                               // no subject prior on the plain path
+        Assert.Equal(FakeSegmentation.Disk(120, 90, 50, 45, 22).Data, c.Mask.Data);
+        Assert.Equal(1, small.DecoderRuns);
+    }
+
+    [Fact]
+    public void AnAnswerThatGrowsPastReturnAboveBringsTheColoursBack()
+    {
+        // Two disjoint disks: a share of 0.28 after the second click.
+        PointPrompt[] clicks = [First, new(100, 45)];
+        var (s, fusion) = Setup();
+        var staying = new ClickChain(s, fusion: fusion, settings: Gate(0.2));
+        var returning = new ClickChain(Setup().Session, fusion: fusion, settings: Gate(0.2, returnAbove: 0.25));
+        var tooHigh = new ClickChain(Setup().Session, fusion: fusion, settings: Gate(0.2, returnAbove: 0.5));
+        Assert.Equal(staying.Predict(clicks[..1]).Mask.Data, returning.Predict(clicks[..1]).Mask.Data);
+        Assert.True(returning.AnsweredPlain);
+
+        var plain = staying.Predict(clicks);
+        var back = returning.Predict(clicks);
+        Assert.True(staying.AnsweredPlain);
+        Assert.False(returning.AnsweredPlain);
+        Assert.NotEqual(plain.Mask.Data, back.Mask.Data);        // refined with colours
+        Assert.NotSame(back.Proposal.LowResLogits, back.LowResLogits);
+        Assert.Equal(plain.Mask.Data, tooHigh.Predict(clicks).Mask.Data);
+        Assert.True(tooHigh.AnsweredPlain);
+
+        // Changing the first click decides again.
+        returning.Predict([new PointPrompt(51, 45)]);
+        Assert.True(returning.AnsweredPlain);
+    }
+
+    [Fact]
+    public void WithoutColourFusionTheGateChangesNothing()
+    {
+        PointPrompt[] clicks = [First, Out];
+        var plain = new ClickChain(Setup().Session);
+        var gated = new ClickChain(Setup().Session, settings: Gate(0.2));
+        Assert.Equal(plain.Predict(clicks).Mask.Data, gated.Predict(clicks).Mask.Data);
+        Assert.Equal(plain.DecoderRuns, gated.DecoderRuns);
+        Assert.False(gated.AnsweredPlain);
+    }
+
+    [Theory]
+    [InlineData(SmallObjectMeasure.AnswerShare, -0.1, 0, "small object below")]
+    [InlineData(SmallObjectMeasure.AnswerShare, 1.5, 0, "share of the image")]
+    [InlineData(SmallObjectMeasure.LargestProposalShare, double.NaN, 0, "small object below")]
+    [InlineData(SmallObjectMeasure.AnswerMinSide, 64, -1, "small object return above")]
+    [InlineData(SmallObjectMeasure.AnswerMinSide, 64, 32, "must be above")]
+    [InlineData(SmallObjectMeasure.AnswerShare, 0.02, 0.02, "must be above")]
+    [InlineData(SmallObjectMeasure.AnswerMinSide1024, 200_000, 0, "pixels")]
+    [InlineData((SmallObjectMeasure)9, 0.01, 0, "not a measure")]
+    public void BadThresholdsAreRefusedWithTheirName(SmallObjectMeasure measure, double below, double returnAbove, string expected)
+    {
+        var (s, fusion) = Setup();
+        var e = Assert.Throws<SegArgumentException>(() => new ClickChain(s, fusion: fusion, settings: Gate(below, measure, returnAbove)));
+        Assert.Contains(expected, e.Parameter + " " + e.Message);
+    }
+
+    [Fact]
+    public void TheGateIsOffByDefault()
+    {
+        Assert.False(ClickChainOptions.Default.SmallObject.Enabled);
+        Assert.Equal(SmallObjectGateOptions.Default, ClickChainOptions.Default.SmallObject);
+    }
+}
