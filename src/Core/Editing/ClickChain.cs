@@ -151,16 +151,25 @@ public sealed class ClickChain
         if (_fusion is not null && gate.Enabled)
         {
             own = Run(new PromptSet { Points = [click], Box = box }, ct);
-            if (gate.Of(own, _session.ImageWidth, _session.ImageHeight) < gate.Below)
-                return new Step(click, own, own.Chosen, own.Mask, null, own.LowResLogits, Plain: true);
+            if (gate.ReadsOwnAnswer && gate.Of(own, _session.ImageWidth, _session.ImageHeight) < gate.Below) return Plain(own);
         }
+        Step step;
         if (_saliency is not null && click.Positive)
         {
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
-            return Refined(new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits), [click], box, ct);
+            step = new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits);
         }
-        var p = own ?? Run(new PromptSet { Points = [click], Box = box }, ct);
-        return Refined(new Step(click, p, p.Chosen, p.Mask, null, p.LowResLogits), [click], box, ct);
+        else
+        {
+            var p = own ?? Run(new PromptSet { Points = [click], Box = box }, ct);
+            step = new Step(click, p, p.Chosen, p.Mask, null, p.LowResLogits);
+        }
+        if (own is not null && gate.Measure == SmallObjectMeasure.GuidedShare && gate.Of(step.Mask) < gate.Below) return Plain(own);
+        step = Refined(step, [click], box, ct);
+        if (own is not null && gate.Measure == SmallObjectMeasure.RefinedShare && gate.Of(step.Mask) < gate.Below) return Plain(own);
+        return step;
+
+        Step Plain(MaskPrediction p) => new(click, p, p.Chosen, p.Mask, null, p.LowResLogits, Plain: true);
     }
 
     /// <summary>

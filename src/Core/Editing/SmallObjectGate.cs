@@ -14,13 +14,21 @@ public enum SmallObjectMeasure
     AnswerMinSide,
     /// <summary>The same shorter side in the model's frame: image pixels scaled so the image's long side is 1024.</summary>
     AnswerMinSide1024,
+    /// <summary>
+    /// The answer the colour-fused chain would refine (the subject guide's reading of the click when the chain has a
+    /// saliency map, else the model's own), before colours, as a share of the image's pixels.
+    /// </summary>
+    GuidedShare,
+    /// <summary>The colour-fused chain's selection after the first click (the guided answer refined with colours), as a share of the image's pixels.</summary>
+    RefinedShare,
 }
 
 /// <summary>
 /// When a <see cref="ClickChain"/> with colour fusion runs as the plain engine instead: on an object that looks small
 /// at the first click, no subject prior, no colour refinement and no merge, the model's own answers with its own
-/// logits fed back (what the chain does without a saliency map and colour fusion). Decided once, from the model's
-/// answer to the first click (never from anything the user has not shown it), and held for the chain; with
+/// logits fed back (what the chain does without a saliency map and colour fusion). Decided once, from what the chain
+/// has made of the first click (the model's answers, the subject guide's choice or the colour-refined selection: never
+/// anything the user has not shown it), and held for the chain; with
 /// <see cref="ReturnAbove"/> a later answer that has grown past it brings colour fusion back for the rest of the chain.
 /// </summary>
 public sealed record SmallObjectGateOptions
@@ -47,7 +55,10 @@ public sealed record SmallObjectGateOptions
     public bool Enabled => Below > 0;
 
     /// <summary>True for the measures given as a share of the image, false for the ones in pixels.</summary>
-    public bool IsShare => Measure is SmallObjectMeasure.AnswerShare or SmallObjectMeasure.LargestProposalShare;
+    public bool IsShare => Measure is not (SmallObjectMeasure.AnswerMinSide or SmallObjectMeasure.AnswerMinSide1024);
+
+    /// <summary>True when the measure is read from the model's own answer to the click alone (the plain engine's first answer).</summary>
+    internal bool ReadsOwnAnswer => Measure is not (SmallObjectMeasure.GuidedShare or SmallObjectMeasure.RefinedShare);
 
     /// <summary>The measure of the first click's answer <paramref name="prediction"/> (the click alone) on a <paramref name="width"/> x <paramref name="height"/> image.</summary>
     internal double Of(MaskPrediction prediction, int width, int height)
@@ -66,13 +77,13 @@ public sealed record SmallObjectGateOptions
     {
         switch (Measure)
         {
-            case SmallObjectMeasure.AnswerShare:
-            case SmallObjectMeasure.LargestProposalShare:
-                return mask.Area() / ((double)mask.Width * mask.Height);
-            default:
+            case SmallObjectMeasure.AnswerMinSide:
+            case SmallObjectMeasure.AnswerMinSide1024:
                 if (mask.BoundingBox() is not { } box) return 0;
                 double side = Math.Min(box.Width, box.Height);
                 return Measure == SmallObjectMeasure.AnswerMinSide ? side : side * 1024.0 / Math.Max(mask.Width, mask.Height);
+            default:
+                return mask.Area() / ((double)mask.Width * mask.Height);
         }
     }
 

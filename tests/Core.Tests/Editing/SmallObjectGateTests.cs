@@ -30,6 +30,7 @@ public class SmallObjectGateTests
     [InlineData(SmallObjectMeasure.LargestProposalShare, 0.2)]
     [InlineData(SmallObjectMeasure.AnswerMinSide, 50)]
     [InlineData(SmallObjectMeasure.AnswerMinSide1024, 400)]   // 45 px of a 120 px wide image is 384 in the model's frame
+    [InlineData(SmallObjectMeasure.GuidedShare, 0.145)]       // the disk before colours (0.140) ...
     public void ASmallAnswerGetsThePlainEnginesAnswersAtEveryClick(SmallObjectMeasure measure, double below)
     {
         PointPrompt[] clicks = [First, Out, Far];
@@ -58,6 +59,7 @@ public class SmallObjectGateTests
     [InlineData(SmallObjectMeasure.AnswerShare, 0.1)]
     [InlineData(SmallObjectMeasure.AnswerMinSide, 40)]
     [InlineData(SmallObjectMeasure.AnswerMinSide1024, 350)]
+    [InlineData(SmallObjectMeasure.RefinedShare, 0.145)]      // ... and the ellipse the colours grow it to
     public void ALargeAnswerGetsTheFusedChainsAnswers(SmallObjectMeasure measure, double below)
     {
         PointPrompt[] clicks = [First, Out];
