@@ -37,9 +37,11 @@ public class ClickChainOptionsFileTests
         var o = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Measure": "AnswerMinSide", "Below": 48, "ReturnAbove": 96 } }""");
         Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.AnswerMinSide, Below = 48, ReturnAbove = 96 }, o.SmallObject);
         Assert.Equal(ClickChainOptions.Default.Merge, o.Merge);
+        // The measure left out is the default gate's.
         var share = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0.01 } }""");
-        Assert.Equal(SmallObjectMeasure.AnswerShare, share.SmallObject.Measure);
-        Assert.True(share.SmallObject.Enabled);
+        Assert.Equal(ClickChainOptions.Default.SmallObject, share.SmallObject);
+        var off = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0 } }""");
+        Assert.False(off.SmallObject.Enabled);
     }
 
     [Theory]

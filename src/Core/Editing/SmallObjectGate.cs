@@ -33,8 +33,8 @@ public enum SmallObjectMeasure
 /// </summary>
 public sealed record SmallObjectGateOptions
 {
-    /// <summary>What is measured of the first click's answer (<see cref="SmallObjectMeasure"/>).</summary>
-    public SmallObjectMeasure Measure { get; init; } = SmallObjectMeasure.AnswerShare;
+    /// <summary>What is measured of the first click's answer (<see cref="SmallObjectMeasure"/>); <see cref="SmallObjectMeasure.GuidedShare"/> unless set.</summary>
+    public SmallObjectMeasure Measure { get; init; } = SmallObjectMeasure.GuidedShare;
 
     /// <summary>
     /// An object whose measure is under this runs as the plain engine: a share of the image (0..1) for the share
@@ -49,6 +49,7 @@ public sealed record SmallObjectGateOptions
     /// </summary>
     public double ReturnAbove { get; init; }
 
+    /// <summary>The gate off (<see cref="Below"/> 0). <see cref="ClickChainOptions.SmallObject"/>'s default is <see cref="ClickChainOptions.SmallGuidedAnswerGate"/>.</summary>
     public static SmallObjectGateOptions Default { get; } = new();
 
     /// <summary>True when the gate can send a chain to the plain engine.</summary>

@@ -152,9 +152,19 @@ public class SmallObjectGateTests
     }
 
     [Fact]
-    public void TheGateIsOffByDefault()
+    public void TheDefaultGateReadsTheGuidedAnswerAndTheRecordsOwnDefaultIsOff()
     {
-        Assert.False(ClickChainOptions.Default.SmallObject.Enabled);
-        Assert.Equal(SmallObjectGateOptions.Default, ClickChainOptions.Default.SmallObject);
+        Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01 }, ClickChainOptions.Default.SmallObject);
+        Assert.False(SmallObjectGateOptions.Default.Enabled);
+        // A disk of radius 6 in the 120x90 scene is 113 px, a share of 0.0105; of radius 5, 81 px, 0.0075.
+        var (img, _, _) = ColorRefinerTests.Scene();
+        foreach (var (radius, plain) in new[] { (6.0, false), (5.0, true) })
+        {
+            var s = new Support.DiskSession(radius);
+            s.SetImage(img);
+            var chain = new ClickChain(s, fusion: new ColorFusion(img));
+            chain.Predict([First]);
+            Assert.Equal(plain, chain.AnsweredPlain);
+        }
     }
 }
