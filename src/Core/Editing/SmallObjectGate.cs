@@ -30,6 +30,8 @@ public enum SmallObjectMeasure
 /// has made of the first click (the model's answers, the subject guide's choice or the colour-refined selection: never
 /// anything the user has not shown it), and held for the chain; with
 /// <see cref="ReturnAbove"/> a later answer that has grown past it brings colour fusion back for the rest of the chain.
+/// The focus crop (<see cref="ClickChainOptions.Focus"/>, off by default) still refines with colours inside its crop on
+/// a chain the gate sent to the plain engine; the two were not measured together.
 /// </summary>
 public sealed record SmallObjectGateOptions
 {
