@@ -89,6 +89,7 @@ public static partial class ColorRefiner
         var modelMask = logits.ToMask(0f);
         if (input.Box is { } box && input.Clicks.Count == 0 && TooSmall(box, options)) return modelMask;
         if (!Region(modelMask, input, options.Expansion, out var region)) return modelMask;
+        if (reuse is not null) region = reuse.StickyRegion(region, options.KeepRegionSlack);
         var saliency = SaliencyInUse(input, modelMask);
 
         var grid = ColorWorkingGrid.For(region, options.MaxWorkingPixels);

@@ -151,3 +151,37 @@ public class ColorCutReuseTests
         Assert.Equal(1, reuse.Misses);
     }
 }
+
+public class StickyRegionTests
+{
+    [Fact]
+    public void APreviousRegionIsKeptOnlyWhenItHoldsTheNewOneWithinTheSlack()
+    {
+        var reuse = new ColorCutReuse();
+        var first = new PixelRect(10, 10, 100, 80);
+        Assert.Equal(first, reuse.StickyRegion(first, 0.25));
+        // Inside, and the kept one is 8000 / 6650 = 1.20x its area: kept.
+        Assert.Equal(first, reuse.StickyRegion(new PixelRect(15, 12, 95, 70), 0.25));
+        // Inside but too small (8000 / 4000 = 2x): its own, which is then remembered.
+        var small = new PixelRect(20, 20, 80, 50);
+        Assert.Equal(small, reuse.StickyRegion(small, 0.25));
+        Assert.Equal(small, reuse.StickyRegion(new PixelRect(20, 20, 80, 50), 0));
+        // Reaching outside the kept one: its own.
+        var wider = new PixelRect(19, 20, 81, 50);
+        Assert.Equal(wider, reuse.StickyRegion(wider, 5));
+        // Slack 0 keeps only an equal region.
+        Assert.Equal(new PixelRect(20, 20, 80, 50), reuse.StickyRegion(new PixelRect(20, 20, 80, 50), 0));
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(10.5)]
+    [InlineData(double.NaN)]
+    public void ABadSlackIsRefusedByName(double slack)
+    {
+        var img = new BgraImage(8, 8);
+        var logits = new LogitMap(8, 8);
+        var e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, logits, null, new ColorRefineOptions { KeepRegionSlack = slack }));
+        Assert.Contains("keep region slack", e.Message);
+    }
+}

@@ -1,3 +1,5 @@
+using SegPlugins.Core.Geometry;
+
 namespace SegPlugins.Core.Refinement.Internal;
 
 /// <summary>
@@ -16,6 +18,23 @@ internal sealed class ColorCutReuse
     private Entry? _entry;
 
     private sealed record Entry(GridMaxFlow Graph, uint[] Colors, double Smoothness);
+
+    private PixelRect? _region;
+
+    /// <summary>
+    /// The working region to refine in: the previous refinement's when <paramref name="region"/> lies inside it and
+    /// the previous one's area is at most 1 + <paramref name="slack"/> times its own (a little more context, and the
+    /// same grid as before, so the cut can start from the kept graph); else <paramref name="region"/>, which is then
+    /// remembered. A slack of 0 keeps only an equal region.
+    /// </summary>
+    public PixelRect StickyRegion(PixelRect region, double slack)
+    {
+        if (_region is { } kept && region.X >= kept.X && region.Y >= kept.Y && region.Right <= kept.Right && region.Bottom <= kept.Bottom
+            && (double)kept.Width * kept.Height <= (1 + slack) * ((double)region.Width * region.Height))
+            return kept;
+        _region = region;
+        return region;
+    }
 
     /// <summary>Cuts that started from the kept graph (for tests and measurements).</summary>
     public int Hits { get; private set; }
