@@ -5,6 +5,7 @@ using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Refinement.Internal;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
 
@@ -33,7 +34,9 @@ public class ClickBenchmarks
     private LogitMap _logits = null!;
     private ClickChain _chain = null!;
     private PointPrompt[] _clicksA = null!, _clicksB = null!;
-    private bool _flip;
+    private bool _flip, _flipRefine;
+    private (LogitMap Logits, PointPrompt[] Clicks)[] _answers = null!;
+    private readonly ColorCutReuse _reuse = new();
 
     [GlobalSetup]
     public void Setup()
@@ -55,6 +58,9 @@ public class ClickBenchmarks
         _clicksA = [first, new PointPrompt(w * 0.3f, h * 0.3f, false)];
         _clicksB = [first, new PointPrompt(w * 0.7f, h * 0.6f)];
         _chain.Predict(_clicksA);
+        var a = _session.Predict(_embedding, new PromptSet { Points = _clicksA });
+        var b = _session.Predict(_embedding, new PromptSet { Points = _clicksB });
+        _answers = [(a.Logits, _clicksA), (b.Logits, _clicksB)];
     }
 
     [GlobalCleanup]
@@ -86,6 +92,20 @@ public class ClickBenchmarks
     /// <summary>Colour refinement of the answer, as <c>segplug select</c> runs it after a click (logits given).</summary>
     [Benchmark] public Mask ColorRefine() =>
         ColorRefiner.Refine(_image, _logits, new ColorRefineInput { Clicks = _prompt.Points });
+
+    /// <summary>Colour refinement of two answers in turn (two clicks' logits), each cut built from nothing.</summary>
+    [Benchmark] public Mask ColorRefineTwoAnswers()
+    {
+        var (l, c) = _answers[(_flipRefine = !_flipRefine) ? 1 : 0];
+        return ColorRefiner.Refine(_image, l, new ColorRefineInput { Clicks = c });
+    }
+
+    /// <summary>The same, each cut starting from the previous one's graph, as a click chain runs it when the working region stays.</summary>
+    [Benchmark] public Mask ColorRefineTwoAnswersReusing()
+    {
+        var (l, c) = _answers[(_flipRefine = !_flipRefine) ? 1 : 0];
+        return ColorRefiner.RefineReusing(_image, l, new ColorRefineInput { Clicks = c }, null, _reuse, default);
+    }
 
     /// <summary>
     /// One correction click as the default chain answers it (decoder run with the previous answer fed back,

@@ -2,6 +2,7 @@ using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement;
+using SegPlugins.Core.Refinement.Internal;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Editing;
@@ -41,6 +42,8 @@ public sealed class ClickChain
     private readonly ColorFusion? _fusion;
     private readonly ClickChainOptions _settings;
     private readonly List<Step> _steps = [];
+    /// <summary>The colour cut's graph, kept from one refined click to the next (same labels, less work).</summary>
+    private readonly ColorCutReuse _cutReuse = new();
     private readonly FocusCrop? _focus;
     private BoxXyxy? _userBox;
 
@@ -229,8 +232,8 @@ public sealed class ClickChain
         var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
         double separation = 0;
         var mask = _settings.LaterColorMinSeparation > 0
-            ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct)
-            : ColorRefiner.Refine(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, ct);
+            ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct, _cutReuse)
+            : ColorRefiner.RefineReusing(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, _cutReuse, ct);
         double gate = clicks.Count == 0 ? _settings.BoxColorMinAgreement : _settings.ClickColorMinAgreement;
         if (gate > 0 && mask.IoU(step.Mask) < gate) return step; // the colours went somewhere the model did not
         var feedback = _settings.Feedback == FusionFeedback.ModelLogits ? step.Proposal.LowResLogits : MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits);

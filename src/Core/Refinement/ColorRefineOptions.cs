@@ -69,6 +69,18 @@ public sealed record ColorRefineOptions
     /// </summary>
     public int MinBoxSide { get; init; } = 64;
 
+    /// <summary>
+    /// In a click chain, a refinement keeps the previous click's working region when its own lies inside it and the
+    /// previous one is at most 1 + this times as large: the grid is then the same, and the colour cut starts from
+    /// the previous cut's flow instead of from nothing (about 0.6x of a refinement's time at 1 MP). 0 keeps only an
+    /// equal region, which changes no selection. Measured with MobileSAM, 20 clicks (docs/evaluation.md, "The colour
+    /// cut from the previous click's graph"): 0.25 lets 86 % of GrabCut's refinements start from the previous flow
+    /// (20-60 % of correction clicks at 0) with the same scores, but costs every 2nd cocomval-dev instance NoC90 6.37
+    /// -&gt; 6.41 and mIoU@5 0.862 -&gt; 0.856 (a larger region brings more background into small objects' colour
+    /// statistics), also when only regions above <see cref="MaxWorkingPixels"/> are kept; hence 0.
+    /// </summary>
+    public double KeepRegionSlack { get; init; }
+
     public static ColorRefineOptions Default { get; } = new();
 
     internal void Validate()
@@ -83,6 +95,7 @@ public sealed record ColorRefineOptions
         if (MaxWorkingPixels < 1024) throw new SegArgumentException("max working pixels", $"must be at least 1024, got {MaxWorkingPixels}");
         if (ClickRadius is < 0 or > 64) throw new SegArgumentException("click radius", $"must be 0..64 pixels, got {ClickRadius}");
         if (!(ClickReach >= 0 && ClickReach <= 1)) throw new SegArgumentException("click reach", $"must be between 0 and 1, got {ClickReach}");
+        if (!(KeepRegionSlack >= 0 && KeepRegionSlack <= 10)) throw new SegArgumentException("keep region slack", $"must be between 0 and 10, got {KeepRegionSlack}");
         if (MinBoxSide is < 0 or > 100_000) throw new SegArgumentException("min box side", $"must be 0..100000 pixels, got {MinBoxSide}");
     }
 }

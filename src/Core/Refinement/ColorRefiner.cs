@@ -61,10 +61,17 @@ public static partial class ColorRefiner
     /// well colours alone separate the refined selection from its surroundings in the working region (IoU of the
     /// selection with what the colour mixtures alone would select there; 0 when nothing was refined).
     /// </summary>
-    internal static Mask RefineMeasured(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, out double colorAgreement, CancellationToken cancellationToken = default) =>
-        RefineCore(image, logits, input, options, measure: true, out colorAgreement, cancellationToken);
+    internal static Mask RefineMeasured(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, out double colorAgreement, CancellationToken cancellationToken = default, ColorCutReuse? reuse = null) =>
+        RefineCore(image, logits, input, options, measure: true, out colorAgreement, cancellationToken, reuse);
 
-    private static Mask RefineCore(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, bool measure, out double colorAgreement, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="Refine"/> as a click chain runs it: the graph of the previous refinement, kept in
+    /// <paramref name="reuse"/>, serves again when the working region is the same (same selection, fewer steps).
+    /// </summary>
+    internal static Mask RefineReusing(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, ColorCutReuse? reuse, CancellationToken cancellationToken) =>
+        RefineCore(image, logits, input, options, measure: false, out _, cancellationToken, reuse);
+
+    private static Mask RefineCore(BgraImage image, LogitMap logits, ColorRefineInput? input, ColorRefineOptions? options, bool measure, out double colorAgreement, CancellationToken cancellationToken, ColorCutReuse? reuse = null)
     {
         colorAgreement = 0;
         ArgumentNullException.ThrowIfNull(image);
@@ -82,11 +89,12 @@ public static partial class ColorRefiner
         var modelMask = logits.ToMask(0f);
         if (input.Box is { } box && input.Clicks.Count == 0 && TooSmall(box, options)) return modelMask;
         if (!Region(modelMask, input, options.Expansion, out var region)) return modelMask;
+        if (reuse is not null) region = reuse.StickyRegion(region, options.KeepRegionSlack);
         var saliency = SaliencyInUse(input, modelMask);
 
         var grid = ColorWorkingGrid.For(region, options.MaxWorkingPixels);
         var problem = grid.Sample(image, logits, saliency, input, options);
-        var labels = ColorCut.Run(problem, new ColorCut.Settings(options.Components, options.Rounds, options.Smoothness), measure, out colorAgreement, cancellationToken);
+        var labels = ColorCut.Run(problem, new ColorCut.Settings(options.Components, options.Rounds, options.Smoothness), measure, out colorAgreement, cancellationToken, reuse);
         var result = new Mask(w, h);
         grid.Paint(labels, result);
         return KeepAnchored(result, modelMask, input.Clicks);

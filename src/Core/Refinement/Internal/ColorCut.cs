@@ -41,8 +41,11 @@ internal static class ColorCut
     /// <paramref name="colorAgreement"/> is the IoU between the selected labels and the pixels whose colour is likelier
     /// under the selected side's mixture (both refitted to the final labels). 0 when not measured, when one side is
     /// empty or when the grid is one flat colour.
+    /// With a <c>reuse</c> store (the graph of the previous cut of the same selection), a grid of the same colours
+    /// starts from that graph's flow (same labels, less work), and this cut's graph is kept for the next; without
+    /// one a graph is built and nothing is kept.
     /// </summary>
-    public static bool[] Run(Problem p, Settings s, bool measure, out double colorAgreement, CancellationToken ct)
+    public static bool[] Run(Problem p, Settings s, bool measure, out double colorAgreement, CancellationToken ct, ColorCutReuse? reuse = null)
     {
         colorAgreement = 0;
         int w = p.Width, h = p.Height, n = w * h;
@@ -52,10 +55,16 @@ internal static class ColorCut
             if (p.Constraints[i] == ForceSelected) label[i] = true;
             else if (p.Constraints[i] == ForceUnselected) label[i] = false;
         }
-        var graph = new GridMaxFlow(w, h);
-        // A region of one flat colour has nothing to cut along: the labels stand.
-        if (!SetLinks(graph, p.Colors, w, h, s.Smoothness)) return label;
-        graph.SaveLinks();
+        // A graph kept from the previous cut of the same grid has these links, its capacities saved and its flow maximal.
+        var graph = reuse?.Take(w, h, p.Colors, s.Smoothness);
+        bool solved = graph is not null; // the graph holds a maximal flow of an earlier cut
+        if (graph is null)
+        {
+            graph = new GridMaxFlow(w, h);
+            // A region of one flat colour has nothing to cut along: the labels stand.
+            if (!SetLinks(graph, p.Colors, w, h, s.Smoothness)) return label;
+            graph.SaveLinks();
+        }
 
         var fg = new ColorMixture(s.Components);
         var bg = new ColorMixture(s.Components);
@@ -76,9 +85,10 @@ internal static class ColorCut
             DataCosts(p, fg, bg, costSel, costUnsel, bestFg, bestBg);
             // Source side = selected: the link to the source is paid when the pixel ends unselected. A later
             // round keeps the flow of the one before, so its solve only finds what the refitted colours change.
-            if (round == 0) graph.SetAllTerminals(costUnsel, costSel);
+            if (!solved) graph.SetAllTerminals(costUnsel, costSel);
             else graph.ChangeTerminals(costUnsel, costSel);
             graph.Solve(ct);
+            solved = true;
             graph.SourceSide(side);
             bool changed = false;
             for (int i = 0; i < n; i++)
@@ -89,6 +99,8 @@ internal static class ColorCut
             }
             if (!changed) break;
         }
+        // Kept only after a solve that finished: a cut cancelled half way leaves no usable flow.
+        if (solved) reuse?.Keep(graph, p.Colors, s.Smoothness);
         if (measure) colorAgreement = ColorAgreement(p.Colors, label, assignment, fg, bg);
         return label;
     }
