@@ -74,6 +74,10 @@ internal sealed class MatteLevel
         return new MatteLevel(w, h, r, g, b, trimap);
     }
 
+    /// <summary>The same colours under another trimap of the same size.</summary>
+    public MatteLevel WithTrimap(byte[] trimap) =>
+        Bgra is { } px ? new MatteLevel(Width, Height, px, trimap) : new MatteLevel(Width, Height, R!, G!, B!, trimap);
+
     /// <summary>
     /// Half resolution (ceil): colours are 2x2 means; a coarse pixel is known only when all its fine pixels agree.
     /// </summary>
@@ -113,25 +117,41 @@ internal sealed class MatteLevel
     public float[] StartFrom(float[] coarse, int cw, int ch)
     {
         var a = new float[Width * Height];
-        for (int y = 0; y < Height; y++)
+        Masks.Internal.ParallelRows.For(Height, Width, (ya, yb) =>
         {
-            float sy = Math.Clamp((y + 0.5f) * 0.5f - 0.5f, 0, ch - 1);
-            int y0 = (int)sy, y1 = Math.Min(y0 + 1, ch - 1);
-            float fy = sy - y0;
-            for (int x = 0; x < Width; x++)
+            for (int y = ya; y < yb; y++)
             {
-                int i = y * Width + x;
-                byte t = Trimap[i];
-                if (t != Matting.Trimap.Unknown) { a[i] = t == Matting.Trimap.Foreground ? 1f : 0f; continue; }
-                float sx = Math.Clamp((x + 0.5f) * 0.5f - 0.5f, 0, cw - 1);
-                int x0 = (int)sx, x1 = Math.Min(x0 + 1, cw - 1);
-                float fx = sx - x0;
-                float top = coarse[y0 * cw + x0] + fx * (coarse[y0 * cw + x1] - coarse[y0 * cw + x0]);
-                float bot = coarse[y1 * cw + x0] + fx * (coarse[y1 * cw + x1] - coarse[y1 * cw + x0]);
-                a[i] = Math.Clamp(top + fy * (bot - top), 0f, 1f);
+                float sy = Math.Clamp((y + 0.5f) * 0.5f - 0.5f, 0, ch - 1);
+                int y0 = (int)sy, y1 = Math.Min(y0 + 1, ch - 1);
+                float fy = sy - y0;
+                for (int x = 0; x < Width; x++)
+                {
+                    int i = y * Width + x;
+                    byte t = Trimap[i];
+                    if (t != Matting.Trimap.Unknown) { a[i] = t == Matting.Trimap.Foreground ? 1f : 0f; continue; }
+                    a[i] = Sample(coarse, cw, x, y0, y1, fy);
+                }
             }
-        }
+        });
         return a;
+    }
+
+    /// <summary>The bilinear sample of <see cref="StartFrom"/> at pixel (x, y) of this level.</summary>
+    public static float SampleAt(float[] coarse, int cw, int ch, int x, int y)
+    {
+        float sy = Math.Clamp((y + 0.5f) * 0.5f - 0.5f, 0, ch - 1);
+        int y0 = (int)sy, y1 = Math.Min(y0 + 1, ch - 1);
+        return Sample(coarse, cw, x, y0, y1, sy - y0);
+    }
+
+    private static float Sample(float[] coarse, int cw, int x, int y0, int y1, float fy)
+    {
+        float sx = Math.Clamp((x + 0.5f) * 0.5f - 0.5f, 0, cw - 1);
+        int x0 = (int)sx, x1 = Math.Min(x0 + 1, cw - 1);
+        float fx = sx - x0;
+        float top = coarse[y0 * cw + x0] + fx * (coarse[y0 * cw + x1] - coarse[y0 * cw + x0]);
+        float bot = coarse[y1 * cw + x0] + fx * (coarse[y1 * cw + x1] - coarse[y1 * cw + x0]);
+        return Math.Clamp(top + fy * (bot - top), 0f, 1f);
     }
 
     /// <summary>Alpha of the known pixels, 0.5 at the unknown ones (the start without a coarse level).</summary>
