@@ -62,7 +62,7 @@ public class MatteBenchmarks
 
     /// <summary>
     /// Wall time per phase of the host's matte (trimap, each level's colours, stencil and CG, foreground) in one process:
-    /// <c>dotnet run -c Release -- profile [runs] [settle=0|1] [margin=M] [radius=R] [conflict=C] [tol=T]</c> (options of
+    /// <c>dotnet run -c Release -- profile [runs] [settle=0|1] [margin=M] [radius=R] [tol=T]</c> (options of
     /// <see cref="MatteOptions"/> for A/B comparisons; defaults otherwise). The first run includes the JIT.
     /// </summary>
     public static void Profile(int runs, string[] options)
@@ -77,9 +77,8 @@ public class MatteBenchmarks
                 "settle" => o with { SettleSaturated = v != 0 },
                 "margin" => o with { SaturationMargin = v },
                 "radius" => o with { SaturationRadius = (int)v },
-                "conflict" => o with { ConflictRadius = (int)v },
                 "tol" => o with { Tolerance = v },
-                _ => throw new ArgumentException($"unknown profile option '{p[0]}' (settle, margin, radius, conflict, tol)"),
+                _ => throw new ArgumentException($"unknown profile option '{p[0]}' (settle, margin, radius, tol)"),
             };
         }
         var b = new MatteBenchmarks();

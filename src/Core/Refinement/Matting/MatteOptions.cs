@@ -15,11 +15,13 @@ public sealed record MatteOptions
 
     /// <summary>
     /// Conjugate gradients stop when the residual norm falls below this fraction of the right-hand side's norm.
-    /// Coarser levels use this times 0.3 per level. Chosen on matting-dev with the benchmark trimaps (docs/matting.md): mean
-    /// SAD 5.07 at 1e-3, 4.87 at 5e-4, 4.83 at 2e-4, 4.94 at 1e-5 (measured without the coarser levels' tightening; a fully
-    /// converged solve is no better and costs 5-10x the iterations); 4.96 at 5e-4 with it.
+    /// Coarser levels use this times 0.3 per level. Chosen on matting-dev with the benchmark trimaps (docs/matting.md, mean
+    /// SAD) and the 12 MP benchmark (finest-level iterations), with the coarse levels that keep one-pixel known patches and
+    /// the settled finest band: 5e-4: 4.860, 37 iterations; 7e-4: 4.856; 1e-3: 4.803, 22 iterations (its alpha against the
+    /// true alpha: SAD 31.7 against 32.1 at 5e-4). The finest level's largest alpha step per iteration is no stopping rule:
+    /// some pixels still move by more than 1/255 per iteration when the residual rule stops.
     /// </summary>
-    public double Tolerance { get; init; } = 5e-4;
+    public double Tolerance { get; init; } = 1e-3;
 
     /// <summary>Iteration cap of conjugate gradients at the finest level (each coarser level gets twice as many).</summary>
     public int MaxIterations { get; init; } = 600;
@@ -33,40 +35,31 @@ public sealed record MatteOptions
     /// <summary>
     /// Solve a level only where its coarser level left alpha unknown: an unknown pixel whose upsampled coarse alpha is
     /// within <see cref="SaturationMargin"/> of 0 (or of 1) throughout the square of radius <see cref="SaturationRadius"/>
-    /// around it becomes known at 0 (or 1). The stencil and CG then cover only the fractional part of the band (about a
-    /// third of the 12 MP benchmark's band; matting-dev trimap SAD 4.95 against 4.96 without). Off: every level is solved
-    /// over the whole trimap band (for A/B comparisons).
+    /// around it becomes known at 0 (or 1). The stencil and CG then cover only the fractional part of the band (at 12 MP
+    /// 0.36 of the band; matting-dev trimap SAD 4.80 against 4.96 without, the 12 MP benchmark's SAD against its true
+    /// alpha 31.7 against 34.5). Off: every level is solved over the whole trimap band (for A/B comparisons).
     /// </summary>
     public bool SettleSaturated { get; init; } = true;
 
     /// <summary>
-    /// How close to 0 or 1 the coarse alpha must be for a pixel to be settled (0..1 scale). Chosen on matting-dev (trimap
-    /// prompt, mean SAD) and the 12 MP benchmark (unknowns x finest-level iterations): 0.01: 4.960, 385k x 130; 0.03:
-    /// 4.953, 296k x 140; 0.05: 4.949, 262k x 174; 0.1: 5.031. Textured colours leave the coarse alpha a few hundredths
-    /// off 0 and 1 where it is saturated, so 0.01 settles too little.
+    /// How close to 0 or 1 the coarse alpha must be for a pixel to be settled (0..1 scale). Textured colours leave the
+    /// coarse alpha a few hundredths off 0 and 1 where it is saturated, so a margin of 0.01 settles too little. matting-dev
+    /// trimap SAD (tolerance 5e-4, radius 3): 0.01: 4.890, 0.03: 4.860, 0.05: 4.850, 0.1 (earlier coarse levels): 5.031;
+    /// 12 MP benchmark (unknowns x finest-level iterations, earlier coarse levels): 0.01: 385k x 130, 0.03: 296k x 140,
+    /// 0.05: 262k x 174.
     /// </summary>
     public double SaturationMargin { get; init; } = 0.03;
 
     /// <summary>
     /// Radius in pixels (of the level being solved) of the square that must be saturated throughout: the band keeps this
-    /// margin around fractional alpha. matting-dev trimap SAD (with the conflict radius 32, margin 0.01): radius 2: 4.977,
-    /// 3: 4.960, 4: 4.960.
+    /// margin around fractional alpha. matting-dev trimap SAD at tolerance 1e-3: radius 2: 4.803, 3: 4.864 (at 5e-4: 2: 4.840,
+    /// 3: 4.860, 4: 4.879).
     /// </summary>
-    public int SaturationRadius { get; init; } = 3;
-
-    /// <summary>
-    /// Nothing is settled within this many pixels of a known pixel on the band's edge that the coarse alpha contradicts
-    /// (by more than 0.5): a known patch too small for the coarser level, which a coarse pixel holds only when its four
-    /// fine pixels agree, such as the core of a hole of background in the object, which the coarse level then closes
-    /// over. matting-dev trimap SAD (radius 2, margin 0.01): no rule 5.016 (one photo's hole filled: GT02 4.35 -> 4.72),
-    /// 8: 4.999, 16: 4.991, 32: 4.977; the 12 MP benchmark's SAD against its true alpha: no rule 42.3, 8: 42.3, 32: 37.5
-    /// (full band: 38.0).
-    /// </summary>
-    public int ConflictRadius { get; init; } = 32;
+    public int SaturationRadius { get; init; } = 2;
 
     /// <summary>
     /// How many of the finest levels are narrowed (1: the full-resolution level only; a narrowed level's answer seeds the
-    /// next finer one, so errors would compound).
+    /// next finer one, so errors compound: matting-dev trimap SAD at tolerance 5e-4, 1: 4.860, 2: 4.879).
     /// </summary>
     public int SettleLevels { get; init; } = 1;
 
@@ -89,7 +82,6 @@ public sealed record MatteOptions
         if (CoarseToFineMinUnknown < 16) throw new SegArgumentException("matte coarse-to-fine threshold", $"must be at least 16 pixels, got {CoarseToFineMinUnknown}");
         if (!(SaturationMargin >= 0 && SaturationMargin < 0.5)) throw new SegArgumentException("matte saturation margin", $"must be in [0, 0.5), got {SaturationMargin}");
         if (SaturationRadius is < 0 or > 64) throw new SegArgumentException("matte saturation radius", $"must be 0..64 pixels, got {SaturationRadius}");
-        if (ConflictRadius is < 0 or > 256) throw new SegArgumentException("matte conflict radius", $"must be 0..256 pixels, got {ConflictRadius}");
         if (SettleLevels is < 1 or > 32) throw new SegArgumentException("matte settle levels", $"must be 1..32, got {SettleLevels}");
         if (!(ForegroundRegularization > 0)) throw new SegArgumentException("foreground regularization", $"must be > 0, got {ForegroundRegularization}");
         if (!(ForegroundGradientWeight >= 0)) throw new SegArgumentException("foreground gradient weight", $"must be >= 0, got {ForegroundGradientWeight}");

@@ -81,9 +81,9 @@ public static class MatteSolver
             {
                 // Where the coarse answer is saturated all around, alpha is no longer unknown: the level's band shrinks
                 // to where it is fractional (the stencil and CG cost follow the band).
-                var narrowed = SaturatedPixels.Settle(level.Trimap, start, level.Width, level.Height, coarse, half.Width, half.Height,
-                    (float)o.SaturationMargin, o.SaturationRadius, o.ConflictRadius, out int settled, out int conflicts);
-                phases?.Mark($"level {depth} settled ({settled} of {unknown}, {conflicts} conflicts)");
+                var narrowed = SaturatedPixels.Settle(level.Trimap, start, level.Width, level.Height,
+                    (float)o.SaturationMargin, o.SaturationRadius, out int settled);
+                phases?.Mark($"level {depth} settled ({settled} of {unknown})");
                 if (settled == unknown) return start;
                 if (settled > 0) level = level.WithTrimap(narrowed);
             }
