@@ -15,13 +15,15 @@ public sealed record MatteOptions
 
     /// <summary>
     /// Conjugate gradients stop when the residual norm falls below this fraction of the right-hand side's norm.
-    /// Coarser levels use this times 0.3 per level. Chosen on matting-dev with the benchmark trimaps (docs/matting.md, mean
-    /// SAD) and the 12 MP benchmark (finest-level iterations), with the coarse levels that keep one-pixel known patches and
-    /// the settled finest band: 5e-4: 4.860, 37 iterations; 7e-4: 4.856; 1e-3: 4.803, 22 iterations (its alpha against the
-    /// true alpha: SAD 31.7 against 32.1 at 5e-4). The finest level's largest alpha step per iteration is no stopping rule:
-    /// some pixels still move by more than 1/255 per iteration when the residual rule stops.
+    /// Coarser levels use this times 0.3 per level. Chosen on matting-dev with the benchmark trimaps (docs/matting.md): mean
+    /// SAD 5.07 at 1e-3, 4.87 at 5e-4, 4.83 at 2e-4, 4.94 at 1e-5 (measured without the coarser levels' tightening; a fully
+    /// converged solve is no better and costs 5-10x the iterations); 4.96 at 5e-4 with it. With the coarse levels that keep
+    /// one-pixel known patches and the settled finest band: trimap SAD 4.840 at 5e-4, 4.803 at 1e-3; box SAD 11.939 and
+    /// 11.948 (before both: 11.936); 12 MP finest-level iterations 37 and 22. 1e-3 is not taken because the box prompt's
+    /// SAD moves. The largest alpha step per iteration is no stopping rule: on the 12 MP benchmark some pixels still move
+    /// by more than 1/255 per iteration when the residual rule stops, and at 1/255 matting-dev's SAD rose (4.953 -> 4.968).
     /// </summary>
-    public double Tolerance { get; init; } = 1e-3;
+    public double Tolerance { get; init; } = 5e-4;
 
     /// <summary>Iteration cap of conjugate gradients at the finest level (each coarser level gets twice as many).</summary>
     public int MaxIterations { get; init; } = 600;
@@ -35,9 +37,10 @@ public sealed record MatteOptions
     /// <summary>
     /// Solve a level only where its coarser level left alpha unknown: an unknown pixel whose upsampled coarse alpha is
     /// within <see cref="SaturationMargin"/> of 0 (or of 1) throughout the square of radius <see cref="SaturationRadius"/>
-    /// around it becomes known at 0 (or 1). The stencil and CG then cover only the fractional part of the band (at 12 MP
-    /// 0.36 of the band; matting-dev trimap SAD 4.80 against 4.96 without, the 12 MP benchmark's SAD against its true
-    /// alpha 31.7 against 34.5). Off: every level is solved over the whole trimap band (for A/B comparisons).
+    /// around it becomes known at 0 (or 1). The stencil and CG then cover only the fractional part of the band (on the
+    /// 12 MP benchmark a third of the band; matting-dev trimap SAD 4.84 against 4.90 without, both with today's coarse
+    /// levels; the 12 MP benchmark's SAD against its true alpha 32.1 against 34.3). Off: every level is solved over the
+    /// whole trimap band (for A/B comparisons).
     /// </summary>
     public bool SettleSaturated { get; init; } = true;
 
