@@ -19,9 +19,9 @@ public sealed record MatteOptions
     /// SAD 5.07 at 1e-3, 4.87 at 5e-4, 4.83 at 2e-4, 4.94 at 1e-5 (measured without the coarser levels' tightening; a fully
     /// converged solve is no better and costs 5-10x the iterations); 4.96 at 5e-4 with it. With the coarse levels that keep
     /// one-pixel known patches and the settled finest band: trimap SAD 4.840 at 5e-4, 4.803 at 1e-3; box SAD 11.939 and
-    /// 11.948 (before both: 11.936); 12 MP finest-level iterations 37 and 22. 1e-3 is not taken because the box prompt's
+    /// 11.948 (before both: 11.936); 12 MP finest-level iterations 52 and 22. 1e-3 is not taken because the box prompt's
     /// SAD moves. The largest alpha step per iteration is no stopping rule: on the 12 MP benchmark some pixels still move
-    /// by more than 1/255 per iteration when the residual rule stops, and at 1/255 matting-dev's SAD rose (4.953 -> 4.968).
+    /// by more than 1/255 per iteration when the residual rule stops, and at 1/255 matting-dev's SAD rose (4.953 -> 4.968, earlier coarse levels).
     /// </summary>
     public double Tolerance { get; init; } = 5e-4;
 
@@ -39,7 +39,7 @@ public sealed record MatteOptions
     /// within <see cref="SaturationMargin"/> of 0 (or of 1) throughout the square of radius <see cref="SaturationRadius"/>
     /// around it becomes known at 0 (or 1). The stencil and CG then cover only the fractional part of the band (on the
     /// 12 MP benchmark a third of the band; matting-dev trimap SAD 4.84 against 4.90 without, both with today's coarse
-    /// levels; the 12 MP benchmark's SAD against its true alpha 32.1 against 34.3). Off: every level is solved over the
+    /// levels; the 12 MP benchmark's SAD against its true alpha 32.5 against 34.3). Off: every level is solved over the
     /// whole trimap band (for A/B comparisons).
     /// </summary>
     public bool SettleSaturated { get; init; } = true;
@@ -62,7 +62,7 @@ public sealed record MatteOptions
 
     /// <summary>
     /// How many of the finest levels are narrowed (1: the full-resolution level only; a narrowed level's answer seeds the
-    /// next finer one, so errors compound: matting-dev trimap SAD at tolerance 5e-4, 1: 4.860, 2: 4.879).
+    /// next finer one, so errors compound: matting-dev trimap SAD at tolerance 5e-4 and radius 3, 1: 4.860, 2: 4.879).
     /// </summary>
     public int SettleLevels { get; init; } = 1;
 

@@ -84,7 +84,7 @@ public static class MatteSolver
                 var narrowed = SaturatedPixels.Settle(level.Trimap, start, level.Width, level.Height,
                     (float)o.SaturationMargin, o.SaturationRadius, out int settled);
                 phases?.Mark($"level {depth} settled ({settled} of {unknown})");
-                if (settled == unknown) return start;
+                if (settled == unknown) { iterations.Insert(0, 0); return start; }
                 if (settled > 0) level = level.WithTrimap(narrowed);
             }
         }
