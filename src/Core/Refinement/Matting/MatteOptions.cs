@@ -21,7 +21,8 @@ public sealed record MatteOptions
     /// one-pixel known patches and the settled finest band: trimap SAD 4.840 at 5e-4, 4.803 at 1e-3; box SAD 11.939 and
     /// 11.948 (before both: 11.936); 12 MP finest-level iterations 52 and 22. 1e-3 is not taken because the box prompt's
     /// SAD moves. The largest alpha step per iteration is no stopping rule: on the 12 MP benchmark some pixels still move
-    /// by more than 1/255 per iteration when the residual rule stops, and at 1/255 matting-dev's SAD rose (4.953 -> 4.968, earlier coarse levels).
+    /// by more than 1/255 per iteration when the residual rule stops, and at 1/255 matting-dev's SAD rose (4.953 -> 4.968,
+    /// earlier coarse levels).
     /// </summary>
     public double Tolerance { get; init; } = 5e-4;
 
