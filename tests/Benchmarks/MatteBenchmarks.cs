@@ -62,10 +62,25 @@ public class MatteBenchmarks
 
     /// <summary>
     /// Wall time per phase of the host's matte (trimap, each level's colours, stencil and CG, foreground) in one process:
-    /// <c>dotnet run -c Release -- profile [runs]</c>. The first run includes the JIT.
+    /// <c>dotnet run -c Release -- profile [runs] [settle=0|1] [margin=M] [radius=R] [tol=T]</c> (options of
+    /// <see cref="MatteOptions"/> for A/B comparisons; defaults otherwise). The first run includes the JIT.
     /// </summary>
-    public static void Profile(int runs)
+    public static void Profile(int runs, string[] options)
     {
+        var o = MatteOptions.Default;
+        foreach (var kv in options)
+        {
+            var p = kv.Split('=', 2);
+            double v = p.Length == 2 ? double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture) : throw new ArgumentException($"expected key=value, got '{kv}'");
+            o = p[0] switch
+            {
+                "settle" => o with { SettleSaturated = v != 0 },
+                "margin" => o with { SaturationMargin = v },
+                "radius" => o with { SaturationRadius = (int)v },
+                "tol" => o with { Tolerance = v },
+                _ => throw new ArgumentException($"unknown profile option '{p[0]}' (settle, margin, radius, tol)"),
+            };
+        }
         var b = new MatteBenchmarks();
         b.Setup();
         for (int run = 0; run < runs; run++)
@@ -76,7 +91,7 @@ public class MatteBenchmarks
             double trimapMs = sw.Elapsed.TotalMilliseconds;
             double trimapCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - cpu0;
             var phases = new SegPlugins.Core.Refinement.Matting.Internal.MattePhases();
-            MatteSolver.Solve(b._image, trimap, out _, phases);
+            MatteSolver.Solve(b._image, trimap, out _, phases, o);
             double cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - cpu0;
             Console.WriteLine(FormattableString.Invariant($"run {run + 1}: wall {sw.Elapsed.TotalMilliseconds:0} ms, cpu {cpu:0} ms (phase: wall, cpu ms)"));
             Console.WriteLine(FormattableString.Invariant($"  {"trimap",-44} {trimapMs,7:0} {trimapCpu,7:0}"));

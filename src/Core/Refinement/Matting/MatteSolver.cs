@@ -77,6 +77,16 @@ public static class MatteSolver
             bool anyKnown = half.Trimap.AsSpan().IndexOfAnyExcept(Trimap.Unknown) >= 0;
             var coarse = anyKnown ? SolveLevel(half, o, depth + 1, iterations, ct, phases) : null;
             start = coarse is null ? level.FlatStart() : level.StartFrom(coarse, half.Width, half.Height);
+            if (coarse is not null && o.SettleSaturated && depth < o.SettleLevels)
+            {
+                // Where the coarse answer is saturated all around, alpha is no longer unknown: the level's band shrinks
+                // to where it is fractional (the stencil and CG cost follow the band).
+                var narrowed = SaturatedPixels.Settle(level.Trimap, start, level.Width, level.Height,
+                    (float)o.SaturationMargin, o.SaturationRadius, out int settled);
+                phases?.Mark($"level {depth} settled ({settled} of {unknown})");
+                if (settled == unknown) { iterations.Insert(0, 0); return start; }
+                if (settled > 0) level = level.WithTrimap(narrowed);
+            }
         }
         else start = level.FlatStart();
         ct.ThrowIfCancellationRequested();

@@ -138,6 +138,25 @@ public class MatteSolverTests
     }
 
     [Fact]
+    public void HalfLevelKeepsAKnownPixelUnlessItsBlockDisagrees()
+    {
+        // 5x3 fine pixels -> 3x2 coarse (ceil); each coarse pixel's block written out.
+        const byte B = Trimap.Background, U = Trimap.Unknown, F = Trimap.Foreground;
+        byte[] fine =
+        [
+            U, F, U, U, B,
+            U, U, U, U, U,
+            F, B, U, U, U,
+        ];
+        var level = MatteLevel.FromImage(RandomImage(5, 3, 8), fine).Half();
+        Assert.Equal(3, level.Width);
+        Assert.Equal(2, level.Height);
+        // (0,0): one foreground pixel among unknowns; (1,0): all unknown; (2,0): one background pixel (the last column
+        // counts twice); (0,1): foreground and background disagree; (1,1), (2,1): unknown.
+        Assert.Equal(new byte[] { F, U, B, U, U, U }, level.Trimap);
+    }
+
+    [Fact]
     public void SolutionMatchesADenseSolveOfTheSameSystem()
     {
         int w = 9, h = 8;
