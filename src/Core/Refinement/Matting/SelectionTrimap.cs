@@ -49,7 +49,7 @@ public static class SelectionTrimap
         }
         int zone = o.ColorZoneRadius(image.Width, image.Height);
         if (o.ColorEvidence > 0 && zone > 0)
-            Internal.TrimapColorEvidence.Apply(image, selection, sure, reach, o.ColorRingRadius(image.Width, image.Height), zone, o.ColorComponents, o.ColorEvidence, t);
+            Internal.TrimapColorEvidence.Apply(image, selection, sure, reach, o.ColorRingRadius(image.Width, image.Height), zone, o.ColorComponents, o.ColorEvidence, o.ColorMinSeparation, t);
         return new Trimap(image.Width, image.Height, t);
     }
 }

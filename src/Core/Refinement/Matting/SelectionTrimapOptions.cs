@@ -70,6 +70,14 @@ public sealed record SelectionTrimapOptions
     /// <summary>Gaussian components per colour mixture. 10: SAD 10.40; 3: 10.74, 5: 10.63, 8: 10.49 (zone and ring 0.05).</summary>
     public int ColorComponents { get; init; } = 10;
 
+    /// <summary>
+    /// The colour rule runs only where colours tell the sides apart: at least this share of the selection's sure inside
+    /// must be clearly foreground to the two mixtures, and of the ring clearly background (by <see cref="ColorEvidence"/>).
+    /// A safety gate, not tuned: on matting-dev the lowest share is 0.74 (a bonsai before a curtain and a poster), most
+    /// are 0.94-1.0; an object the colour of its background gives about 0, and then the band alone is used.
+    /// </summary>
+    public double ColorMinSeparation { get; init; } = 0.5;
+
     public static SelectionTrimapOptions Default { get; } = new();
 
     /// <summary>The band's half-width in pixels for an image of the given size (at least 1).</summary>
@@ -94,6 +102,7 @@ public sealed record SelectionTrimapOptions
         if (!(ColorEvidence >= 0 && float.IsFinite(ColorEvidence))) throw new SegArgumentException("trimap colour evidence", $"must be a finite log-likelihood margin >= 0 (0: off), got {ColorEvidence}");
         if (!(ColorZone >= 0 && ColorZone <= 0.25)) throw new SegArgumentException("trimap colour zone", $"must be 0..0.25 of the longer side, got {ColorZone}");
         if (!(ColorRing > 0 && ColorRing <= 0.25)) throw new SegArgumentException("trimap colour ring", $"must be in (0, 0.25] of the longer side, got {ColorRing}");
+        if (!(ColorMinSeparation >= 0 && ColorMinSeparation <= 1)) throw new SegArgumentException("trimap colour min separation", $"must be 0..1, got {ColorMinSeparation}");
         if (ColorComponents is < 1 or > 32) throw new SegArgumentException("trimap colour components", $"must be 1..32, got {ColorComponents}");
     }
 }

@@ -29,16 +29,20 @@ internal static class TrimapColorEvidence
     /// <param name="zoneRadius">The rule relabels pixels of the selection within this many pixels of its edge.</param>
     /// <param name="components">Components per mixture.</param>
     /// <param name="margin">Least difference of log-likelihoods for a pixel to be known background or foreground.</param>
+    /// <param name="minSeparation">Least share of each side's own samples that the mixtures must call clearly theirs.</param>
     /// <param name="trimap">The trimap so far (row-major, image size); relabelled in place.</param>
-    /// <returns>False when a side had too few samples to fit (the trimap is unchanged).</returns>
+    /// <returns>False when a side had too few samples to fit, or the colours do not separate the sides (the trimap is unchanged).</returns>
     public static bool Apply(BgraImage image, Mask selection, Mask sure, Mask reach, int ringRadius, int zoneRadius, int components,
-        float margin, byte[] trimap)
+        float margin, double minSeparation, byte[] trimap)
     {
         int w = image.Width, h = image.Height;
         var outer = selection.Grow(ringRadius);
         var fg = new ColorMixture(components);
         var bg = new ColorMixture(components);
-        if (!Fit(image, sure.Data, null, fg, components) || !Fit(image, outer.Data, reach.Data, bg, components)) return false;
+        var fgSamples = Fit(image, sure.Data, null, fg, components);
+        var bgSamples = fgSamples is null ? null : Fit(image, outer.Data, reach.Data, bg, components);
+        if (fgSamples is null || bgSamples is null) return false;
+        if (ClearShare(fgSamples, fg, bg, margin) < minSeparation || ClearShare(bgSamples, bg, fg, margin) < minSeparation) return false;
         var core = selection.Shrink(zoneRadius);
         var sel = selection.Data;
         var inCore = core.Data;
@@ -67,12 +71,33 @@ internal static class TrimapColorEvidence
         return true;
     }
 
-    /// <summary>Fits <paramref name="mixture"/> to the pixels set in <paramref name="take"/> and not set in <paramref name="except"/>.</summary>
-    private static bool Fit(BgraImage image, byte[] take, byte[]? except, ColorMixture mixture, int components)
+    /// <summary>The share of <paramref name="samples"/> whose log-likelihood under <paramref name="own"/> exceeds <paramref name="other"/>'s by more than <paramref name="margin"/>.</summary>
+    internal static double ClearShare(uint[] samples, ColorMixture own, ColorMixture other, float margin)
+    {
+        const int Chunk = 4096;
+        var a = new double[Chunk];
+        var b = new double[Chunk];
+        var comp = new byte[Chunk];
+        long clear = 0;
+        for (int start = 0; start < samples.Length; start += Chunk)
+        {
+            var part = samples.AsSpan(start, Math.Min(Chunk, samples.Length - start));
+            own.BestLogs(part, a, comp);
+            other.BestLogs(part, b, comp);
+            for (int j = 0; j < part.Length; j++) if (a[j] - b[j] > margin) clear++;
+        }
+        return samples.Length == 0 ? 0 : (double)clear / samples.Length;
+    }
+
+    /// <summary>
+    /// Fits <paramref name="mixture"/> to the pixels set in <paramref name="take"/> and not set in <paramref name="except"/>;
+    /// returns the samples (null when there are too few to fit).
+    /// </summary>
+    private static uint[]? Fit(BgraImage image, byte[] take, byte[]? except, ColorMixture mixture, int components)
     {
         long count = 0;
         for (int i = 0; i < take.Length; i++) if (take[i] != 0 && (except is null || except[i] == 0)) count++;
-        if (count < (long)MinSamplesPerComponent * components) return false;
+        if (count < (long)MinSamplesPerComponent * components) return null;
         long stride = (count + MaxSamples - 1) / MaxSamples;
         var samples = new uint[(int)((count + stride - 1) / stride)];
         int w = image.Width, k = 0;
@@ -92,6 +117,6 @@ internal static class TrimapColorEvidence
         mixture.BeginFit();
         for (int j = 0; j < k; j++) mixture.Add(samples[j], assignment[j]);
         mixture.EndFit();
-        return true;
+        return k == samples.Length ? samples : samples[..k];
     }
 }

@@ -1,0 +1,155 @@
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement.Matting;
+using Xunit;
+
+namespace SegPlugins.Core.Tests.Refinement.Matting;
+
+/// <summary>The colour rule of <see cref="SelectionTrimap"/> (<see cref="SelectionTrimapOptions.ColorEvidence"/>).</summary>
+public class TrimapColorRuleTests
+{
+    private const int W = 120, H = 120;
+    private static readonly byte[] Curtain = [130, 100, 110]; // BGR: a purple-grey background
+    private static readonly byte[] Leaf = [40, 150, 60];       // BGR: green
+
+    // Narrow band (2 px) and a colour zone (18 px) wide enough for the branches at this small size.
+    private static readonly SelectionTrimapOptions Options = new() { EdgeBand = 0.02, ColorZone = 0.15 };
+
+    /// <summary>
+    /// A solid green crown (x in 28..100, y in 20..100) whose left side is a fringe of one-pixel vertical branches
+    /// (x = 20 and 26, each with a half-blended pixel on its right, alpha 0.5) with the curtain between them (x = 22..25),
+    /// over the curtain. Slight noise everywhere. Returns the image and the true alpha.
+    /// </summary>
+    private static (BgraImage Image, float[] Alpha) Branches()
+    {
+        var rng = new Random(7);
+        var img = new BgraImage(W, H);
+        var alpha = new float[W * H];
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                float a = 0;
+                bool inSquare = x is >= 20 and < 100 && y is >= 20 and < 100;
+                bool crown = inSquare && x >= 28;
+                bool fringe = inSquare && x < 28;
+                if (crown) a = 1;
+                else if (fringe && (x - 20) % 6 == 0) a = 1;
+                else if (fringe && (x - 20) % 6 == 1) a = 0.5f;
+                alpha[y * W + x] = a;
+                var px = img.Row(y).Slice(4 * x, 4);
+                for (int c = 0; c < 3; c++)
+                    px[c] = (byte)Math.Clamp(a * Leaf[c] + (1 - a) * Curtain[c] + rng.Next(-3, 4), 0, 255);
+                px[3] = 255;
+            }
+        return (img, alpha);
+    }
+
+    /// <summary>The selection a model gives for such a crown: the whole square, gaps between the branches included.</summary>
+    private static Mask FilledSquare()
+    {
+        var sel = new Mask(W, H);
+        for (int y = 20; y < 100; y++) for (int x = 20; x < 100; x++) sel.Data[y * W + x] = Mask.On;
+        return sel;
+    }
+
+    [Fact]
+    public void TheBackgroundSeenBetweenBranchesBecomesKnownBackground()
+    {
+        var (img, _) = Branches();
+        var sel = FilledSquare();
+        var logits = SelectionMatting.ConfidentLogits(sel);
+        var t = SelectionTrimap.Build(img, logits, sel, Options);
+        var without = SelectionTrimap.Build(img, logits, sel, Options with { ColorEvidence = 0 });
+        byte At(Trimap m, int x, int y) => m.Data[y * W + x];
+        // Row 50: the curtain between the branches (x = 22 is the band's last pixel).
+        for (int x = 23; x <= 25; x++)
+        {
+            Assert.Equal(Trimap.Foreground, At(without, x, 50));
+            Assert.Equal(Trimap.Background, At(t, x, 50));
+        }
+        Assert.NotEqual(Trimap.Background, At(t, 26, 50)); // the branch
+        Assert.NotEqual(Trimap.Background, At(t, 27, 50)); // its blend (half branch)
+        // Deeper than the zone the selection decides, as before; outside the selection nothing changes.
+        Assert.Equal(Trimap.Foreground, At(t, 60, 60));
+        for (int i = 0; i < t.Data.Length; i++)
+            if (sel.Data[i] == 0) Assert.Equal(without.Data[i], t.Data[i]);
+    }
+
+    [Fact]
+    public void TheMatteOfAFilledSelectionGetsTheGapsRight()
+    {
+        var (img, truth) = Branches();
+        var sel = FilledSquare();
+        var logits = SelectionMatting.ConfidentLogits(sel);
+        double Sad(SelectionTrimapOptions o)
+        {
+            var a = SelectionMatting.FromSelection(img, logits, sel, o).Alpha.ToFloats();
+            double s = 0;
+            for (int i = 0; i < a.Length; i++) s += Math.Abs(a[i] - truth[i]);
+            return s;
+        }
+        double with = Sad(Options), without = Sad(Options with { ColorEvidence = 0 });
+        // Without the rule every curtain pixel between the branches is alpha 1 (about 300 pixels' worth of error).
+        Assert.True(with < 0.5 * without, $"SAD with the rule {with:0}, without {without:0}");
+    }
+
+    [Fact]
+    public void AHardDiscKeepsItsNarrowBand()
+    {
+        var rng = new Random(3);
+        var img = new BgraImage(W, H);
+        var sel = new Mask(W, H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                bool inside = (x - 60) * (x - 60) + (y - 60) * (y - 60) < 35 * 35;
+                if (inside) sel.Data[y * W + x] = Mask.On;
+                var px = img.Row(y).Slice(4 * x, 4);
+                byte[] c = inside ? [30, 40, 200] : [200, 120, 40];
+                for (int k = 0; k < 3; k++) px[k] = (byte)Math.Clamp(c[k] + rng.Next(-4, 5), 0, 255);
+                px[3] = 255;
+            }
+        var logits = SelectionMatting.ConfidentLogits(sel);
+        var t = SelectionTrimap.Build(img, logits, sel, Options);
+        var without = SelectionTrimap.Build(img, logits, sel, Options with { ColorEvidence = 0 });
+        Assert.Equal(without.Data, t.Data);
+        Assert.Equal(Trimap.Foreground, t.Data[60 * W + 60 - 32]); // 3 px inside the edge: past the 2 px band
+    }
+
+    [Fact]
+    public void ColoursThatDoNotSeparateTheSidesLeaveTheBandAlone()
+    {
+        var rng = new Random(5);
+        var img = new BgraImage(W, H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                var px = img.Row(y).Slice(4 * x, 4);
+                px[0] = px[1] = px[2] = (byte)(120 + rng.Next(-20, 21));
+                px[3] = 255;
+            }
+        var sel = FilledSquare();
+        var logits = SelectionMatting.ConfidentLogits(sel);
+        Assert.Equal(SelectionTrimap.Build(img, logits, sel, Options with { ColorEvidence = 0 }).Data,
+            SelectionTrimap.Build(img, logits, sel, Options).Data);
+    }
+
+    [Theory]
+    [InlineData("colour evidence", -1.0, 0.05, 0.05, 10, 0.5)]
+    [InlineData("colour evidence", double.NaN, 0.05, 0.05, 10, 0.5)]
+    [InlineData("colour zone", 2.0, 0.3, 0.05, 10, 0.5)]
+    [InlineData("colour ring", 2.0, 0.05, 0.0, 10, 0.5)]
+    [InlineData("colour components", 2.0, 0.05, 0.05, 0, 0.5)]
+    [InlineData("colour components", 2.0, 0.05, 0.05, 33, 0.5)]
+    [InlineData("colour min separation", 2.0, 0.05, 0.05, 10, 1.5)]
+    public void BadColourRuleSettingsAreRefusedByName(string name, double evidence, double zone, double ring, int components, double separation)
+    {
+        var o = new SelectionTrimapOptions
+        {
+            ColorEvidence = (float)evidence, ColorZone = zone, ColorRing = ring, ColorComponents = components, ColorMinSeparation = separation,
+        };
+        var sel = FilledSquare();
+        var e = Assert.Throws<SegArgumentException>(() => SelectionTrimap.Build(new BgraImage(W, H), SelectionMatting.ConfidentLogits(sel), sel, o));
+        Assert.Contains(name, e.Message);
+    }
+}
