@@ -51,13 +51,13 @@ public sealed record SelectionTrimapOptions
     /// selection filled but the photo shows through (a curtain between branches, sky between strands of hair). 0 turns
     /// it off. Box prompt, matting-dev, with the region prior (<see cref="BoxRegionPrior"/>), zone and ring 0.05, 10
     /// components: mean SAD 11.94 without, 10.40 with 2 (1: 10.79, 3: 10.50, 4: 10.80, 8: 11.50, all with 5-8
-    /// components); per image in docs/matting.md (it costs GT17-like fur whose dark tips look like the background).
+    /// components); per image in docs/matting.md (two of the nine lose a little: fur whose dark tips look like the background).
     /// </summary>
     public float ColorEvidence { get; init; } = 2f;
 
     /// <summary>
     /// How far inside the selection's edge (fraction of the longer side) the colour rule relabels pixels. 0.05 (40 px at
-    /// 800 px): SAD 10.40; 0.02: 11.21, 0.03: 10.84, 0.07: 10.25 (but GT20-like hard edges worse, 2.90 -> 3.50), 0.1: 10.65.
+    /// 800 px): SAD 10.40; 0.02: 11.21, 0.03: 10.84, 0.07: 10.25 (but a photo of mostly hard edges worse, 2.90 -> 3.50), 0.1: 10.65.
     /// </summary>
     public double ColorZone { get; init; } = 0.05;
 
