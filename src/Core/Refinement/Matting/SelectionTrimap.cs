@@ -17,7 +17,12 @@ public static class SelectionTrimap
     /// <param name="modelLogits">The model's full-resolution logits (object where &gt; 0).</param>
     /// <param name="selection">The selection the user sees (the colour-refined mask).</param>
     /// <param name="options">Band widths and rules.</param>
-    public static Trimap Build(BgraImage image, LogitMap modelLogits, Mask selection, SelectionTrimapOptions? options = null)
+    /// <param name="subjectSaliency">
+    /// The salient-object map of the box's crop at the image size (0..1; <see cref="Segmentation.Subject.SubjectSelector.SaliencyInBox"/>),
+    /// or null. With it the colour rule reaches <see cref="SelectionTrimapOptions.GuardedColorZone"/> inside the edge but
+    /// makes no known background where the map is sure of the object (<see cref="SelectionTrimapOptions.SubjectGuard"/>).
+    /// </param>
+    public static Trimap Build(BgraImage image, LogitMap modelLogits, Mask selection, SelectionTrimapOptions? options = null, LogitMap? subjectSaliency = null)
     {
         var o = options ?? SelectionTrimapOptions.Default;
         o.Validate();
@@ -26,6 +31,7 @@ public static class SelectionTrimap
         if (selection is null) throw new SegArgumentException(nameof(selection), "is null");
         MaskChecks.SameSize(image.Width, image.Height, modelLogits.Width, modelLogits.Height, "image", "logits");
         MaskChecks.SameSize(image.Width, image.Height, selection.Width, selection.Height, "image", "selection");
+        if (subjectSaliency is not null) MaskChecks.SameSize(image.Width, image.Height, subjectSaliency.Width, subjectSaliency.Height, "image", "subject saliency");
         int n = selection.Data.Length;
         int r = o.EdgeRadius(image.Width, image.Height), rMax = o.MaxRadius(image.Width, image.Height);
         var sure = selection.Shrink(r);
@@ -47,9 +53,10 @@ public static class SelectionTrimap
             }
             t[i] = v;
         }
-        int zone = o.ColorZoneRadius(image.Width, image.Height);
+        int zone = o.ColorZoneRadius(image.Width, image.Height, guarded: subjectSaliency is not null);
         if (o.ColorEvidence > 0 && zone > 0)
-            Internal.TrimapColorEvidence.Apply(image, selection, sure, reach, o.ColorRingRadius(image.Width, image.Height), zone, o.ColorComponents, o.ColorEvidence, o.ColorMinSeparation, t);
+            Internal.TrimapColorEvidence.Apply(image, selection, sure, reach, o.ColorRingRadius(image.Width, image.Height), zone, o.ColorComponents, o.ColorEvidence,
+                o.ColorMinSeparation, subjectSaliency?.Data, o.SubjectGuard, t);
         return new Trimap(image.Width, image.Height, t);
     }
 }

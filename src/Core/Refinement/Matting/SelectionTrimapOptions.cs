@@ -50,24 +50,43 @@ public sealed record SelectionTrimapOptions
     /// more than this the other way it stays foreground; in between it is unknown. The matte then resolves what the
     /// selection filled but the photo shows through (a curtain between branches, sky between strands of hair). 0 turns
     /// it off. Box prompt, matting-dev, with the region prior (<see cref="BoxRegionPrior"/>), zone and ring 0.05, 10
-    /// components: mean SAD 11.94 without, 10.40 with 2 (1: 10.79, 3: 10.50, 4: 10.80, 8: 11.50, all with 5-8
-    /// components); per image in docs/matting.md (two of the nine lose a little: fur whose dark tips look like the background).
+    /// components, no subject guard: mean SAD 11.94 without, 10.40 with 2 (1: 10.45, 1.5: 10.44, 2.5: 10.40, 3: 10.43,
+    /// 4: 10.53, 8: 11.81); with the guard and its wider zone (the box path's default) 9.83. Per image in
+    /// docs/matting.md (one of the nine loses a little: fur whose dark tips look like the background).
     /// </summary>
     public float ColorEvidence { get; init; } = 2f;
 
     /// <summary>
-    /// How far inside the selection's edge (fraction of the longer side) the colour rule relabels pixels. 0.05 (40 px at
-    /// 800 px): SAD 10.40; 0.02: 11.21, 0.03: 10.84, 0.07: 10.25 (but a photo of mostly hard edges worse, 2.90 -> 3.50), 0.1: 10.65.
+    /// How far inside the selection's edge (fraction of the longer side) the colour rule relabels pixels when no subject
+    /// map guards it (clicks, finished masks). 0.05 (40 px at 800 px): SAD 10.40; 0.02: 11.00, 0.03: 10.75, 0.07: 10.25,
+    /// 0.1: 10.04, 0.12: 9.90, but from 0.07 on solid dark parts of objects become holes (a toy's pupils: 2.90 -> 3.50
+    /// -> 3.83), which the guard prevents (<see cref="GuardedColorZone"/>).
     /// </summary>
     public double ColorZone { get; init; } = 0.05;
 
     /// <summary>
     /// Width of the ring outside the selection (beyond the band; fraction of the longer side) whose colours make the
-    /// background mixture. 0.05: SAD 10.49 (8 components); 0.03: 10.49, 0.1: 10.64, 0.2: 10.50.
+    /// background mixture. 0.05: SAD 10.40 (zone 0.05, unguarded); 0.03: 10.43, 0.1: 10.37, 0.2: 10.39.
     /// </summary>
     public double ColorRing { get; init; } = 0.05;
 
-    /// <summary>Gaussian components per colour mixture. 10: SAD 10.40; 3: 10.74, 5: 10.63, 8: 10.49 (zone and ring 0.05).</summary>
+    /// <summary>
+    /// With the salient-object map of a box's crop (<see cref="SelectionTrimap.Build(Imaging.BgraImage, Masks.LogitMap, Masks.Mask, SelectionTrimapOptions?, Masks.LogitMap?)"/>,
+    /// the box path), colour never makes known background where the map is at least this sure of the object (such
+    /// pixels become unknown instead): the map saturates inside solid parts of the object (a toy's black pupils, which
+    /// the colour mixtures took for the shadowed ground) and not in the gaps the photo shows through. With it the zone
+    /// can be <see cref="GuardedColorZone"/>. Zone 0.12: SAD 9.83 with 0.995; 0.98: 10.22, 0.99: 9.99, 0.999: 9.71 (but
+    /// the pupils come back, 2.56 -> 2.95), none: 9.90 (pupils 3.83). 1 turns the guard off.
+    /// </summary>
+    public float SubjectGuard { get; init; } = 0.995f;
+
+    /// <summary>
+    /// <see cref="ColorZone"/> when the salient-object map guards the rule (<see cref="SubjectGuard"/>). 0.12: SAD 9.83;
+    /// 0.05: 10.39, 0.1: 10.09 (guard 0.99), 0.15 and 0.2: 9.91 (guard 0.99; 9.99 at 0.12).
+    /// </summary>
+    public double GuardedColorZone { get; init; } = 0.12;
+
+    /// <summary>Gaussian components per colour mixture. 10: SAD 10.40; 3: 10.71, 5: 10.63, 8: 10.49, 16: 10.33 (zone and ring 0.05, unguarded).</summary>
     public int ColorComponents { get; init; } = 10;
 
     /// <summary>
@@ -83,8 +102,8 @@ public sealed record SelectionTrimapOptions
     /// <summary>The band's half-width in pixels for an image of the given size (at least 1).</summary>
     public int EdgeRadius(int width, int height) => Math.Max(1, (int)Math.Round(EdgeBand * Math.Max(width, height)));
 
-    /// <summary>The colour rule's zone inside the edge, in pixels, for an image of the given size.</summary>
-    public int ColorZoneRadius(int width, int height) => (int)Math.Round(ColorZone * Math.Max(width, height));
+    /// <summary>The colour rule's zone inside the edge, in pixels, for an image of the given size (<paramref name="guarded"/>: with the subject map).</summary>
+    public int ColorZoneRadius(int width, int height, bool guarded = false) => (int)Math.Round((guarded ? GuardedColorZone : ColorZone) * Math.Max(width, height));
 
     /// <summary>The colour rule's background ring, in pixels (beyond the band), for an image of the given size.</summary>
     public int ColorRingRadius(int width, int height) => Math.Max(EdgeRadius(width, height) + 1, (int)Math.Round(ColorRing * Math.Max(width, height)));
@@ -102,6 +121,8 @@ public sealed record SelectionTrimapOptions
         if (!(ColorEvidence >= 0 && float.IsFinite(ColorEvidence))) throw new SegArgumentException("trimap colour evidence", $"must be a finite log-likelihood margin >= 0 (0: off), got {ColorEvidence}");
         if (!(ColorZone >= 0 && ColorZone <= 0.25)) throw new SegArgumentException("trimap colour zone", $"must be 0..0.25 of the longer side, got {ColorZone}");
         if (!(ColorRing > 0 && ColorRing <= 0.25)) throw new SegArgumentException("trimap colour ring", $"must be in (0, 0.25] of the longer side, got {ColorRing}");
+        if (!(SubjectGuard >= 0f && SubjectGuard <= 1f)) throw new SegArgumentException("trimap subject guard", $"must be 0..1 (1: off), got {SubjectGuard}");
+        if (!(GuardedColorZone >= 0 && GuardedColorZone <= 0.25)) throw new SegArgumentException("trimap guarded colour zone", $"must be 0..0.25 of the longer side, got {GuardedColorZone}");
         if (!(ColorMinSeparation >= 0 && ColorMinSeparation <= 1)) throw new SegArgumentException("trimap colour min separation", $"must be 0..1, got {ColorMinSeparation}");
         if (ColorComponents is < 1 or > 32) throw new SegArgumentException("trimap colour components", $"must be 1..32, got {ColorComponents}");
     }

@@ -134,6 +134,61 @@ public class TrimapColorRuleTests
             SelectionTrimap.Build(img, logits, sel, Options).Data);
     }
 
+    [Fact]
+    public void TheSubjectMapKeepsSolidDarkPartsOfTheObjectFromBecomingHoles()
+    {
+        // A green square with a black pupil (x 26..29, y 50..53) near its left edge, before a background whose lower
+        // half is black ground: the colours alone take the pupil for the ground.
+        var rng = new Random(11);
+        var img = new BgraImage(W, H);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                bool square = x is >= 20 and < 100 && y is >= 20 and < 100;
+                bool pupil = x is >= 26 and < 30 && y is >= 50 and < 54;
+                byte[] c = pupil ? [12, 12, 12] : square ? Leaf : y >= H / 2 ? [12, 12, 12] : Curtain;
+                var px = img.Row(y).Slice(4 * x, 4);
+                for (int k = 0; k < 3; k++) px[k] = (byte)Math.Clamp(c[k] + rng.Next(-3, 4), 0, 255);
+                px[3] = 255;
+            }
+        var sel = FilledSquare();
+        var logits = SelectionMatting.ConfidentLogits(sel);
+        var sure = new LogitMap(W, H);
+        for (int i = 0; i < sel.Data.Length; i++) sure.Data[i] = sel.Data[i] != 0 ? 1f : 0f;
+        var o = Options with { GuardedColorZone = 0.15 };
+        int at = 52 * W + 28;
+        Assert.Equal(Trimap.Background, SelectionTrimap.Build(img, logits, sel, o).Data[at]);
+        Assert.Equal(Trimap.Unknown, SelectionTrimap.Build(img, logits, sel, o, sure).Data[at]);
+        // Where the map is unsure, colours decide again.
+        var unsure = new LogitMap(W, H);
+        Array.Fill(unsure.Data, 0.9f);
+        Assert.Equal(Trimap.Background, SelectionTrimap.Build(img, logits, sel, o, unsure).Data[at]);
+        // The guarded zone is its own width: 0 leaves the pupil to the selection.
+        Assert.Equal(Trimap.Foreground, SelectionTrimap.Build(img, logits, sel, o with { GuardedColorZone = 0 }, unsure).Data[at]);
+    }
+
+    [Fact]
+    public void ASubjectMapOfAnotherSizeIsRefused()
+    {
+        var sel = FilledSquare();
+        var e = Assert.Throws<SegArgumentException>(() =>
+            SelectionTrimap.Build(new BgraImage(W, H), SelectionMatting.ConfidentLogits(sel), sel, null, new LogitMap(W, H - 1)));
+        Assert.Contains("subject saliency", e.Message);
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.12, "subject guard")]
+    [InlineData(1.5, 0.12, "subject guard")]
+    [InlineData(0.995, 0.5, "guarded colour zone")]
+    [InlineData(0.995, -0.1, "guarded colour zone")]
+    public void BadGuardSettingsAreRefusedByName(double guard, double zone, string name)
+    {
+        var sel = FilledSquare();
+        var o = new SelectionTrimapOptions { SubjectGuard = (float)guard, GuardedColorZone = zone };
+        var e = Assert.Throws<SegArgumentException>(() => SelectionTrimap.Build(new BgraImage(W, H), SelectionMatting.ConfidentLogits(sel), sel, o));
+        Assert.Contains(name, e.Message);
+    }
+
     [Theory]
     [InlineData("colour evidence", -1.0, 0.05, 0.05, 10, 0.5)]
     [InlineData("colour evidence", double.NaN, 0.05, 0.05, 10, 0.5)]

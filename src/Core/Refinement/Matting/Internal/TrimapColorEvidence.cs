@@ -30,10 +30,12 @@ internal static class TrimapColorEvidence
     /// <param name="components">Components per mixture.</param>
     /// <param name="margin">Least difference of log-likelihoods for a pixel to be known background or foreground.</param>
     /// <param name="minSeparation">Least share of each side's own samples that the mixtures must call clearly theirs.</param>
+    /// <param name="guard">The subject map (0..1, image size) or null: where it is at least <paramref name="guardMin"/>, background colours become unknown, not known background.</param>
+    /// <param name="guardMin">See <paramref name="guard"/>.</param>
     /// <param name="trimap">The trimap so far (row-major, image size); relabelled in place.</param>
     /// <returns>False when a side had too few samples to fit, or the colours do not separate the sides (the trimap is unchanged).</returns>
     public static bool Apply(BgraImage image, Mask selection, Mask sure, Mask reach, int ringRadius, int zoneRadius, int components,
-        float margin, double minSeparation, byte[] trimap)
+        float margin, double minSeparation, float[]? guard, float guardMin, byte[] trimap)
     {
         int w = image.Width, h = image.Height;
         var outer = selection.Grow(ringRadius);
@@ -65,7 +67,8 @@ internal static class TrimapColorEvidence
                 int i = o + first + j;
                 if (sel[i] == 0 || inCore[i] != 0 || trimap[i] != Trimap.Foreground) continue;
                 double d = bgLog[j] - fgLog[j];
-                trimap[i] = d > margin ? Trimap.Background : d < -margin ? Trimap.Foreground : Trimap.Unknown;
+                trimap[i] = d > margin ? (guard is not null && guard[i] >= guardMin ? Trimap.Unknown : Trimap.Background)
+                    : d < -margin ? Trimap.Foreground : Trimap.Unknown;
             }
         }
         return true;
