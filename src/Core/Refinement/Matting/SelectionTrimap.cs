@@ -7,9 +7,10 @@ namespace SegPlugins.Core.Refinement.Matting;
 /// A trimap from a selection: foreground inside the selection and background outside, beyond a band around its edge
 /// that is unknown; the band widens (up to a limit) where the model is unsure, where the model and the colour
 /// refinement disagree, or where the image is busy like hair (each rule in <see cref="SelectionTrimapOptions"/>).
-/// Thin parts of the selection, narrower than the band, fall wholly inside it. Near the edge inside the selection,
-/// colours decide (<see cref="SelectionTrimapOptions.ColorEvidence"/>): background colours become known background,
-/// uncertain ones unknown, so what the photo shows through a filled selection is matted out.
+/// Thin parts of the selection, narrower than the band, fall wholly inside it. Given the salient-object map of a box,
+/// colours decide near the edge inside the selection (<see cref="SelectionTrimapOptions.ColorEvidence"/>): background
+/// colours become known background where the map is not sure of the object, uncertain ones unknown, so what the photo
+/// shows through a filled selection is matted out.
 /// </summary>
 public static class SelectionTrimap
 {
@@ -56,7 +57,7 @@ public static class SelectionTrimap
         int zone = o.ColorZoneRadius(image.Width, image.Height, guarded: subjectSaliency is not null);
         if (o.ColorEvidence > 0 && zone > 0)
             Internal.TrimapColorEvidence.Apply(image, selection, sure, reach, o.ColorRingRadius(image.Width, image.Height), zone, o.ColorComponents, o.ColorEvidence,
-                o.ColorMinSeparation, subjectSaliency?.Data, o.SubjectGuard, t);
+                o.ColorMinSeparation, o.SubjectGuard < 1f ? subjectSaliency?.Data : null, o.SubjectGuard, t);
         return new Trimap(image.Width, image.Height, t);
     }
 }

@@ -44,7 +44,8 @@ public sealed record SelectionTrimapOptions
     public int TextureWindow { get; init; } = 4;
 
     /// <summary>
-    /// The colour rule: within <see cref="ColorZone"/> inside the selection's edge, a pixel whose colour's log-likelihood
+    /// The colour rule: within a zone inside the selection's edge (<see cref="GuardedColorZone"/> with a box's subject
+    /// map, <see cref="ColorZone"/> without), a pixel whose colour's log-likelihood
     /// under the background mixture (fitted to the ring within <see cref="ColorRing"/> outside the selection) exceeds
     /// the foreground mixture's (fitted to the selection's sure inside) by more than this becomes known background; by
     /// more than this the other way it stays foreground; in between it is unknown. The matte then resolves what the
@@ -58,11 +59,13 @@ public sealed record SelectionTrimapOptions
 
     /// <summary>
     /// How far inside the selection's edge (fraction of the longer side) the colour rule relabels pixels when no subject
-    /// map guards it (clicks, finished masks). 0.05 (40 px at 800 px): SAD 10.40; 0.02: 11.00, 0.03: 10.75, 0.07: 10.25,
-    /// 0.1: 10.04, 0.12: 9.90, but from 0.07 on solid dark parts of objects become holes (a toy's pupils: 2.90 -> 3.50
-    /// -> 3.83), which the guard prevents (<see cref="GuardedColorZone"/>).
+    /// map guards it (clicks, finished masks). Off (0) by default: at 0.05 a click on the coffee-cup sample changed alpha
+    /// 8 px and more inside the cup (alpha 124 where the photo is opaque cup; the Paint.NET effect's test of the inside),
+    /// and without the map nothing tells such parts from see-through gaps. On matting-dev's box path, unguarded, 0.05 (40 px at 800 px) gave SAD 10.40; 0.02: 11.00, 0.03: 10.75,
+    /// 0.07: 10.25, 0.1: 10.04, 0.12: 9.90, but from 0.07 on solid dark parts of objects became holes (a toy's pupils:
+    /// 2.90 -> 3.50 -> 3.83), which the guard prevents (<see cref="GuardedColorZone"/>).
     /// </summary>
-    public double ColorZone { get; init; } = 0.05;
+    public double ColorZone { get; init; }
 
     /// <summary>
     /// Width of the ring outside the selection (beyond the band; fraction of the longer side) whose colours make the
@@ -77,7 +80,7 @@ public sealed record SelectionTrimapOptions
     /// the colour mixtures took for the shadowed ground) and not in the gaps the photo shows through. With it the zone
     /// can be <see cref="GuardedColorZone"/>. Zone 0.12: SAD 9.83 with 0.995; 0.98: 10.22, 0.99: 9.99, 0.999: 9.71 (but
     /// the pupils come back, 2.56 -> 2.95), 1 (no guard): 9.90 (pupils 3.83). The threshold sits in the map's saturated
-    /// tail, so it is a claim for the held-out photos to check.
+    /// tail, so it is a claim for the held-out photos to check. 1 turns the guard off.
     /// </summary>
     public float SubjectGuard { get; init; } = 0.995f;
 
