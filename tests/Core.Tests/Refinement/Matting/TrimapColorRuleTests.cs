@@ -1,6 +1,7 @@
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement.Matting;
+using SegPlugins.Core.Refinement.Matting.Internal;
 using Xunit;
 
 namespace SegPlugins.Core.Tests.Refinement.Matting;
@@ -91,6 +92,41 @@ public class TrimapColorRuleTests
         double with = Sad(Options), without = Sad(Options with { ColorEvidence = 0 });
         // Without the rule every curtain pixel between the branches is alpha 1 (about 300 pixels' worth of error).
         Assert.True(with < 0.5 * without, $"SAD with the rule {with:0}, without {without:0}");
+    }
+
+    [Fact]
+    public void RowLoopMatchesAPlainPerPixelClassification()
+    {
+        var (img, _) = Branches();
+        var sel = FilledSquare();
+        var logits = SelectionMatting.ConfidentLogits(sel);
+        // A guard that is sure of the fringe's upper half only, so guarded and unguarded curtain pixels both occur.
+        var guard = new LogitMap(W, H);
+        for (int y = 0; y < 60; y++) for (int x = 0; x < 40; x++) guard.Data[y * W + x] = 1f;
+        var o = Options with { GuardedColorZone = 0.25 };
+        var t = SelectionTrimap.Build(img, logits, sel, o, guard);
+        var plain = SelectionTrimap.Build(img, logits, sel, o with { ColorEvidence = 0 }).Data;
+        int r = o.EdgeRadius(W, H);
+        var sure = sel.Shrink(r);
+        var (fg, bg) = TrimapColorEvidence.FitSides(img, sel, sure, sel.Grow(r), o.ColorRingRadius(W, H), o.ColorComponents, o.ColorEvidence, o.ColorMinSeparation)!.Value;
+        var core = sel.Shrink(o.ColorZoneRadius(W, H, guarded: true));
+        int relabelled = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                int i = y * W + x;
+                if (sel.Data[i] == 0 || core.Data[i] != 0 || plain[i] != Trimap.Foreground) continue;
+                var px = img.Row(y).Slice(4 * x, 4);
+                uint color = (uint)(px[2] << 16 | px[1] << 8 | px[0]);
+                double d = bg.BestLog(color, out _) - fg.BestLog(color, out _);
+                plain[i] = d > o.ColorEvidence ? (guard.Data[i] >= o.SubjectGuard ? Trimap.Unknown : Trimap.Background)
+                    : d < -o.ColorEvidence ? Trimap.Foreground : Trimap.Unknown;
+                if (plain[i] != Trimap.Foreground) relabelled++;
+            }
+        Assert.True(relabelled > 100, $"only {relabelled} pixels relabelled");
+        Assert.Equal(Trimap.Unknown, t.Data[40 * W + 24]); // curtain under the guard
+        Assert.Equal(Trimap.Background, t.Data[80 * W + 24]); // curtain outside it
+        Assert.Equal(plain, t.Data);
     }
 
     [Fact]

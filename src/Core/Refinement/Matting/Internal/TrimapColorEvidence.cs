@@ -38,13 +38,7 @@ internal static class TrimapColorEvidence
         float margin, double minSeparation, float[]? guard, float guardMin, byte[] trimap)
     {
         int w = image.Width, h = image.Height;
-        var outer = selection.Grow(ringRadius);
-        var fg = new ColorMixture(components);
-        var bg = new ColorMixture(components);
-        var fgSamples = Fit(image, sure.Data, null, fg, components);
-        var bgSamples = fgSamples is null ? null : Fit(image, outer.Data, reach.Data, bg, components);
-        if (fgSamples is null || bgSamples is null) return false;
-        if (ClearShare(fgSamples, fg, bg, margin) < minSeparation || ClearShare(bgSamples, bg, fg, margin) < minSeparation) return false;
+        if (FitSides(image, selection, sure, reach, ringRadius, components, margin, minSeparation) is not var (fg, bg)) return false;
         var core = selection.Shrink(zoneRadius);
         var sel = selection.Data;
         var inCore = core.Data;
@@ -72,6 +66,24 @@ internal static class TrimapColorEvidence
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// The foreground mixture (fitted to <paramref name="sure"/>) and the background one (to the ring of
+    /// <paramref name="ringRadius"/> around <paramref name="selection"/>, outside <paramref name="reach"/>); null when a side
+    /// has too few samples or the two do not separate their own samples (<paramref name="minSeparation"/>).
+    /// </summary>
+    internal static (ColorMixture Foreground, ColorMixture Background)? FitSides(BgraImage image, Mask selection, Mask sure, Mask reach,
+        int ringRadius, int components, float margin, double minSeparation)
+    {
+        var outer = selection.Grow(ringRadius);
+        var fg = new ColorMixture(components);
+        var bg = new ColorMixture(components);
+        var fgSamples = Fit(image, sure.Data, null, fg, components);
+        var bgSamples = fgSamples is null ? null : Fit(image, outer.Data, reach.Data, bg, components);
+        if (fgSamples is null || bgSamples is null) return null;
+        if (ClearShare(fgSamples, fg, bg, margin) < minSeparation || ClearShare(bgSamples, bg, fg, margin) < minSeparation) return null;
+        return (fg, bg);
     }
 
     /// <summary>The share of <paramref name="samples"/> whose log-likelihood under <paramref name="own"/> exceeds <paramref name="other"/>'s by more than <paramref name="margin"/>.</summary>
