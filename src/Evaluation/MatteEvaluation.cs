@@ -117,7 +117,7 @@ public sealed class MatteEvaluationRunner
     /// <summary>
     /// The user's path from a box, on a session that already holds the image: the model's whole-object proposal refined
     /// with colours (as <c>segplug select --box</c>), limited to the box's salient object when <paramref name="subject"/> is given
-    /// (<see cref="SelectionMatting.FromBox"/>), a trimap from that region, the matte. Selection: the hard, refined selection (the "before").
+    /// (<see cref="SelectionMatting.FromBox"/>), a trimap from that region (its colour rule guarded by the same map), the matte. Selection: the hard, refined selection (the "before").
     /// </summary>
     public static (Matte Matte, Trimap Trimap, Mask Selection) MatteFromBox(ISegmentationSession session, BgraImage image, BoxXyxy box,
         MatteOptions? matteOptions, SelectionTrimapOptions? trimapOptions, CancellationToken ct, SubjectSelector? subject = null,
@@ -127,8 +127,8 @@ public sealed class MatteEvaluationRunner
         var prediction = session.Predict(prompts, null, ct);
         var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
         var selection = ColorRefiner.Refine(image, logits, new ColorRefineInput { Box = box }, null, ct);
-        var region = subject is null ? selection : BoxRegionPrior.Region(image, selection, box, subject, priorOptions, ct);
-        var trimap = SelectionTrimap.Build(image, logits, region, trimapOptions);
+        var (region, saliency) = subject is null ? (selection, null) : SelectionMatting.BoxRegion(image, selection, box, subject, priorOptions, ct);
+        var trimap = SelectionTrimap.Build(image, logits, region, trimapOptions, saliency);
         return (MatteSolver.Solve(image, trimap, matteOptions, ct), trimap, selection);
     }
 }

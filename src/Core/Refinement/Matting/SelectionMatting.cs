@@ -18,6 +18,12 @@ public static class SelectionMatting
         MatteOptions? matteOptions = null, CancellationToken cancellationToken = default)
     {
         var trimap = SelectionTrimap.Build(image, modelLogits, selection, trimapOptions);
+        return FromTrimap(image, trimap, selection, matteOptions, cancellationToken);
+    }
+
+    /// <summary>The matte of <paramref name="trimap"/>, or <paramref name="selection"/> itself when the trimap has no unknown pixel.</summary>
+    internal static Matte FromTrimap(BgraImage image, Trimap trimap, Mask selection, MatteOptions? matteOptions, CancellationToken cancellationToken)
+    {
         // Nothing selected or everything selected: no edge to matte; the selection is the answer.
         if (trimap.Data.AsSpan().IndexOf(Trimap.Unknown) < 0)
             return new Matte(SoftMask.FromMask(selection), Opaque(image));
@@ -27,7 +33,8 @@ public static class SelectionMatting
     /// <summary>
     /// Soft edges for a selection made from a box: as <see cref="FromSelection(BgraImage, LogitMap, Mask, SelectionTrimapOptions?, MatteOptions?, CancellationToken)"/>
     /// on the selection limited to the box's salient object (<see cref="BoxRegionPrior"/>) when <paramref name="subject"/>
-    /// is given; without it, the selection as it is.
+    /// is given, with the same map guarding the trimap's colour rule (<see cref="SelectionTrimapOptions.SubjectGuard"/>);
+    /// without it, the selection as it is.
     /// </summary>
     /// <param name="image">The photo.</param>
     /// <param name="modelLogits">The model's full-resolution logits for the selection (object where &gt; 0).</param>
@@ -42,8 +49,21 @@ public static class SelectionMatting
         SelectionTrimapOptions? trimapOptions = null, MatteOptions? matteOptions = null, BoxRegionPriorOptions? priorOptions = null,
         CancellationToken cancellationToken = default)
     {
-        var region = subject is null ? selection : BoxRegionPrior.Region(image, selection, box, subject, priorOptions, cancellationToken);
-        return FromSelection(image, modelLogits, region, trimapOptions, matteOptions, cancellationToken);
+        if (subject is null) return FromSelection(image, modelLogits, selection, trimapOptions, matteOptions, cancellationToken);
+        var (region, saliency) = BoxRegion(image, selection, box, subject, priorOptions, cancellationToken);
+        var trimap = SelectionTrimap.Build(image, modelLogits, region, trimapOptions, saliency);
+        return FromTrimap(image, trimap, region, matteOptions, cancellationToken);
+    }
+
+    /// <summary>The region of <see cref="BoxRegionPrior.Apply"/> and the box crop's saliency it was limited with.</summary>
+    internal static (Mask Region, LogitMap Saliency) BoxRegion(BgraImage image, Mask selection, BoxXyxy box, SubjectSelector subject,
+        BoxRegionPriorOptions? priorOptions, CancellationToken cancellationToken)
+    {
+        var o = priorOptions ?? BoxRegionPriorOptions.Default;
+        o.Validate();
+        if (image is null) throw new SegArgumentException(nameof(image), "is null");
+        var saliency = subject.SaliencyInBox(image, box, o.Margin, cancellationToken);
+        return (BoxRegionPrior.Apply(selection, saliency, o), saliency);
     }
 
     /// <summary>
