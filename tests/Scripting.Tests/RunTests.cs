@@ -356,6 +356,23 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public async Task MatteOfABoxAlone_GoesThroughTheEnginesBoxMatte_AndAClickMatteDoesNot()
+    {
+        // A recipe's box matte is the one select --box --matte makes (region limited to the box's salient object, the
+        // map guarding the trimap); a click's matte is the selection's own.
+        string recipe = _ws.Write("m.csx", """
+            var box = Matte(SelectBox(6, 5, 34, 25));
+            var click = Matte(SelectPoints((20f, 15f, true)));
+            SaveText($"{box.Alpha.Width}x{box.Alpha.Height} {click.Alpha.Width}x{click.Alpha.Height}", "{name}.txt");
+            """);
+        for (int i = 0; i < 2; i++) _ws.Image($"in/{i}.png", 40, 30);
+        var run = await _ws.RunAsync(recipe, "in", "--out", _ws.Out, "--jobs", "1");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(2, _ws.Segmenter.BoxMattes);
+        Assert.Equal("40x30 40x30", File.ReadAllText(Path.Combine(_ws.Out, "0.txt")));
+    }
+
+    [Fact]
     public async Task PromptOutsideTheImage_FailsThatInputWithTheEngineMessage()
     {
         string seg = _ws.Write("seg.csx", "SelectPoints((500, 5, true));\n");

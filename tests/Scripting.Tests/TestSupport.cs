@@ -126,8 +126,11 @@ internal sealed class FakeSegmenterFactory
 {
     private int _opens;
     private int _views;
+    private int _boxMattes;
     public int Opens => _opens;
     public int Views => _views;
+    /// <summary>Box mattes made through the engine (a recipe's <c>Matte</c> of a box alone).</summary>
+    public int BoxMattes => _boxMattes;
 
     public Task<IRecipeSegmenter> OpenAsync(SegPlugins.Scripting.Engine.ModelArgs model, TextWriter log, CancellationToken ct)
     {
@@ -153,13 +156,20 @@ internal sealed class FakeSegmenterFactory
             return m;
         }
 
-        /// <summary>Core's region rule on a saliency map that is 1 in the same middle and 0 elsewhere.</summary>
-        public Mask MatteRegion(BgraImage image, Mask selection, SegPlugins.Core.Geometry.BoxXyxy box, CancellationToken ct)
+        /// <summary>
+        /// Core's box matte (region rule, trimap guarded by the map, matte) on a saliency map that is 1 in the same
+        /// middle and 0 elsewhere, in place of the subject model's map of the box's crop.
+        /// </summary>
+        public SegPlugins.Core.Refinement.Matting.Matte MatteFromBox(BgraImage image, LogitMap modelLogits, Mask selection, SegPlugins.Core.Geometry.BoxXyxy box,
+            SegPlugins.Core.Refinement.Matting.SelectionTrimapOptions? trimap, SegPlugins.Core.Refinement.Matting.MatteOptions? options, CancellationToken ct)
         {
+            Interlocked.Increment(ref owner._boxMattes);
             var middle = SubjectSaliency(image, ct);
             var map = new LogitMap(image.Width, image.Height);
             for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
-            return SegPlugins.Core.Refinement.Matting.BoxRegionPrior.Apply(selection, map);
+            var region = SegPlugins.Core.Refinement.Matting.BoxRegionPrior.Apply(selection, map);
+            var t = SegPlugins.Core.Refinement.Matting.SelectionTrimap.Build(image, modelLogits, region, trimap, map);
+            return SegPlugins.Core.Refinement.Matting.SelectionMatting.FromTrimap(image, t, region, options, ct);
         }
 
         public void Dispose() { }

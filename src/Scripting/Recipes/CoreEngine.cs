@@ -38,8 +38,9 @@ internal static class CoreEngine
             // Threshold 0.5 on the min-max normalised map: the engine's own saliency mode.
             Subject(cancellationToken).Saliency(image, cancellationToken).ToMask(0.5f);
 
-        public Mask MatteRegion(BgraImage image, Mask selection, BoxXyxy box, CancellationToken cancellationToken) =>
-            BoxRegionPrior.Region(image, selection, box, Subject(cancellationToken), null, cancellationToken);
+        public Matte MatteFromBox(BgraImage image, LogitMap modelLogits, Mask selection, BoxXyxy box, SelectionTrimapOptions? trimap,
+            MatteOptions? options, CancellationToken cancellationToken) =>
+            SelectionMatting.FromBox(image, modelLogits, selection, box, Subject(cancellationToken), trimap, options, null, cancellationToken);
 
         private SubjectSelector Subject(CancellationToken cancellationToken)
         {

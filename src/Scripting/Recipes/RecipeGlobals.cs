@@ -240,7 +240,7 @@ public sealed class RecipeGlobals
         var selection = ColorRefiner.Refine(Input, logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, CancellationToken);
         // A box alone: matted within the box's salient object, as select --box --matte does (docs/matting.md).
         if (prompts.Box is { } box && prompts.Points.Count == 0 && prompts.MaskInput is null)
-            selection = Engine().MatteRegion(Input, selection, box, CancellationToken);
+            return Engine().MatteFromBox(Input, logits, selection, box, trimap, options, CancellationToken);
         return SelectionMatting.FromSelection(Input, logits, selection, trimap, options, CancellationToken);
     }
 

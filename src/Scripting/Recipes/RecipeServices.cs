@@ -26,8 +26,13 @@ internal interface IRecipeSegmenter : IDisposable
     /// <summary>The salient-object mask of an image (the engine's subject model, opened on first use).</summary>
     Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken);
 
-    /// <summary>The region a selection made from <paramref name="box"/> alone is matted from: the selection limited to the box's salient object (<see cref="Core.Refinement.Matting.BoxRegionPrior"/>).</summary>
-    Mask MatteRegion(BgraImage image, Mask selection, Core.Geometry.BoxXyxy box, CancellationToken cancellationToken);
+    /// <summary>
+    /// The matte of a selection made from <paramref name="box"/> alone, as <c>segplug select --box --matte</c> makes it
+    /// (<see cref="Core.Refinement.Matting.SelectionMatting.FromBox"/>): the selection limited to the box's salient
+    /// object, whose map also guards the trimap's colour rule.
+    /// </summary>
+    Core.Refinement.Matting.Matte MatteFromBox(BgraImage image, LogitMap modelLogits, Mask selection, Core.Geometry.BoxXyxy box,
+        Core.Refinement.Matting.SelectionTrimapOptions? trimap, Core.Refinement.Matting.MatteOptions? options, CancellationToken cancellationToken);
 }
 
 /// <summary>
