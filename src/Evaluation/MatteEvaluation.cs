@@ -127,8 +127,7 @@ public sealed class MatteEvaluationRunner
         var prediction = session.Predict(prompts, null, ct);
         var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
         var selection = ColorRefiner.Refine(image, logits, new ColorRefineInput { Box = box }, null, ct);
-        var (region, saliency) = subject is null ? (selection, null) : SelectionMatting.BoxRegion(image, selection, box, subject, priorOptions, ct);
-        var trimap = SelectionTrimap.Build(image, logits, region, trimapOptions, saliency);
+        var (trimap, _) = SelectionMatting.BoxTrimap(image, logits, selection, box, subject, trimapOptions, priorOptions, ct);
         return (MatteSolver.Solve(image, trimap, matteOptions, ct), trimap, selection);
     }
 }

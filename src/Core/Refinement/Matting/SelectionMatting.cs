@@ -49,21 +49,25 @@ public static class SelectionMatting
         SelectionTrimapOptions? trimapOptions = null, MatteOptions? matteOptions = null, BoxRegionPriorOptions? priorOptions = null,
         CancellationToken cancellationToken = default)
     {
-        if (subject is null) return FromSelection(image, modelLogits, selection, trimapOptions, matteOptions, cancellationToken);
-        var (region, saliency) = BoxRegion(image, selection, box, subject, priorOptions, cancellationToken);
-        var trimap = SelectionTrimap.Build(image, modelLogits, region, trimapOptions, saliency);
+        var (trimap, region) = BoxTrimap(image, modelLogits, selection, box, subject, trimapOptions, priorOptions, cancellationToken);
         return FromTrimap(image, trimap, region, matteOptions, cancellationToken);
     }
 
-    /// <summary>The region of <see cref="BoxRegionPrior.Apply"/> and the box crop's saliency it was limited with.</summary>
-    internal static (Mask Region, LogitMap Saliency) BoxRegion(BgraImage image, Mask selection, BoxXyxy box, SubjectSelector subject,
-        BoxRegionPriorOptions? priorOptions, CancellationToken cancellationToken)
+    /// <summary>
+    /// The trimap of <see cref="FromBox"/> and the region it was made from: with <paramref name="subject"/>, the selection
+    /// limited to the box crop's salient object (<see cref="BoxRegionPrior.Apply"/>), the same map guarding the trimap's
+    /// colour rule; without it, the selection's own trimap.
+    /// </summary>
+    internal static (Trimap Trimap, Mask Region) BoxTrimap(BgraImage image, LogitMap modelLogits, Mask selection, BoxXyxy box,
+        SubjectSelector? subject, SelectionTrimapOptions? trimapOptions, BoxRegionPriorOptions? priorOptions, CancellationToken cancellationToken)
     {
+        if (subject is null) return (SelectionTrimap.Build(image, modelLogits, selection, trimapOptions), selection);
         var o = priorOptions ?? BoxRegionPriorOptions.Default;
         o.Validate();
         if (image is null) throw new SegArgumentException(nameof(image), "is null");
         var saliency = subject.SaliencyInBox(image, box, o.Margin, cancellationToken);
-        return (BoxRegionPrior.Apply(selection, saliency, o), saliency);
+        var region = BoxRegionPrior.Apply(selection, saliency, o);
+        return (SelectionTrimap.Build(image, modelLogits, region, trimapOptions, saliency), region);
     }
 
     /// <summary>
