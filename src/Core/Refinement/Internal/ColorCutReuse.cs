@@ -9,8 +9,8 @@ namespace SegPlugins.Core.Refinement.Internal;
 /// flow the last one left (<see cref="GridMaxFlow.ChangeTerminals"/>) instead of from nothing; its labels are the
 /// same as a cut from scratch gives, since the minimum cut found does not depend on how the flow got there.
 /// <para>
-/// One per click chain; safe to share between threads (a cut takes the graph out while it works), but a graph only
-/// serves one cut at a time, so concurrent cuts build their own.
+/// One per click chain, and like the chain not for use from several threads at once (its region and counters are
+/// plain fields). A cut takes the graph out while it works, so a cut that fails or is cancelled leaves nothing behind.
 /// </para>
 /// </summary>
 internal sealed class ColorCutReuse
@@ -48,7 +48,8 @@ internal sealed class ColorCutReuse
     /// </summary>
     public GridMaxFlow? Take(int width, int height, uint[] colors, double smoothness)
     {
-        var e = Interlocked.Exchange(ref _entry, null);
+        var e = _entry;
+        _entry = null;
         if (e is not null && e.Graph.Width == width && e.Graph.Height == height && e.Smoothness.Equals(smoothness)
             && e.Colors.AsSpan().SequenceEqual(colors))
         {
@@ -60,6 +61,5 @@ internal sealed class ColorCutReuse
     }
 
     /// <summary>Keeps <paramref name="graph"/>, solved with saved links over <paramref name="colors"/>, for the next cut.</summary>
-    public void Keep(GridMaxFlow graph, uint[] colors, double smoothness) =>
-        Volatile.Write(ref _entry, new Entry(graph, colors, smoothness));
+    public void Keep(GridMaxFlow graph, uint[] colors, double smoothness) => _entry = new Entry(graph, colors, smoothness);
 }
