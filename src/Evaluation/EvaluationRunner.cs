@@ -42,6 +42,9 @@ public sealed record BoxPromptOptions
     /// <summary>The colour-refined mask is kept only where it agrees with the model's by at least this IoU (<see cref="ClickChainOptions.BoxColorMinAgreement"/>); 0 = always.</summary>
     public double ColorMinAgreement { get; init; }
 
+    /// <summary>Colour refinement settings (<see cref="ClickChainOptions.ColorRefine"/> of <c>--click-options</c>); null for the defaults.</summary>
+    public ColorRefineOptions? ColorOptions { get; init; }
+
     internal void Validate()
     {
         if (!(ZoomExpansion >= 1.0 && ZoomExpansion <= 4.0)) throw new SegArgumentException("box zoom", $"must be between 1 (off) and 4, got {ZoomExpansion}");
@@ -119,14 +122,19 @@ public sealed class EvaluationRunner
     private readonly Func<BgraImage, ISegmentationSession>? _openView;
     private readonly EvaluationOptions _options;
     private readonly Func<BgraImage, CancellationToken, LogitMap>? _saliency;
+    private readonly Func<BgraImage, PromptSet, ColorRefineOptions, CancellationToken, LogitMap?>? _boxSaliency;
 
     /// <param name="session">The model; its current image is replaced for each sample.</param>
     /// <param name="openView">Opens a session on a crop sharing the model (zoom-in, box zoom, the focus crop); null disables zooming. With an embedding cache, crops are opened on <paramref name="session"/> through the cache instead.</param>
     /// <param name="options">What to evaluate.</param>
     /// <param name="saliency">Computes an image's salient-object map (for the subject-guided strategy); null when no subject model is loaded.</param>
-    public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options, Func<BgraImage, CancellationToken, LogitMap>? saliency = null)
+    /// <param name="boxSaliency">The salient-object map of a box prompt's crop (<see cref="ColorRefiner.BoxSaliency"/>), for
+    /// colour-refined boxes as the hosts make them; or null to refine boxes without it.</param>
+    public EvaluationRunner(ISegmentationSession session, Func<BgraImage, ISegmentationSession>? openView, EvaluationOptions options, Func<BgraImage, CancellationToken, LogitMap>? saliency = null,
+        Func<BgraImage, PromptSet, ColorRefineOptions, CancellationToken, LogitMap?>? boxSaliency = null)
     {
         _saliency = saliency;
+        _boxSaliency = boxSaliency;
         _session = session ?? throw new SegArgumentException(nameof(session), "is null");
         _options = options ?? throw new SegArgumentException(nameof(options), "is null");
         options.Validate();
@@ -253,8 +261,10 @@ public sealed class EvaluationRunner
             var mask = prediction.Mask;
             if (opts.ColorRefine)
             {
-                var prior = ColorRefiner.PriorFor(prediction, prompts);
-                var refined = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(prior), new ColorRefineInput { Box = local }, null, ct);
+                var colorOptions = opts.ColorOptions ?? ColorRefineOptions.Default;
+                var prior = ColorRefiner.PriorFor(prediction, prompts, colorOptions);
+                var map = _boxSaliency?.Invoke(pixels, prompts, colorOptions, ct);
+                var refined = ColorRefiner.Refine(pixels, prediction.UpscaleLogits(prior), new ColorRefineInput { Box = local, Saliency = map }, colorOptions, ct);
                 // As ClickChain does for a box alone: where the colours moved far from the model's answer, that answer stands.
                 mask = opts.ColorMinAgreement > 0 && refined.IoU(prediction.Mask) < opts.ColorMinAgreement ? prediction.Mask : refined;
             }

@@ -126,7 +126,9 @@ public sealed class MatteEvaluationRunner
         var prompts = PromptSet.FromBox(box);
         var prediction = session.Predict(prompts, null, ct);
         var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
-        var selection = ColorRefiner.Refine(image, logits, new ColorRefineInput { Box = box }, null, ct);
+        // The box crop's map refines the selection too, as in every host's box path (ColorRefineOptions.BoxSaliency).
+        var map = subject is null ? null : ColorRefiner.BoxSaliency(subject, image, prompts, null, ct);
+        var selection = ColorRefiner.Refine(image, logits, new ColorRefineInput { Box = box, Saliency = map }, null, ct);
         var (trimap, _) = SelectionMatting.BoxTrimap(image, logits, selection, box, subject, trimapOptions, priorOptions, ct);
         return (MatteSolver.Solve(image, trimap, matteOptions, ct), trimap, selection);
     }

@@ -127,10 +127,13 @@ internal sealed class FakeSegmenterFactory
     private int _opens;
     private int _views;
     private int _boxMattes;
+    private int _boxMaps;
     public int Opens => _opens;
     public int Views => _views;
     /// <summary>Box mattes made through the engine (a recipe's <c>Matte</c> of a box alone).</summary>
     public int BoxMattes => _boxMattes;
+    /// <summary>Box crop maps asked for (a recipe's <c>RefineColors</c> or <c>Matte</c> of a box alone).</summary>
+    public int BoxMaps => _boxMaps;
 
     public Task<IRecipeSegmenter> OpenAsync(SegPlugins.Scripting.Engine.ModelArgs model, TextWriter log, CancellationToken ct)
     {
@@ -154,6 +157,17 @@ internal sealed class FakeSegmenterFactory
             for (int y = my; y < image.Height - my; y++)
                 for (int x = mx; x < image.Width - mx; x++) m.Data[y * m.Width + x] = Mask.On;
             return m;
+        }
+
+        /// <summary>For a box Core refines with a map: 1 in the same middle as <see cref="SubjectSaliency"/>, 0 elsewhere.</summary>
+        public LogitMap? BoxSaliency(BgraImage image, PromptSet prompts, SegPlugins.Core.Refinement.ColorRefineOptions? options, CancellationToken ct)
+        {
+            if (!SegPlugins.Core.Refinement.ColorRefiner.UsesBoxSaliency(prompts, options)) return null;
+            Interlocked.Increment(ref owner._boxMaps);
+            var middle = SubjectSaliency(image, ct);
+            var map = new LogitMap(image.Width, image.Height);
+            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
+            return map;
         }
 
         /// <summary>

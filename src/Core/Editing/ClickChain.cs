@@ -14,7 +14,15 @@ namespace SegPlugins.Core.Editing;
 /// </summary>
 /// <param name="Image">The image the session was set to.</param>
 /// <param name="Options">Refinement settings; null for the defaults.</param>
-public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = null);
+public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = null)
+{
+    /// <summary>
+    /// The salient-object map of a box's crop (<see cref="ColorRefiner.BoxSaliency"/> with these options), asked for
+    /// only when a box alone is refined (<see cref="ColorRefineOptions.BoxSaliency"/>); null, or a null answer, refines
+    /// the box with the model and the colours alone.
+    /// </summary>
+    public Func<PromptSet, CancellationToken, LogitMap?>? BoxSaliency { get; init; }
+}
 
 /// <summary>
 /// Reads a user's clicks in order, the way <c>segplug eval</c> measured best: each click is predicted together with
@@ -117,8 +125,11 @@ public sealed class ClickChain
             if (box is null) throw new SegArgumentException(nameof(clicks), "needs at least one click or a box");
             var prompts = new PromptSet { Box = box };
             var p = Run(prompts, cancellationToken);
-            var proposal = _fusion is null ? p.Chosen : ColorRefiner.PriorFor(p, prompts, _fusion.Options ?? _settings.ColorRefine);
-            var only = Refined(new Step(default, p, proposal, p.Mask, null, proposal.LowResLogits), [], box, cancellationToken);
+            var colorOptions = _fusion?.Options ?? _settings.ColorRefine ?? ColorRefineOptions.Default;
+            var proposal = _fusion is null ? p.Chosen : ColorRefiner.PriorFor(p, prompts, colorOptions);
+            // The box crop's salient-object map, asked for only where the box is refined with it.
+            var boxMap = _fusion?.BoxSaliency is { } map && ColorRefiner.UsesBoxSaliency(prompts, colorOptions) ? map(prompts, cancellationToken) : null;
+            var only = Refined(new Step(default, p, proposal, p.Mask, null, proposal.LowResLogits), [], box, cancellationToken, boxMap);
             return new Result(only.Mask, p, proposal, null, only.Feedback);
         }
         if (box is not null && _saliency is not null)
@@ -226,10 +237,10 @@ public sealed class ClickChain
     }
 
     /// <summary>The step with its selection refined with colours when fusion is on; unchanged otherwise.</summary>
-    private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct)
+    private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct, LogitMap? boxSaliency = null)
     {
         if (_fusion is null || step.Plain || !RefinesClick(clicks.Count)) return step;
-        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = _saliency };
+        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? _saliency };
         double separation = 0;
         var mask = _settings.LaterColorMinSeparation > 0
             ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct, _cutReuse)

@@ -1,6 +1,8 @@
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Core.Editing;
 
@@ -17,7 +19,13 @@ public static class ClickDefaults
     /// <param name="colors">Refine with the image's colours (<c>--colors on</c>, the default).</param>
     /// <param name="encodeCrop">Opens a session on a crop of <paramref name="image"/> sharing the model (a SAM session's
     /// <c>ForImage</c>), for the focus crop (<see cref="ClickChainOptions.Focus"/>); null answers every click on the whole image.</param>
+    /// <param name="subject">The salient-object model a box alone is refined with (<see cref="ColorFusion.BoxSaliency"/>), or null to refine it without.</param>
     public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency = null, bool colors = true,
-        Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null) =>
-        new(session, saliency, null, colors ? new ColorFusion(image) : null, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
+        Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null, SubjectSelector? subject = null) =>
+        new(session, saliency, null, colors ? Fusion(image, subject) : null, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
+
+    /// <summary>Colour fusion on <paramref name="image"/>, a box alone refined with <paramref name="subject"/>'s map of its crop when given.</summary>
+    public static ColorFusion Fusion(BgraImage image, SubjectSelector? subject = null) => subject is null
+        ? new ColorFusion(image)
+        : new ColorFusion(image) { BoxSaliency = (prompts, ct) => ColorRefiner.BoxSaliency(subject, image, prompts, null, ct) };
 }

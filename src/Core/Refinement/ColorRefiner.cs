@@ -4,6 +4,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Refinement.Internal;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Core.Refinement;
 
@@ -99,6 +100,36 @@ public static partial class ColorRefiner
         grid.Paint(labels, result);
         return KeepAnchored(result, modelMask, input.Clicks);
     }
+
+    /// <summary>
+    /// The salient-object map to refine a box alone with (<see cref="ColorRefineInput.Saliency"/>, see
+    /// <see cref="ColorRefineOptions.BoxSaliency"/>): <paramref name="subject"/>'s map of the box's crop grown by
+    /// <see cref="ColorRefineOptions.BoxSaliencyMargin"/>, zero outside the crop. Null, without running the subject
+    /// model, when <paramref name="prompts"/> are not a box alone, the box is too small to refine
+    /// (<see cref="ColorRefineOptions.MinBoxSide"/>) or the option is off.
+    /// </summary>
+    /// <param name="subject">The salient-object model.</param>
+    /// <param name="image">The photo the box was drawn on.</param>
+    /// <param name="prompts">The prompts the selection answers.</param>
+    /// <param name="options">The settings <see cref="Refine"/> will get; null for <see cref="ColorRefineOptions.Default"/>.</param>
+    /// <param name="cancellationToken">Stops the subject model.</param>
+    public static LogitMap? BoxSaliency(SubjectSelector subject, BgraImage image, PromptSet prompts, ColorRefineOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(prompts);
+        options ??= ColorRefineOptions.Default;
+        options.Validate();
+        if (!UsesBoxSaliency(prompts, options)) return null;
+        return subject.SaliencyInBox(image, prompts.Box!.Value, options.BoxSaliencyMargin, cancellationToken);
+    }
+
+    /// <summary>
+    /// True when <paramref name="prompts"/> are a box alone that <see cref="BoxSaliency"/> gives a map for with
+    /// <paramref name="options"/> (null for <see cref="ColorRefineOptions.Default"/>): a host can open the subject model only then.
+    /// </summary>
+    public static bool UsesBoxSaliency(PromptSet prompts, ColorRefineOptions? options = null) =>
+        prompts is not null && (options ?? ColorRefineOptions.Default).BoxSaliency && prompts.Box is { } b && prompts.Points.Count == 0 && prompts.MaskInput is null && !TooSmall(b, options ?? ColorRefineOptions.Default);
 
     /// <summary>True when <paramref name="box"/>'s shorter side is under <see cref="ColorRefineOptions.MinBoxSide"/>.</summary>
     internal static bool TooSmall(BoxXyxy box, ColorRefineOptions options) =>

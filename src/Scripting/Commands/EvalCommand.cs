@@ -5,6 +5,7 @@ using SegPlugins.Core.Editing;
 using SegPlugins.Evaluation;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Segmentation;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Scripting.Cli;
 using SegPlugins.Scripting.Engine;
@@ -127,19 +128,22 @@ public static class EvalCommand
                 if (path is not null && IsInside(path, dataset.Directory))
                     throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
 
-        if (chainOptions is not null) box = box with { ColorMinAgreement = chainOptions.BoxColorMinAgreement };
+        if (chainOptions is not null) box = box with { ColorMinAgreement = chainOptions.BoxColorMinAgreement, ColorOptions = chainOptions.ColorRefine };
         var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Every = o.Every, Box = box, EmbeddingCacheDirectory = cacheDir };
         using var session = await model.OpenSamAsync(stderr, ct);
         // The subject-guided and fused strategies read first clicks with the salient-object model; load it only then.
         bool guided = (mode & EvaluationMode.Clicks) != 0 && strategies.Any(s =>
             s.Name == ClickStrategies.Names[(int)ClickStrategyKind.SubjectGuided] || s.Name == ClickStrategies.Names[(int)ClickStrategyKind.Fused]);
-        using var subject = guided
+        // Colour-refined boxes use the box crop's map, as the hosts' box path does (ColorRefineOptions.BoxSaliency).
+        bool boxMaps = (mode & EvaluationMode.Box) != 0 && box.ColorRefine && (box.ColorOptions ?? ColorRefineOptions.Default).BoxSaliency;
+        using var subject = guided || boxMaps
             ? await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct)
             : null;
         var runner = new EvaluationRunner(session, img => session.ForImage(img, ct), options,
-            subject is null ? null
+            subject is null || !guided ? null
             : cacheDir is null ? (img, token) => subject.Saliency(img, token)
-            : SaliencyFileCache.Wrap((img, token) => subject.Saliency(img, token), cacheDir, "u2netp"));
+            : SaliencyFileCache.Wrap((img, token) => subject.Saliency(img, token), cacheDir, "u2netp"),
+            subject is null || !boxMaps ? null : (img, prompts, colorOptions, token) => ColorRefiner.BoxSaliency(subject, img, prompts, colorOptions, token));
         foreach (var dataset in datasets)
         {
             int total = options.SampleCount(dataset.Count);

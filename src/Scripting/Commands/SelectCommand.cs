@@ -156,6 +156,16 @@ public static class SelectCommand
             saliency = subject.Saliency(img, ct);
             note = string.Create(CultureInfo.InvariantCulture, $", subject model {sw.Elapsed.TotalMilliseconds:0} ms");
         }
+        // A box alone is refined with the salient-object map of its crop (ColorRefineOptions.BoxSaliency); --matte reuses the model.
+        bool boxAlone = prompts.Box is not null && prompts.Points.Count == 0 && prompts.MaskInput is null;
+        SubjectSelector? boxSubject = null;
+        if (boxAlone && (o.Colors || o.Matte))
+        {
+            try { boxSubject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct); }
+            // Without the subject model the box is still refined, with the model and the colours alone; a matte needs it.
+            catch (SegException e) when (!o.Matte) { note += $", box refined without the subject model ({e.Message})"; }
+        }
+        using var __ = boxSubject;
         sw.Restart();
         if (o.AtOnce || prompts.MaskInput is not null)
         {
@@ -164,13 +174,14 @@ public static class SelectCommand
             if (o.Colors)
             {
                 var prior = ColorRefiner.PriorFor(prediction, prompts);
-                mask = ColorRefiner.Refine(img, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, ct);
+                var boxMap = boxSubject is null ? null : ColorRefiner.BoxSaliency(boxSubject, img, prompts, null, ct);
+                mask = ColorRefiner.Refine(img, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box, Saliency = boxMap }, null, ct);
                 low = Core.Segmentation.MaskFeedback.FromSelection(mask, prior.LowResLogits);
             }
         }
         else
         {
-            var chain = ClickDefaults.NewChain(session, img, saliency, o.Colors, session.ForImage);
+            var chain = ClickDefaults.NewChain(session, img, saliency, o.Colors, session.ForImage, boxSubject);
             var r = chain.Predict(prompts.Points, prompts.Box, ct);
             (mask, low, full, score) = (r.Mask, r.LowResLogits, () => r.Logits, r.Proposal.Score);
             if (o.SubjectGuide)
@@ -187,8 +198,7 @@ public static class SelectCommand
         if (o.Matte && prompts.Box is { } matteBox && prompts.Points.Count == 0 && prompts.MaskInput is null)
         {
             // A box alone: the matte's region is limited to the box's salient object (docs/matting.md).
-            using var subject = await SubjectSelector.OpenAsync(model.Options(stderr), new ConsoleProgress(stderr), ct);
-            note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct, matteBox, subject);
+            note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct, matteBox, boxSubject!);
         }
         else if (o.Matte) note += SelectMatte.Save(img, full(), mask, outMask, o.Cutout, ct);
         else

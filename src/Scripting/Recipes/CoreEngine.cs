@@ -1,6 +1,7 @@
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Refinement;
 using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
@@ -37,6 +38,12 @@ internal static class CoreEngine
         public Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken) =>
             // Threshold 0.5 on the min-max normalised map: the engine's own saliency mode.
             Subject(cancellationToken).Saliency(image, cancellationToken).ToMask(0.5f);
+
+        public LogitMap? BoxSaliency(BgraImage image, PromptSet prompts, ColorRefineOptions? options, CancellationToken cancellationToken) =>
+            // The subject model is opened only for a box it applies to.
+            ColorRefiner.UsesBoxSaliency(prompts, options)
+                ? ColorRefiner.BoxSaliency(Subject(cancellationToken), image, prompts, options, cancellationToken)
+                : null;
 
         public Matte MatteFromBox(BgraImage image, LogitMap modelLogits, Mask selection, BoxXyxy box, SelectionTrimapOptions? trimap,
             MatteOptions? options, CancellationToken cancellationToken) =>

@@ -223,7 +223,8 @@ public sealed class RecipeGlobals
         RecipeRuntime.__seg_checkpoint();
         var prompts = _prompts.TryGetValue(prediction, out var p) ? p : new PromptSet();
         var prior = ColorRefiner.PriorFor(prediction, prompts, options);
-        return ColorRefiner.Refine(Input, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, options, CancellationToken);
+        var boxMap = Engine().BoxSaliency(Input, prompts, options, CancellationToken);
+        return ColorRefiner.Refine(Input, prediction.UpscaleLogits(prior), new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box, Saliency = boxMap }, options, CancellationToken);
     }
 
     /// <summary>
@@ -237,7 +238,8 @@ public sealed class RecipeGlobals
         RecipeRuntime.__seg_checkpoint();
         var prompts = _prompts.TryGetValue(prediction, out var p) ? p : new PromptSet();
         var logits = prediction.UpscaleLogits(ColorRefiner.PriorFor(prediction, prompts));
-        var selection = ColorRefiner.Refine(Input, logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box }, null, CancellationToken);
+        var boxMap = Engine().BoxSaliency(Input, prompts, null, CancellationToken);
+        var selection = ColorRefiner.Refine(Input, logits, new ColorRefineInput { Clicks = prompts.Points, Box = prompts.Box, Saliency = boxMap }, null, CancellationToken);
         // A box alone: matted within the box's salient object, as select --box --matte does (docs/matting.md).
         if (prompts.Box is { } box && prompts.Points.Count == 0 && prompts.MaskInput is null)
             return Engine().MatteFromBox(Input, logits, selection, box, trimap, options, CancellationToken);

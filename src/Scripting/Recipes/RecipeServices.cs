@@ -27,6 +27,12 @@ internal interface IRecipeSegmenter : IDisposable
     Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The salient-object map a box alone is refined with (<see cref="Core.Refinement.ColorRefiner.BoxSaliency"/>: the
+    /// subject model's map of the box's crop), or null when <paramref name="prompts"/> are not a box it applies to.
+    /// </summary>
+    LogitMap? BoxSaliency(BgraImage image, PromptSet prompts, Core.Refinement.ColorRefineOptions? options, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The matte of a selection made from <paramref name="box"/> alone, as <c>segplug select --box --matte</c> makes it
     /// (<see cref="Core.Refinement.Matting.SelectionMatting.FromBox"/>): the selection limited to the box's salient
     /// object, whose map also guards the trimap's colour rule.

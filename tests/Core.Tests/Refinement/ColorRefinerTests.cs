@@ -484,6 +484,99 @@ public class ColorRefinerTests
         Assert.Equal(1, plain.Proposal.Index);
         Assert.Equal(part.Data, plain.Mask.Data);
     }
+
+    /// <summary>
+    /// A texture of two greys drawn at random everywhere (colours tell nothing), the object a 40x40 square at (30,25) and,
+    /// attached to its right side, an 8 px strip of the same texture that the model's whole-object reading takes in too.
+    /// Returns the image, the object, the model's reading and the crop map's salient part (the object).
+    /// </summary>
+    private static (BgraImage Image, Mask Object, Mask Reading, LogitMap Map) TextureScene()
+    {
+        var img = new BgraImage(W, H);
+        var rng = new Random(3);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                byte v = (byte)(rng.Next(2) == 0 ? 90 : 150);
+                var px = img.Row(y).Slice(x * 4, 4);
+                px[0] = px[1] = px[2] = v;
+                px[3] = 255;
+            }
+        var obj = new Mask(W, H);
+        var reading = new Mask(W, H);
+        var map = new LogitMap(W, H);
+        for (int y = 25; y < 65; y++)
+            for (int x = 30; x < 78; x++)
+            {
+                reading.Data[y * W + x] = Mask.On;
+                if (x < 70) { obj.Data[y * W + x] = Mask.On; map.Data[y * W + x] = 1f; }
+            }
+        return (img, obj, reading, map);
+    }
+
+    [Fact]
+    public void ABoxAloneIsRefinedWithItsCropMap_WhereTheFusionHasOne()
+    {
+        var (img, obj, reading, map) = TextureScene();
+        var box = new BoxXyxy(20, 15, 88, 75);
+        var part = FakeSegmentation.Disk(W, H, 50, 45, 10);
+        // A light smoothness term: on this texture the default one would cut a region this size away whole.
+        var opts = AnyBox with { Smoothness = 2 };
+        var asked = new List<PromptSet>();
+        var fusion = new ColorFusion(img, opts) { BoxSaliency = (prompts, _) => { asked.Add(prompts); return map; } };
+        var withMap = new ClickChain(new ScriptedSession(W, H, FourReadings(part, reading)), fusion: fusion).Predict([], box);
+        Assert.Single(asked);
+        Assert.Equal(box, asked[0].Box);
+        // The map knows the strip is not the object; the colours cannot tell, so without it the model's reading stands.
+        Assert.True(withMap.Mask.IoU(obj) >= 0.95, $"IoU {withMap.Mask.IoU(obj):0.000}");
+        var without = new ClickChain(new ScriptedSession(W, H, FourReadings(part, reading)), fusion: new ColorFusion(img, opts)).Predict([], box);
+        Assert.True(without.Mask.IoU(reading) >= 0.95, $"IoU {without.Mask.IoU(reading):0.000}");
+        // The same selection as the refiner makes with the map given directly (one box path for every host).
+        var direct = ColorRefiner.Refine(img, FourReadings(part, reading).UpscaleLogits(FourReadings(part, reading).Proposals[3]),
+            new ColorRefineInput { Box = box, Saliency = map }, opts);
+        Assert.Equal(direct.Data, withMap.Mask.Data);
+        // Switched off, the map is not asked for.
+        var off = new ColorFusion(img, opts with { BoxSaliency = false }) { BoxSaliency = (prompts, _) => { asked.Add(prompts); return map; } };
+        new ClickChain(new ScriptedSession(W, H, FourReadings(part, reading)), fusion: off).Predict([], box);
+        Assert.Single(asked);
+    }
+
+    [Fact]
+    public void TheCropMapIsAskedForOnlyForABoxAloneLargeEnoughToRefine()
+    {
+        var box = new BoxXyxy(22, 25, 78, 65); // shorter side 40 px
+        Assert.True(ColorRefiner.UsesBoxSaliency(PromptSet.FromBox(box), AnyBox));
+        Assert.False(ColorRefiner.UsesBoxSaliency(PromptSet.FromBox(box))); // under the default MinBoxSide
+        Assert.False(ColorRefiner.UsesBoxSaliency(new PromptSet { Box = box, Points = [new PointPrompt(40, 45)] }, AnyBox));
+        Assert.False(ColorRefiner.UsesBoxSaliency(new PromptSet { Box = box, MaskInput = new LogitMap(256, 256) }, AnyBox));
+        Assert.False(ColorRefiner.UsesBoxSaliency(PromptSet.FromPoints(new PointPrompt(40, 45)), AnyBox));
+        Assert.False(ColorRefiner.UsesBoxSaliency(PromptSet.FromBox(box), AnyBox with { BoxSaliency = false }));
+
+        // A chain's clicks and small boxes never ask.
+        var (img, obj, _) = Scene();
+        int asked = 0;
+        var fusion = new ColorFusion(img) { BoxSaliency = (_, _) => { asked++; return null; } };
+        var part = FakeSegmentation.Disk(W, H, 40, 45, 8);
+        new ClickChain(new ScriptedSession(W, H, FourReadings(part, obj)), fusion: fusion).Predict([], box);
+        new ClickChain(new ScriptedSession(W, H, FourReadings(part, obj)), fusion: fusion).Predict([new PointPrompt(50, 45)]);
+        Assert.Equal(0, asked);
+        // A null answer (no subject model) refines the box as before.
+        var none = new ClickChain(new ScriptedSession(W, H, FourReadings(part, obj)), fusion: new ColorFusion(img, AnyBox) { BoxSaliency = (_, _) => null }).Predict([], box);
+        var before = new ClickChain(new ScriptedSession(W, H, FourReadings(part, obj)), fusion: new ColorFusion(img, AnyBox)).Predict([], box);
+        Assert.Equal(before.Mask.Data, none.Mask.Data);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void ABoxSaliencyMarginOutsideZeroToOne_IsAClearError(double margin)
+    {
+        var (img, _, _) = Scene();
+        var e = Assert.Throws<SegArgumentException>(() => ColorRefiner.Refine(img, RectLogits(22, 25, 79, 66), null, new ColorRefineOptions { BoxSaliencyMargin = margin }));
+        Assert.Contains("box saliency margin", e.Message);
+        Assert.Contains("0..1", e.Message);
+    }
 }
 
 public class LogitThresholdTests

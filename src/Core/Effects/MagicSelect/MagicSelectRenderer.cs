@@ -231,7 +231,7 @@ public sealed class MagicSelectRenderer
         // The chain keeps its clicks' answers: moving a later point re-runs the decoder from that point on only.
         var chain = _chains.GetOrMake((embedding, saliency, settings.RefineColors), () =>
             new ClickChain(new SamImageSession(session, embedding), saliency, null,
-                settings.RefineColors ? new ColorFusion(input.Source) : null, null, new FocusEncoder(input.Source, session.ForImage)));
+                settings.RefineColors ? BoxFusion(input.Source) : null, null, new FocusEncoder(input.Source, session.ForImage)));
         // Points are read as successive clicks, each refining the last answer (see ClickChain).
         var result = _answers.GetOrMake((chain, Describe(prompts)), () =>
         {
@@ -291,6 +291,16 @@ public sealed class MagicSelectRenderer
             () => prompts is { Box: { } box, Points.Count: 0 }
                 ? Refinement.Matting.SelectionMatting.FromBox(src, result.Logits, mask, box, SubjectModelOrNull(ct), cancellationToken: ct)
                 : Refinement.Matting.SelectionMatting.FromSelection(src, result.Logits, mask, cancellationToken: ct));
+
+    /// <summary>
+    /// Colour fusion on <paramref name="source"/> whose box alone is refined with the box crop's salient-object map
+    /// (<see cref="Refinement.ColorRefineOptions.BoxSaliency"/>); the subject model is opened only when a box asks, and
+    /// without one the box is refined with the model and the colours alone.
+    /// </summary>
+    private ColorFusion BoxFusion(BgraImage source) => new(source)
+    {
+        BoxSaliency = (prompts, token) => SubjectModelOrNull(token) is { } subject ? Refinement.ColorRefiner.BoxSaliency(subject, source, prompts, null, token) : null,
+    };
 
     /// <summary>The host's subject model, or null when it has none or it cannot be opened (the matte then uses the selection as it is).</summary>
     private Segmentation.Subject.SubjectSelector? SubjectModelOrNull(CancellationToken ct)
