@@ -373,6 +373,25 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public async Task RefineColorsOfABoxAlone_AsksTheEngineForTheBoxCropsMap_AndClicksAndSmallBoxesDoNot()
+    {
+        // As select --box and the effect do: a box alone large enough to refine is refined with its crop's salient-object map.
+        string recipe = _ws.Write("r.csx", """
+            var big = RefineColors(SelectBox(10, 8, 90, 76));
+            var small = RefineColors(SelectBox(10, 8, 40, 30));
+            var click = RefineColors(SelectPoints((50f, 40f, true)));
+            var matte = Matte(SelectBox(10, 8, 90, 76));
+            SaveText($"{big.Width}x{big.Height}", "{name}.txt");
+            """);
+        for (int i = 0; i < 2; i++) _ws.Image($"in/{i}.png", 100, 80);
+        var run = await _ws.RunAsync(recipe, "in", "--out", _ws.Out, "--jobs", "1");
+        Assert.Equal(0, run.ExitCode);
+        // One map for the big box's RefineColors and one for its Matte, per image.
+        Assert.Equal(4, _ws.Segmenter.BoxMaps);
+        Assert.Equal("100x80", File.ReadAllText(Path.Combine(_ws.Out, "0.txt")));
+    }
+
+    [Fact]
     public async Task PromptOutsideTheImage_FailsThatInputWithTheEngineMessage()
     {
         string seg = _ws.Write("seg.csx", "SelectPoints((500, 5, true));\n");
