@@ -190,7 +190,7 @@ public static class SelectCommand
                     : prompts.Points.Count == 1 ? ", subject guide kept the plain click" : "";
             if (prompts.Points.Count > 1) note += $", {prompts.Points.Count} clicks in order";
         }
-        if (o.Colors) note += ", refined with colours";
+        if (o.Colors) note += boxSubject is not null && ColorRefiner.UsesBoxSaliency(prompts) ? ", refined with colours and the box's subject map" : ", refined with colours";
         double decMs = sw.Elapsed.TotalMilliseconds;
         phases.Mark("click");
 

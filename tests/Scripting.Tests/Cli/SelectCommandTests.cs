@@ -21,6 +21,8 @@ public class SelectCommandTests
             "--out", t.F("m.png"), "--cutout", t.F("c.png"), "--logits", t.F("l.npy"), "--low-res", t.F("low.npy"));
         Assert.True(code == 0, stderr);
         Assert.Contains("600x400", stdout);
+        // A box alone is refined with its crop's salient-object map too (ColorRefineOptions.BoxSaliency).
+        Assert.Contains("refined with colours and the box's subject map", stdout);
         var mask = Core.Imaging.ImageIO.Load(t.F("m.png"));
         Assert.Equal((600, 400), (mask.Width, mask.Height));
         Assert.All(Enumerable.Range(0, 600 * 400), i => Assert.True(mask.Pixels[4 * i] is 0 or 255));
