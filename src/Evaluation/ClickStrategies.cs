@@ -35,6 +35,11 @@ public enum ClickStrategyKind
     /// as it needs the fewest clicks on GrabCut.
     /// </summary>
     Fused,
+    /// <summary>
+    /// Like <see cref="Fused"/> without the salient-object prior: the first click is read by the model alone, every
+    /// answer is refined with colours. What <c>segplug select</c> without <c>--subject-guide</c> and <c>segplug serve</c> run.
+    /// </summary>
+    Colors,
 }
 
 /// <summary>What a strategy gets for one image: a session with the image set and a way to open views of crops.</summary>
@@ -99,7 +104,7 @@ public sealed record ZoomInOptions
 public static class ClickStrategies
 {
     /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided", "fused"];
+    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided", "fused", "colors"];
 
     /// <param name="kind">Which strategy.</param>
     /// <param name="zoom">Settings of <see cref="ClickStrategyKind.ZoomIn"/>.</param>
@@ -113,12 +118,13 @@ public static class ClickStrategies
         ClickStrategyKind.BestProposal => new FeedbackStrategy(Names[4], feedback: true, firstMultimask: false, everyClickBest: true),
         ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], (chain ?? ClickChainOptions.Default).Subject, fused: false, chain),
         ClickStrategyKind.Fused => new ChainStrategy(Names[6], (chain ?? ClickChainOptions.Default).Subject, fused: true, chain),
+        ClickStrategyKind.Colors => new ChainStrategy(Names[7], null, fused: true, chain),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
     /// <summary>Every built-in strategy.</summary>
     public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null, ClickChainOptions? chain = null) =>
-        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits, null, chain), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided, null, chain), Create(ClickStrategyKind.Fused, null, chain)];
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits, null, chain), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided, null, chain), Create(ClickStrategyKind.Fused, null, chain), Create(ClickStrategyKind.Colors, null, chain)];
 
     /// <summary>The strategy <c>segplug eval</c> uses when none is named: the one that needs the fewest clicks.</summary>
     public const ClickStrategyKind Default = ClickStrategyKind.Fused;

@@ -138,13 +138,15 @@ public sealed class EvaluationReport
         else w.WriteNull(key);
     }
 
-    /// <summary>One row per image and strategy (one per image in box-only runs).</summary>
+    /// <summary>One row per image and strategy (one per image in box-only runs): the IoU after each click (<c>iou_K</c>) and
+    /// the time of each click in ms (<c>ms_K</c>).</summary>
     public string ToPerImageCsv()
     {
         var sb = new StringBuilder();
         int max = Result.MaxClicks;
         sb.Append("name,width,height,box_iou,tight_box_iou,encoder_ms,strategy,noc85,noc90,click_ms_median");
         for (int k = 1; k <= max; k++) sb.Append(",iou_").Append(k);
+        for (int k = 1; k <= max; k++) sb.Append(",ms_").Append(k);
         sb.Append('\n');
         foreach (var img in Result.Images)
         {
@@ -152,7 +154,7 @@ public sealed class EvaluationReport
             if (img.Strategies.Count == 0)
             {
                 sb.Append(prefix).Append(",,,,");
-                for (int k = 0; k < max; k++) sb.Append(',');
+                for (int k = 0; k < 2 * max; k++) sb.Append(',');
                 sb.Append('\n');
                 continue;
             }
@@ -161,6 +163,8 @@ public sealed class EvaluationReport
                 sb.Append(prefix).Append(',').Append(s.Strategy).Append(',').Append(s.Noc85.ToString(Inv)).Append(',').Append(s.Noc90.ToString(Inv))
                   .Append(',').Append(F(Median(s.ClickMs), 1));
                 foreach (var v in s.IoUs) sb.Append(',').Append(F(v, 4));
+                // The time of each click made; a click the simulator did not need (nothing left to correct) is blank.
+                for (int k = 0; k < max; k++) sb.Append(',').Append(k < s.ClickMs.Length ? F(s.ClickMs[k], 1) : "");
                 sb.Append('\n');
             }
         }

@@ -122,10 +122,15 @@ public class ReportTests
         var lines = report.ToPerImageCsv().TrimEnd('\n').Split('\n');
         Assert.Equal(1 + 3 * 2, lines.Length);
         var header = lines[0].Split(',');
-        Assert.Equal(10 + 20, header.Length);
-        Assert.Equal("iou_20", header[^1]);
+        Assert.Equal(10 + 2 * 20, header.Length);
+        Assert.Equal("iou_20", header[29]);
+        Assert.Equal("ms_1", header[30]);
+        Assert.Equal("ms_20", header[^1]);
         foreach (var l in lines) Assert.Equal(header.Length, l.Split(',').Length);
         Assert.StartsWith("img0,30,20,0.8,0.9,100,all-clicks,", lines[1]);
+        var row = lines[3].Split(','); // img1, all-clicks: two clicks timed (11 and 21 ms), the rest not made
+        Assert.Equal(["11", "21", ""], row[30..33]);
+        Assert.Equal("", row[^1]);
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public class RunnerTests
         using var d = SquaresDataset();
         var ds = SegmentationDataset.Open(d.Root);
         var session = new DiskSession(5);
-        // Every strategy but colour fusion, which changes the fake's answers (checked below on its own).
-        var strategies = ClickStrategies.All(new ZoomInOptions { MinCropSize = 16 }).Where(s => s.Name != "fused").ToArray();
+        // Every strategy but the two with colour fusion, which changes the fake's answers (checked below on its own).
+        var strategies = ClickStrategies.All(new ZoomInOptions { MinCropSize = 16 }).Where(s => s.Name is not ("fused" or "colors")).ToArray();
         var options = new EvaluationOptions { Strategies = strategies };
         var progress = new List<EvaluationProgress>();
         // A saliency map with no subject: the subject-guided strategy falls back to the plain click, like the others.
@@ -90,19 +90,23 @@ public class RunnerTests
         var options = new EvaluationOptions
         {
             Mode = EvaluationMode.Clicks,
-            Strategies = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits), ClickStrategies.Create(ClickStrategyKind.Fused)],
+            Strategies = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits), ClickStrategies.Create(ClickStrategyKind.Fused), ClickStrategies.Create(ClickStrategyKind.Colors)],
         };
         // No subject in the saliency map: the fused strategy reads the click plainly and then refines it.
         var runner = new EvaluationRunner(session, img => session.ForImage(img), options, (img, _) => new LogitMap(img.Width, img.Height));
         var result = runner.Run(ds);
         foreach (var img in result.Images)
         {
-            double plain = img.Strategies[0].IoUs[0], fused = img.Strategies[1].IoUs[0];
+            double plain = img.Strategies[0].IoUs[0], fused = img.Strategies[1].IoUs[0], colors = img.Strategies[2].IoUs[0];
             Assert.True(fused >= plain, $"{img.Name}: fused {fused:0.000}, plain {plain:0.000}");
+            Assert.True(colors >= plain, $"{img.Name}: colors {colors:0.000}, plain {plain:0.000}");
         }
-        // The 12x12 square: the disk of radius 5 grows to the red square at the first click.
-        Assert.True(result.Images[0].Strategies[1].IoUs[0] >= 0.95, $"{result.Images[0].Strategies[1].IoUs[0]:0.000}");
-        Assert.Equal(1, result.Images[0].Strategies[1].Noc90);
+        // The 12x12 square: the disk of radius 5 grows to the red square at the first click, with or without the prior.
+        foreach (int s in new[] { 1, 2 })
+        {
+            Assert.True(result.Images[0].Strategies[s].IoUs[0] >= 0.95, $"{result.Images[0].Strategies[s].Strategy}: {result.Images[0].Strategies[s].IoUs[0]:0.000}");
+            Assert.Equal(1, result.Images[0].Strategies[s].Noc90);
+        }
     }
 
     [Fact]
@@ -277,6 +281,7 @@ public class RunnerTests
         Assert.Throws<SegArgumentException>(() => new EvaluationRunner(s, null, new EvaluationOptions { Box = new BoxPromptOptions { ZoomExpansion = 1.5 } }));
         Assert.Throws<SegArgumentException>(() => ClickStrategies.Parse("magic"));
         Assert.Equal(ClickStrategyKind.ZoomIn, ClickStrategies.Parse("Zoom_In"));
+        Assert.Equal(ClickStrategyKind.Colors, ClickStrategies.Parse("colors"));
     }
 
     [Fact]

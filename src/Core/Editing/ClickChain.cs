@@ -132,8 +132,6 @@ public sealed class ClickChain
             var only = Refined(new Step(default, p, proposal, p.Mask, null, proposal.LowResLogits), [], box, cancellationToken, boxMap);
             return new Result(only.Mask, p, proposal, null, only.Feedback);
         }
-        if (box is not null && _saliency is not null)
-            throw new SegArgumentException("box", "a drawn box and the subject guide both say where the object is; use one of them");
 
         int keep = 0;
         if (Nullable.Equals(box, _userBox))
@@ -170,7 +168,9 @@ public sealed class ClickChain
             if (gate.ReadsOwnAnswer && gate.Of(own, _session.ImageWidth, _session.ImageHeight) < gate.Below) return Plain(own);
         }
         Step step;
-        if (_saliency is not null && click.Positive)
+        // A drawn box already says where the object is: the subject prior reads clicks alone (a host keeps one chain
+        // for prompts with and without a box).
+        if (_saliency is not null && box is null && click.Positive)
         {
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
             step = new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits);
@@ -240,7 +240,7 @@ public sealed class ClickChain
     private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct, LogitMap? boxSaliency = null)
     {
         if (_fusion is null || step.Plain || !RefinesClick(clicks.Count)) return step;
-        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? _saliency };
+        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? (box is null ? _saliency : null) };
         double separation = 0;
         var mask = _settings.LaterColorMinSeparation > 0
             ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct, _cutReuse)

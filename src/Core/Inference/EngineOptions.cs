@@ -24,9 +24,16 @@ public sealed record EngineOptions
 
     /// <summary>
     /// Precision of the SAM image encoder: float32 (default) or the int8 variant made from it on first use and kept
-    /// in the model cache. Decoders and other models always run in float32.
+    /// in the model cache. Other models (FastSAM, CLIP, the salient-object model) always run in float32.
     /// </summary>
     public ModelPrecision Precision { get; init; } = ModelPrecision.Fp32;
+
+    /// <summary>
+    /// Precision of the SAM prompt decoder, the model every click runs: float32 (default) or its int8 variant, made
+    /// from the verified float32 file on first use and kept in the model cache like the encoder's (README, "Int8").
+    /// Independent of <see cref="Precision"/>: the image embedding, and so its caches, depend only on the encoder.
+    /// </summary>
+    public ModelPrecision DecoderPrecision { get; init; } = ModelPrecision.Fp32;
 
     /// <summary>
     /// Keep ONNX Runtime's memory arena and planned memory pattern, so that the buffers of the largest run stay

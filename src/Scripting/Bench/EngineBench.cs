@@ -84,6 +84,9 @@ internal static class EngineBench
 
         // Phase 2, clicks, segment-everything and the embedding cache: one engine session and the raw decoder.
         using var session = await model.OpenSamAsync(stderr, ct);
+        // The same clicks with the int8 decoder (made on first use), alternating with the float32 one.
+        using var int8Decoder = model.DecoderPrecision == ModelPrecision.Fp32 && model.EncoderPath is null
+            ? await (model with { DecoderPrecision = ModelPrecision.Int8 }).OpenSamAsync(stderr, ct) : null;
         // Clicks at 1 MP and 12 MP: the sample scaled up (nearest) so that the embedding is real.
         foreach (var (key, w, h) in sizes)
         {
@@ -94,16 +97,20 @@ internal static class EngineBench
             var prompt = PromptSet.FromPoints(new PointPrompt(w * 0.5f, h * 0.55f));
             session.Predict(emb, prompt, null, ct);
             var clicks = new List<double>();
+            var clicksInt8 = new List<double>();
+            int8Decoder?.Predict(emb, prompt, null, ct);
             var ortDec = new List<double>();
             var inGraph = new List<double>();
             for (int i = 0; i < repeat; i++)
             {
                 clicks.Add(Time(() => session.Predict(emb, prompt, null, ct)));
+                if (int8Decoder is not null) clicksInt8.Add(Time(() => int8Decoder.Predict(emb, prompt, null, ct)));
                 if (rawEmbedding is null) continue;
                 ortDec.Add(Time(() => raw.Decode(rawEmbedding, prompt, bigT, fullMasks: false)));
                 if (raw.HasMasksOutput) inGraph.Add(Time(() => raw.Decode(rawEmbedding, prompt, bigT, fullMasks: true)));
             }
             results["click_ms_" + key] = Median(clicks);
+            if (clicksInt8.Count > 0) results["click_int8_decoder_ms_" + key] = Median(clicksInt8);
             if (key == "1mp" && ortDec.Count > 0) results["ort_decoder_ms"] = Median(ortDec);
             if (key == "12mp")
             {

@@ -107,16 +107,17 @@ public static class CliOptions
         return o;
     }
 
-    public static Option<ModelPrecision> Precision()
+    public static Option<ModelPrecision> Precision(string name = "--precision",
+        string description = "the SAM image encoder's precision: int8 is made from the verified fp32 file on first use")
     {
-        var o = new Option<ModelPrecision>("--precision")
+        var o = new Option<ModelPrecision>(name)
         {
-            Description = "the SAM image encoder's precision: int8 is made from the verified fp32 file on first use",
+            Description = description,
             HelpName = "fp32|int8",
             DefaultValueFactory = _ => ModelPrecision.Fp32,
             CustomParser = r =>
             {
-                try { return ModelPrecisions.Parse(r.Tokens[0].Value); }
+                try { return ModelPrecisions.Parse(r.Tokens[0].Value, name); }
                 catch (SegArgumentException e) { r.AddError(e.Message); return ModelPrecision.Fp32; }
             },
         };

@@ -7,7 +7,7 @@ namespace SegPlugins.Scripting.Cli;
 
 /// <summary>
 /// The model options every model-using command takes: <c>--model ID</c> or <c>--encoder E --decoder D</c>,
-/// <c>--device</c>, <c>--precision</c> and <c>--threads</c>. <see cref="AddTo"/> puts them on a command with the rule that the pair goes
+/// <c>--device</c>, <c>--precision</c>, <c>--decoder-precision</c> and <c>--threads</c>. <see cref="AddTo"/> puts them on a command with the rule that the pair goes
 /// together; <see cref="Read"/> maps a parse result to <see cref="ModelArgs"/>.
 /// </summary>
 public sealed class ModelOptions
@@ -17,6 +17,8 @@ public sealed class ModelOptions
     public Option<string> Decoder { get; } = CliOptions.InputFile("--decoder", "D.onnx", "your own SAM decoder export (with --encoder)");
     public Option<DeviceSpec> Device { get; } = CliOptions.Device();
     public Option<ModelPrecision> Precision { get; } = CliOptions.Precision();
+    public Option<ModelPrecision> DecoderPrecision { get; } = CliOptions.Precision("--decoder-precision",
+        "the SAM prompt decoder's precision (every click runs it): int8 is made from the verified fp32 file on first use");
     public Option<int?> Threads { get; } = CliOptions.OptionalInt("--threads", "N", "CPU threads per model run (default: one per core)", 1, 256);
 
     public ModelOptions(bool threads = true)
@@ -34,6 +36,7 @@ public sealed class ModelOptions
         command.Options.Add(Decoder);
         command.Options.Add(Device);
         command.Options.Add(Precision);
+        command.Options.Add(DecoderPrecision);
         if (_threads) command.Options.Add(Threads);
         command.Validators.Add(r =>
         {
@@ -50,6 +53,7 @@ public sealed class ModelOptions
         return new(p.GetValue(Model), p.GetValue(Encoder), p.GetValue(Decoder), device.Device, _threads ? p.GetValue(Threads) : null, p.GetValue(Precision))
         {
             DeviceId = device.Id,
+            DecoderPrecision = p.GetValue(DecoderPrecision),
         };
     }
 }

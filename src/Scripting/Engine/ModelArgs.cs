@@ -16,6 +16,9 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
     /// <summary>The number of <c>--device dml:N</c> / <c>cuda:N</c>.</summary>
     public int? DeviceId { get; init; }
 
+    /// <summary>The SAM prompt decoder's precision (<c>--decoder-precision</c>; <see cref="EngineOptions.DecoderPrecision"/>).</summary>
+    public ModelPrecision DecoderPrecision { get; init; } = ModelPrecision.Fp32;
+
     /// <summary>Sessions share one arena (<see cref="EngineOptions.ShareRunMemory"/>): for a process that keeps several models open.</summary>
     public bool ShareRunMemory { get; init; }
 
@@ -27,7 +30,7 @@ public sealed record ModelArgs(string? ModelId, string? EncoderPath, string? Dec
     /// <summary>Engine options for these models; a one-shot run (<see cref="OneShot"/>) keeps no run memory between runs.</summary>
     public EngineOptions Options(TextWriter stderr) => new()
     {
-        Device = Device, DeviceId = DeviceId, IntraOpThreads = Threads, Precision = Precision, KeepRunMemory = !OneShot,
+        Device = Device, DeviceId = DeviceId, IntraOpThreads = Threads, Precision = Precision, DecoderPrecision = DecoderPrecision, KeepRunMemory = !OneShot,
         ShareRunMemory = ShareRunMemory,
         Notice = m => Notices.Once(stderr, m),
     };

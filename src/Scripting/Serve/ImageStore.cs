@@ -13,10 +13,20 @@ internal sealed class ImageStore : IDisposable
     private long _clock;
 
     private readonly int _undoLimit;
+    private readonly SubjectModel? _subject;
+    private readonly TextWriter _log;
 
-    public ImageStore(SamSession sam, int capacity, int undoLimit)
+    /// <summary>A store of at most <paramref name="capacity"/> images, each with <paramref name="undoLimit"/> undo steps.</summary>
+    /// <param name="sam">The session every image is encoded and answered with.</param>
+    /// <param name="capacity">Images held at once.</param>
+    /// <param name="undoLimit">Edits that can be undone per image.</param>
+    /// <param name="subject">The salient-object model that reads each image's first click (the measured default), or null for clicks read by SAM alone.</param>
+    /// <param name="log">Hears when an image's salient-object map cannot be made.</param>
+    public ImageStore(SamSession sam, int capacity, int undoLimit, SubjectModel? subject = null, TextWriter? log = null)
     {
         _sam = sam;
+        _subject = subject;
+        _log = log ?? TextWriter.Null;
         Capacity = capacity;
         _undoLimit = undoLimit;
     }
@@ -43,7 +53,7 @@ internal sealed class ImageStore : IDisposable
             string id;
             do id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
             while (_images.ContainsKey(id));
-            added = new ServedImage(id, name, image, _sam, _undoLimit) { LastUsed = ++_clock, Sequence = _clock };
+            added = new ServedImage(id, name, image, _sam, _undoLimit, _subject, _log) { LastUsed = ++_clock, Sequence = _clock };
             _images.Add(id, added);
         }
         dropped?.Dispose();

@@ -24,12 +24,14 @@ public sealed class SelectionServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ImageStore _store;
     private readonly SamSession _sam;
+    private readonly SubjectModel _subject;
 
-    private SelectionServer(WebApplication app, ImageStore store, SamSession sam, ServeOptions options)
+    private SelectionServer(WebApplication app, ImageStore store, SamSession sam, SubjectModel subject, ServeOptions options)
     {
         _app = app;
         _store = store;
         _sam = sam;
+        _subject = subject;
         Options = options;
     }
 
@@ -50,7 +52,7 @@ public sealed class SelectionServer : IAsyncDisposable
     /// <summary>
     /// Builds and starts the server over an open SAM session (which it then owns). <paramref name="configure"/> may
     /// replace Kestrel (tests use the in-memory test server). <paramref name="openSubject"/> opens the salient-object
-    /// model on first use of "select subject".
+    /// model on first need: an image's first-click prior (<see cref="ServeOptions.SubjectGuide"/>), "select subject".
     /// </summary>
     public static async Task<SelectionServer> StartAsync(ServeOptions options, SamSession sam, Func<CancellationToken, Task<SubjectSelector>> openSubject,
         TextWriter log, Action<IWebHostBuilder>? configure = null, CancellationToken ct = default)
@@ -65,9 +67,10 @@ public sealed class SelectionServer : IAsyncDisposable
         });
         configure?.Invoke(builder.WebHost);
         var app = builder.Build();
-        var store = new ImageStore(sam, options.MaxImages, options.UndoLimit);
-        var server = new SelectionServer(app, store, sam, options);
-        var api = new ServeApi(store, options, openSubject, log);
+        var subject = new SubjectModel(openSubject);
+        var store = new ImageStore(sam, options.MaxImages, options.UndoLimit, options.SubjectGuide ? subject : null, log);
+        var server = new SelectionServer(app, store, sam, subject, options);
+        var api = new ServeApi(store, options, subject, log);
 
         app.Use(server.GuardAsync);
         api.Map(app);
@@ -86,6 +89,7 @@ public sealed class SelectionServer : IAsyncDisposable
         catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
         {
             store.Dispose();
+            subject.Dispose();
             await app.DisposeAsync();
             throw new Core.SegArgumentException("--port", $"{options.Host}:{options.Port} is already in use; stop the other server or pick another port (--port 0 picks a free one)");
         }
@@ -109,6 +113,7 @@ public sealed class SelectionServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         _store.Dispose();
+        _subject.Dispose();
         _sam.Dispose();
     }
 

@@ -20,10 +20,8 @@ using SegPlugins.Core.Segmentation.Subject;
 namespace SegPlugins.Scripting.Serve;
 
 /// <summary>The endpoints of the HTTP API (documented in docs/http-api.md).</summary>
-internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<CancellationToken, Task<SubjectSelector>> openSubject, TextWriter log)
+internal sealed class ServeApi(ImageStore store, ServeOptions options, SubjectModel subjectModel, TextWriter log)
 {
-    private readonly SemaphoreSlim _subjectGate = new(1, 1);
-    private SubjectSelector? _subject;
     private double _lastEncodeMs = 1500; // a first guess for the progress bar until an embedding was timed
 
     public void Map(IEndpointRouteBuilder app)
@@ -197,13 +195,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, Func<Canc
         }
     }
 
-    private async Task<SubjectSelector> SubjectModelAsync(CancellationToken ct)
-    {
-        if (_subject is { } s) return s;
-        await _subjectGate.WaitAsync(ct);
-        try { return _subject ??= await openSubject(ct); }
-        finally { _subjectGate.Release(); }
-    }
+    private Task<SubjectSelector> SubjectModelAsync(CancellationToken ct) => subjectModel.GetAsync(ct);
 
     /// <summary>The subject model when a matte of a box alone will use it; null otherwise, or when it cannot be opened (the matte then uses the selection as it is).</summary>
     private async Task<SubjectSelector?> MattePriorAsync(ServedImage img, Finish finish, CancellationToken ct)

@@ -34,16 +34,17 @@ public static class ServeCommand
         token.Validators.Add(r => { if (r.GetValueOrDefault<string>() is { } t && ServeOptions.TokenError(t) is { } e) r.AddError("--token: " + e); });
         var maxImages = CliOptions.Int("--max-images", "N", "images held at once; the least recently used goes with its embedding", 8, 1, 256);
         var open = CliOptions.Flag("--open", "open the page in the default browser");
+        var guide = CliOptions.OnOff("--subject-guide", "read each image's first click with the salient-object model (the measured default)", true);
         var model = new ModelOptions();
         var command = new Command("serve", """
             A local page (and HTTP API, see docs/http-api.md) to select objects by clicking: click = include, Alt-click or
             right-click = exclude, drag = box. Prints the page's address with its access token. Binds to loopback unless
             --host says otherwise; every API call needs the token (random per start unless --token gives one).
             """)
-        { images, port, host, token, maxImages, open };
+        { images, port, host, token, maxImages, open, guide };
         model.AddTo(command);
         command.SetAction((p, ct) => RunAsync(new ServeOptions(p.GetValue(images) ?? [], p.GetValue(host)!.Trim(), p.GetValue(port), model.Read(p),
-            p.GetValue(token) ?? ServeOptions.NewToken(), p.GetValue(open)) { MaxImages = p.GetValue(maxImages) }, CommandIO.Of(p), ct));
+            p.GetValue(token) ?? ServeOptions.NewToken(), p.GetValue(open)) { MaxImages = p.GetValue(maxImages), SubjectGuide = p.GetValue(guide) == CliOptions.Switch.On }, CommandIO.Of(p), ct));
         return command;
     }
 

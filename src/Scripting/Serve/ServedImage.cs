@@ -21,20 +21,44 @@ internal sealed class ServedImage : IDisposable
     private readonly Stopwatch _since = Stopwatch.StartNew();
     private SelectionEditor? _editor;
 
-    public ServedImage(string id, string name, BgraImage image, SamSession sam, int undoLimit)
+    /// <summary>Holds <paramref name="image"/> and starts its embedding (and its salient-object map) in the background.</summary>
+    /// <param name="id">The image's id in the API.</param>
+    /// <param name="name">A display name.</param>
+    /// <param name="image">The pixels.</param>
+    /// <param name="sam">The session the image is encoded and answered with.</param>
+    /// <param name="undoLimit">Edits that can be undone.</param>
+    /// <param name="subject">Reads the first click with the image's salient-object map (the measured default), or null.</param>
+    /// <param name="log">Hears when the map cannot be made (the clicks are then read by SAM alone).</param>
+    public ServedImage(string id, string name, BgraImage image, SamSession sam, int undoLimit, SubjectModel? subject = null, TextWriter? log = null)
     {
         Id = id;
         Name = name;
         Image = image;
         var token = _cts.Token;
-        Ready = Task.Run(() =>
+        Ready = Task.Run(async () =>
         {
             var view = new TimedSession(sam.ForImage(image, token));
             EncodeMs = _since.Elapsed.TotalMilliseconds;
+            var saliency = subject is null ? null : await SaliencyAsync(subject, image, log, token);
             Decoder = view;
-            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image, encodeCrop: sam.ForImage), UndoLimit = undoLimit };
-            if (Interlocked.Exchange(ref s_warmedUp, 1) == 0) WarmUp(view, image, token);
+            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image, saliency, encodeCrop: sam.ForImage), UndoLimit = undoLimit };
+            if (Interlocked.Exchange(ref s_warmedUp, 1) == 0) WarmUp(view, image, saliency, token);
         }, token);
+    }
+
+    /// <summary>The image's salient-object map; null, with a line in the log, when the model cannot be opened or run.</summary>
+    private static async Task<LogitMap?> SaliencyAsync(SubjectModel subject, BgraImage image, TextWriter? log, CancellationToken ct)
+    {
+        try
+        {
+            var model = await subject.GetAsync(ct);
+            return model.Saliency(image, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log?.WriteLine($"serve: no salient-object map ({e.Message}); this image's clicks are read by SAM alone");
+            return null;
+        }
     }
 
     private static int s_warmedUp;
@@ -46,12 +70,12 @@ internal sealed class ServedImage : IDisposable
     /// overlay's PNG, with a pause between them, since the runtime starts counting calls for its optimised
     /// recompilation only after a quiet moment (about 100 ms) and recompiles in the background.
     /// </summary>
-    private static void WarmUp(ISegmentationSession view, BgraImage image, CancellationToken ct)
+    private static void WarmUp(ISegmentationSession view, BgraImage image, LogitMap? saliency, CancellationToken ct)
     {
         try
         {
             float w = image.Width, h = image.Height;
-            var chain = ClickDefaults.NewChain(view, image);
+            var chain = ClickDefaults.NewChain(view, image, saliency);
             var first = chain.Predict([new PointPrompt(w / 2, h / 2)], null, ct);
             ImageIO.EncodeGrayPng(first.Mask.Data, first.Mask.Width, first.Mask.Height, Stream.Null, PngCompression.Fast);
             Thread.Sleep(150);

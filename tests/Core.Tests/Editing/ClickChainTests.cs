@@ -93,11 +93,29 @@ public class ClickChainTests
         var chain = new ClickChain(Session());
         var e = Assert.Throws<SegArgumentException>(() => chain.Predict([]));
         Assert.Contains("at least one click or a box", e.Message);
-        var map = new LogitMap(W, H);
-        var guided = new ClickChain(Session(), map);
-        e = Assert.Throws<SegArgumentException>(() => guided.Predict([A], new BoxXyxy(0, 0, 10, 10)));
-        Assert.Contains("subject guide", e.Message);
         Assert.Throws<ArgumentNullException>(() => new ClickChain(null!));
+    }
+
+    [Fact]
+    public void ADrawnBoxIsAnsweredWithoutTheSubjectPrior()
+    {
+        // The salient region would take the first click (as in the test below); with a box drawn, the box says where
+        // the object is: the chain answers as one without a map, and goes back to the prior for clicks alone.
+        var map = new LogitMap(W, H);
+        for (int y = 8; y <= 27; y++) for (int x = 10; x <= 29; x++) map.Data[y * W + x] = 0.9f;
+        var box = new BoxXyxy(5, 5, 40, 35);
+        var inside = new PointPrompt(20, 18);
+        var guided = new ClickChain(Session(), map);
+        var withBox = guided.Predict([inside], box);
+        var unguided = new ClickChain(Session()).Predict([inside], box);
+        Assert.Null(withBox.SubjectBox);
+        Assert.Equal(unguided.Mask.Data, withBox.Mask.Data);
+        Assert.Equal(1, guided.DecoderRuns);
+        var alone = guided.Predict([inside]);
+        var expected = SubjectGuidance.FirstClick(Session(), inside, map);
+        Assert.Equal(expected.Box, alone.SubjectBox);
+        Assert.Equal(expected.Mask.Data, alone.Mask.Data);
+        Assert.Equal(3, guided.DecoderRuns); // the click alone and the click with the salient region's box
     }
 
     [Fact]

@@ -95,6 +95,7 @@ public class CommandLineTests
             Assert.Equal(0, code);
             Assert.Contains("--device <auto|cpu|dml[:N]|cuda[:N]>", stdout);
             Assert.Contains("--precision <fp32|int8>", stdout);
+            Assert.Contains("--decoder-precision <fp32|int8>", stdout);
         }
         var (bad, _, err) = Run("subject", "--image", "x.png", "--device", "directx");
         Assert.Equal(2, bad);

@@ -179,6 +179,7 @@ public class SelectCommandTests
     [InlineData(2, "--device: 'cpu:1': only dml and cuda take a device number", "select", "--image", "{coffee}", "--point", "1,1", "--device", "cpu:1")]
     [InlineData(2, "--device: 'dml:x': the device number must be 0..63", "select", "--image", "{coffee}", "--point", "1,1", "--device", "dml:x")]
     [InlineData(2, "--precision: 'int4' is not a precision; expected fp32 or int8", "select", "--image", "{coffee}", "--point", "1,1", "--precision", "int4")]
+    [InlineData(2, "--decoder-precision: 'half' is not a precision; expected fp32 or int8", "select", "--image", "{coffee}", "--point", "1,1", "--decoder-precision", "half")]
     [InlineData(2, "expected the 256x256 low-res logits", "select", "--image", "{coffee}", "--point", "1,1", "--mask-in", "{logits}")]
     [InlineData(2, "outputs never overwrite an input", "select", "--image", "{coffee}", "--point", "1,1", "--out", "{coffee}")]
     [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1,0", "--point", "5,5", "--subject-guide")]

@@ -30,12 +30,15 @@ internal sealed class ServeHarness : IAsyncDisposable
 
     public static string Fixture(string rel) => Path.Combine(AppContext.BaseDirectory, "fixtures", rel);
 
-    public static async Task<ServeHarness> StartAsync(bool realModel = false, int maxImages = 8, string[]? images = null, long maxImageBytes = 256L << 20)
+    /// <param name="subjectGuide">The server's first-click prior (on in <c>segplug serve</c>); off here, where the API's
+    /// mechanics are compared with the plain click path, unless a test is about the prior.</param>
+    public static async Task<ServeHarness> StartAsync(bool realModel = false, int maxImages = 8, string[]? images = null, long maxImageBytes = 256L << 20,
+        bool subjectGuide = false)
     {
         string enc = Fixture("models/sam_encoder_input_output.onnx"), dec = Fixture("models/sam_decoder_multi.onnx");
         var engine = new EngineOptions { Device = ExecutionDevice.Cpu, EmbeddingCacheBytes = maxImages * (4L << 20) };
         var model = realModel ? new ModelArgs(ModelIds.Default, null, null, ExecutionDevice.Cpu) : new ModelArgs(null, enc, dec, ExecutionDevice.Cpu);
-        var options = new ServeOptions(images ?? [], "127.0.0.1", 0, model, Token, false) { MaxImages = maxImages, MaxImageBytes = maxImageBytes };
+        var options = new ServeOptions(images ?? [], "127.0.0.1", 0, model, Token, false) { MaxImages = maxImages, MaxImageBytes = maxImageBytes, SubjectGuide = subjectGuide };
         var sam = realModel ? await SamSession.OpenAsync(ModelIds.Default, engine) : SamSession.Open(enc, dec, engine);
         var server = await SelectionServer.StartAsync(options, sam, ct => SubjectSelector.OpenAsync(engine, null, ct), TextWriter.Null, w => w.UseTestServer());
         var client = server.App.GetTestClient();

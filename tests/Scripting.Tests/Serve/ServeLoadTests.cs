@@ -28,7 +28,7 @@ public sealed class ServeLoadTests(ITestOutputHelper output)
         string enc = ServeHarness.Fixture("models/sam_encoder_input_output.onnx"), dec = ServeHarness.Fixture("models/sam_decoder_multi.onnx");
         string[] files = [ServeHarness.Fixture("images/grad_97x61.png"), ServeHarness.Fixture("images/grad_61x97.png"), ServeHarness.Fixture("images/fastsam_96x48.png")];
         string token = Serve_Token();
-        using var server = await ServeProcess.StartAsync(token, TimeSpan.FromMinutes(2), "--encoder", enc, "--decoder", dec);
+        using var server = await ServeProcess.StartAsync(token, TimeSpan.FromMinutes(2), "--encoder", enc, "--decoder", dec, "--subject-guide", "off");
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

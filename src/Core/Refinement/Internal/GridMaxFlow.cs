@@ -228,15 +228,8 @@ internal sealed class GridMaxFlow
 
     private int[]? _savedLinks;
 
-    /// <summary>Remembers the link capacities as set, so that <see cref="RestoreLinks"/> can undo a solve's flow on them.</summary>
+    /// <summary>Remembers the link capacities as set: <see cref="ChangeTerminals"/> prices the cut from them.</summary>
     public void SaveLinks() => _savedLinks = (int[])_cap.Clone();
-
-    /// <summary>Puts back the link capacities saved by <see cref="SaveLinks"/> (terminal links are set anew by the caller).</summary>
-    public void RestoreLinks()
-    {
-        if (_savedLinks is null) throw new InvalidOperationException("no links were saved");
-        _savedLinks.AsSpan().CopyTo(_cap);
-    }
 
     /// <summary>True when pixel (x, y) is on the source side of the minimum cut found by <see cref="Solve"/>.</summary>
     public bool OnSourceSide(int x, int y) => _tree[Node(x, y)] == SourceTree;

@@ -60,7 +60,7 @@ public sealed class SamSession : ISegmentationSession
     }
 
     internal static SamSession Open(string encoderPath, string decoderPath, EngineOptions options, string name, string key, MultimaskTaps? taps = null,
-        string? encoderSha256 = null, string? cacheDirectory = null)
+        string? encoderSha256 = null, string? cacheDirectory = null, string? decoderSha256 = null)
     {
         if (options.Precision == ModelPrecision.Int8)
         {
@@ -69,6 +69,12 @@ public sealed class SamSession : ISegmentationSession
                 .Ensure(encoderPath, name + " encoder", encoderSha256, options.Notice);
             encoderPath = int8.Path;
             key = "int8:" + int8.Record.Sha256;
+        }
+        if (options.DecoderPrecision == ModelPrecision.Int8)
+        {
+            // The embedding (and its key) is the encoder's; the decoder's precision changes only what a click answers.
+            decoderPath = new QuantizedModelCache(cacheDirectory ?? ModelStore.DefaultCacheDirectory())
+                .Ensure(decoderPath, name + " decoder", decoderSha256, options.Notice).Path;
         }
         // The two sessions are opened at once (each is mostly one thread of ONNX Runtime's graph loading; a one-shot
         // select at 1 MP then has both models in the time of the larger). Errors keep their order: a bad encoder is
@@ -113,7 +119,7 @@ public sealed class SamSession : ISegmentationSession
             throw new SegModelException(modelId, $"is a {files.Entry.Family} model; a SAM-family model (encoder + decoder) is needed here");
         return Open(files.PathOf(ModelRole.Encoder), files.PathOf(ModelRole.Decoder), options ?? EngineOptions.Default, modelId,
             "manifest:" + files.Entry.File(ModelRole.Encoder).Sha256, files.Entry.File(ModelRole.Decoder).Multimask,
-            files.Entry.File(ModelRole.Encoder).Sha256, store.CacheDirectory);
+            files.Entry.File(ModelRole.Encoder).Sha256, store.CacheDirectory, files.Entry.File(ModelRole.Decoder).Sha256);
     }
 
     public bool HasImage => _current is not null;

@@ -45,6 +45,35 @@ public sealed class MobileSamInt8Tests
     }
 
     [Fact]
+    public async Task Int8DecoderAnswersClicksAndBoxesLikeTheFloatOne()
+    {
+        using var int8 = await SamSession.OpenAsync(ModelIds.MobileSam, new EngineOptions { Device = ExecutionDevice.Cpu, DecoderPrecision = ModelPrecision.Int8 });
+        // The embedding is the float32 encoder's: its key, and so the caches of embeddings, stay the same.
+        Assert.Equal(_f.Session.ModelKey, int8.ModelKey);
+        var prompt = PromptSet.FromPoints(PointPrompt.Include(200, 150));
+        var fp = _f.Session.Predict(_f.ChelseaEmbedding, prompt);
+        var q = int8.Predict(_f.ChelseaEmbedding, prompt);
+        // The proposals come from taps inside the graph; the rewrite keeps them.
+        Assert.Equal(fp.Proposals.Count, q.Proposals.Count);
+        var reference = MaskMath.LoadMask(TestPaths.Fixture("reference", "chelsea-cat.png"));
+        Assert.True(MaskMath.IoU(q.Mask, reference) >= 0.95, $"int8 decoder click IoU {MaskMath.IoU(q.Mask, reference):0.000} < 0.95");
+        Assert.True(MaskMath.IoU(q.Mask, fp.Mask) >= 0.97, $"int8 and float32 decoders differ: IoU {MaskMath.IoU(q.Mask, fp.Mask):0.000}");
+        Assert.True(Math.Abs(q.Score - fp.Score) < 0.05, $"predicted IoU {q.Score:0.000} against {fp.Score:0.000}");
+
+        var coffee = ImageIO.Load(TestPaths.Sample("coffee.jpg"));
+        var cup = MaskMath.LoadMask(TestPaths.Fixture("reference", "coffee-cup-saucer.png"));
+        var box = int8.Predict(int8.Embed(coffee), PromptSet.FromBox(new BoxXyxy(70, 12, 485, 398)));
+        Assert.True(MaskMath.IoU(box.Mask, cup) >= 0.9, $"int8 decoder box IoU {MaskMath.IoU(box.Mask, cup):0.000} < 0.9");
+
+        var store = ModelStore.CreateDefault();
+        var files = await store.EnsureAsync(ModelIds.MobileSam);
+        string sha = files.Entry.File(ModelRole.Decoder).Sha256 ?? throw new InvalidOperationException("the manifest pins the decoder's hash");
+        var cached = new QuantizedModelCache(store.CacheDirectory);
+        string path = cached.PathFor(files.PathOf(ModelRole.Decoder), sha);
+        Assert.True(cached.Verify(path, sha).Ok, path);
+    }
+
+    [Fact]
     public async Task RealEncoderIsRewrittenAndRecorded()
     {
         var store = ModelStore.CreateDefault();
