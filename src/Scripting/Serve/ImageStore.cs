@@ -14,18 +14,21 @@ internal sealed class ImageStore : IDisposable
 
     private readonly int _undoLimit;
     private readonly SubjectModel? _subject;
+    private readonly bool _subjectGuide;
     private readonly TextWriter _log;
 
     /// <summary>A store of at most <paramref name="capacity"/> images, each with <paramref name="undoLimit"/> undo steps.</summary>
     /// <param name="sam">The session every image is encoded and answered with.</param>
     /// <param name="capacity">Images held at once.</param>
     /// <param name="undoLimit">Edits that can be undone per image.</param>
-    /// <param name="subject">The salient-object model that reads each image's first click (the measured default), or null for clicks read by SAM alone.</param>
+    /// <param name="subject">The salient-object model (box crops' maps, and the first click's with <paramref name="subjectGuide"/>), or null for SAM alone.</param>
+    /// <param name="subjectGuide">Read each image's first click with its salient-object map (the measured default).</param>
     /// <param name="log">Hears when an image's salient-object map cannot be made.</param>
-    public ImageStore(SamSession sam, int capacity, int undoLimit, SubjectModel? subject = null, TextWriter? log = null)
+    public ImageStore(SamSession sam, int capacity, int undoLimit, SubjectModel? subject = null, bool subjectGuide = true, TextWriter? log = null)
     {
         _sam = sam;
         _subject = subject;
+        _subjectGuide = subjectGuide;
         _log = log ?? TextWriter.Null;
         Capacity = capacity;
         _undoLimit = undoLimit;
@@ -53,7 +56,7 @@ internal sealed class ImageStore : IDisposable
             string id;
             do id = Convert.ToHexString(RandomNumberGenerator.GetBytes(6)).ToLowerInvariant();
             while (_images.ContainsKey(id));
-            added = new ServedImage(id, name, image, _sam, _undoLimit, _subject, _log) { LastUsed = ++_clock, Sequence = _clock };
+            added = new ServedImage(id, name, image, _sam, _undoLimit, _subject, _subjectGuide, _log) { LastUsed = ++_clock, Sequence = _clock };
             _images.Add(id, added);
         }
         dropped?.Dispose();

@@ -68,7 +68,7 @@ public sealed class SelectionServer : IAsyncDisposable
         configure?.Invoke(builder.WebHost);
         var app = builder.Build();
         var subject = new SubjectModel(openSubject);
-        var store = new ImageStore(sam, options.MaxImages, options.UndoLimit, options.SubjectGuide ? subject : null, log);
+        var store = new ImageStore(sam, options.MaxImages, options.UndoLimit, subject, options.SubjectGuide, log);
         var server = new SelectionServer(app, store, sam, subject, options);
         var api = new ServeApi(store, options, subject, log);
 

@@ -7,6 +7,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement.Matting;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Segmentation.Subject;
 
 namespace SegPlugins.Scripting.Serve;
 
@@ -27,9 +28,11 @@ internal sealed class ServedImage : IDisposable
     /// <param name="image">The pixels.</param>
     /// <param name="sam">The session the image is encoded and answered with.</param>
     /// <param name="undoLimit">Edits that can be undone.</param>
-    /// <param name="subject">Reads the first click with the image's salient-object map (the measured default), or null.</param>
-    /// <param name="log">Hears when the map cannot be made (the clicks are then read by SAM alone).</param>
-    public ServedImage(string id, string name, BgraImage image, SamSession sam, int undoLimit, SubjectModel? subject = null, TextWriter? log = null)
+    /// <param name="subject">The salient-object model: a box alone is refined with its crop's map, and with
+    /// <paramref name="subjectGuide"/> the first click is read with the image's map (the measured default); null for neither.</param>
+    /// <param name="subjectGuide">Read the first click with the image's salient-object map.</param>
+    /// <param name="log">Hears when the model cannot be opened or run (the clicks are then read by SAM alone).</param>
+    public ServedImage(string id, string name, BgraImage image, SamSession sam, int undoLimit, SubjectModel? subject = null, bool subjectGuide = true, TextWriter? log = null)
     {
         Id = id;
         Name = name;
@@ -39,21 +42,29 @@ internal sealed class ServedImage : IDisposable
         {
             var view = new TimedSession(sam.ForImage(image, token));
             EncodeMs = _since.Elapsed.TotalMilliseconds;
-            var saliency = subject is null ? null : await SaliencyAsync(subject, image, log, token);
+            var model = subject is null ? null : await ModelAsync(subject, log, token);
+            var saliency = model is not null && subjectGuide ? SaliencyOf(model, image, log, token) : null;
             Decoder = view;
-            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image, saliency, encodeCrop: sam.ForImage), UndoLimit = undoLimit };
+            _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image, saliency, encodeCrop: sam.ForImage, subject: model), UndoLimit = undoLimit };
             if (Interlocked.Exchange(ref s_warmedUp, 1) == 0) WarmUp(view, image, saliency, token);
         }, token);
     }
 
-    /// <summary>The image's salient-object map; null, with a line in the log, when the model cannot be opened or run.</summary>
-    private static async Task<LogitMap?> SaliencyAsync(SubjectModel subject, BgraImage image, TextWriter? log, CancellationToken ct)
+    /// <summary>The salient-object model; null, with a line in the log, when it cannot be opened.</summary>
+    private static async Task<SubjectSelector?> ModelAsync(SubjectModel subject, TextWriter? log, CancellationToken ct)
     {
-        try
+        try { return await subject.GetAsync(ct); }
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            var model = await subject.GetAsync(ct);
-            return model.Saliency(image, ct);
+            log?.WriteLine($"serve: the salient-object model could not be opened ({e.Message}); clicks and boxes are read by SAM alone");
+            return null;
         }
+    }
+
+    /// <summary>The image's salient-object map; null, with a line in the log, when the model fails on it.</summary>
+    private static LogitMap? SaliencyOf(SubjectSelector model, BgraImage image, TextWriter? log, CancellationToken ct)
+    {
+        try { return model.Saliency(image, ct); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log?.WriteLine($"serve: no salient-object map ({e.Message}); this image's clicks are read by SAM alone");
