@@ -131,6 +131,13 @@ public sealed record ClickChainOptions
     /// <remarks>Declared before <see cref="Default"/>, whose instance reads it while the type's statics are set up.</remarks>
     public static SmallObjectGateOptions SmallGuidedAnswerGate { get; } = new() { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01 };
 
+    /// <summary>
+    /// A correction click far from the selection's edge answered on its own (<see cref="PartClickOptions"/>): an include
+    /// click off the selection, not touching it, united with the selection; an exclude click deep inside cut out. Off by
+    /// default (<see cref="PartClickOptions.Default"/>).
+    /// </summary>
+    public PartClickOptions Parts { get; init; } = PartClickOptions.Default;
+
     public static ClickChainOptions Default { get; } = new();
 
     internal void Validate()
@@ -152,5 +159,7 @@ public sealed record ClickChainOptions
         Focus.Validate();
         ArgumentNullException.ThrowIfNull(SmallObject, nameof(SmallObject));
         SmallObject.Validate();
+        ArgumentNullException.ThrowIfNull(Parts, nameof(Parts));
+        Parts.Validate();
     }
 }
