@@ -197,10 +197,23 @@ public sealed class ClickChain
         var prev = _steps[index - 1];
         var points = new PointPrompt[index + 1];
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
+        // A part or a hole (ClickChainOptions.Parts) is answered on its own, at once or only where the answer to
+        // every click together went too far.
+        var parts = _settings.Parts;
+        var (kind, distance) = box is null ? PartClicks.Classify(prev.Mask, points[^1], parts) : (PartClicks.Kind.None, 0);
+        if (kind != PartClicks.Kind.None && !parts.ChecksJointAnswer(kind) && OnItsOwn(points, prev, kind, distance, ct) is { } own) return own;
+        var joint = Joint(points, prev, index, box, ct);
+        if (kind != PartClicks.Kind.None && parts.ChecksJointAnswer(kind) && parts.JointWentTooFar(kind, prev.Mask.Area(), joint.Mask.Area())
+            && OnItsOwn(points, prev, kind, distance, ct) is { } instead) return instead;
+        return joint;
+    }
+
+    /// <summary>The answer to every click together (with the previous selection fed back), guarded, refined and merged as the settings say.</summary>
+    private Step Joint(PointPrompt[] points, Step prev, int index, BoxXyxy? box, CancellationToken ct)
+    {
         // A drawn box already says where the object is; the focus crop serves clicks alone.
         if (_focus is not null && box is null && _focus.Applies(index) && _focus.Next(points, prev.Mask, prev.Feedback, prev.Focus, ct) is { } f)
             return Merged(Carried(new Step(points[^1], f.Prediction, f.Proposal, f.Mask, null, f.Feedback, f.State, Notes: ClickStepNotes.Focus), prev), prev, index);
-        if (box is null && _settings.Parts.Enabled && OnItsOwn(points, prev, ct) is { } own) return own;
         // With colour fusion the refined selection is fed back and the subject's box is not carried on: the
         // colour models already keep the selection on the object, and the loop was measured on GrabCut this way.
         if (box is null && prev.ContextBox is not null && _fusion is null)
@@ -223,11 +236,9 @@ public sealed class ClickChain
     /// answered with every click as usual). The combined selection, turned into logits over the previous feedback, is
     /// what the next click feeds back.
     /// </summary>
-    private Step? OnItsOwn(PointPrompt[] points, Step prev, CancellationToken ct)
+    private Step? OnItsOwn(PointPrompt[] points, Step prev, PartClicks.Kind kind, double distance, CancellationToken ct)
     {
         var options = _settings.Parts;
-        var (kind, distance) = PartClicks.Classify(prev.Mask, points[^1], options);
-        if (kind == PartClicks.Kind.None) return null;
         var p = Run(new PromptSet { Points = PartClicks.OwnPrompt(points, kind, distance, options) }, ct);
         if (PartClicks.Combine(prev.Mask, p.Mask, points, kind, options) is not { } combined) return null;
         var notes = kind == PartClicks.Kind.Part ? ClickStepNotes.PartUnion : ClickStepNotes.HoleCut;

@@ -44,11 +44,31 @@ public sealed record PartClickOptions
     /// <summary>A hole is cut only when it takes at most this share of the selection (more, and the click alone read the whole object).</summary>
     public double HoleMaxShare { get; init; } = 0.5;
 
+    /// <summary>
+    /// With a value above 0 (at least 1), a part is answered on its own only when the answer to every click together
+    /// grew the selection to more than this many times its area (the decoder jumped to a larger object holding every
+    /// click), at the cost of one more decoder run then. 0 = every part is answered on its own at once.
+    /// </summary>
+    public double PartWhenJointGrows { get; init; }
+
+    /// <summary>
+    /// With a value above 0, a hole is answered on its own only when the answer to every click together kept less than
+    /// this share of the selection's area. 0 = every hole is cut at once.
+    /// </summary>
+    public double HoleWhenJointKeeps { get; init; }
+
     /// <summary>The parts and holes off.</summary>
     public static PartClickOptions Default { get; } = new();
 
     /// <summary>True when a part or a hole can be answered on its own.</summary>
     public bool Enabled => PartMinGap > 0 || HoleMinDepth > 0;
+
+    /// <summary>True when a click of this kind is answered on its own only after the answer to every click together went too far.</summary>
+    internal bool ChecksJointAnswer(PartClicks.Kind kind) => kind == PartClicks.Kind.Part ? PartWhenJointGrows > 0 : HoleWhenJointKeeps > 0;
+
+    /// <summary>True when the answer to every click together, of <paramref name="jointArea"/> pixels, went too far from a selection of <paramref name="previousArea"/>.</summary>
+    internal bool JointWentTooFar(PartClicks.Kind kind, long previousArea, long jointArea) =>
+        kind == PartClicks.Kind.Part ? jointArea > PartWhenJointGrows * previousArea : jointArea < HoleWhenJointKeeps * previousArea;
 
     internal void Validate()
     {
@@ -56,6 +76,8 @@ public sealed record PartClickOptions
         if (!(PartMinGapPixels >= 1 && PartMinGapPixels <= 100_000)) throw new SegArgumentException("part min gap pixels", $"must be between 1 and 100000 pixels, got {PartMinGapPixels}");
         if (!(PartMaxGrowth >= 0 && PartMaxGrowth <= 1000)) throw new SegArgumentException("part max growth", $"must be 0 (no limit) or a multiple of the selection's area up to 1000, got {PartMaxGrowth}");
         if (!(HoleMinDepth >= 0 && HoleMinDepth <= 1)) throw new SegArgumentException("hole min depth", $"must be 0 (off) or a fraction of the selection's largest inner depth up to 1, got {HoleMinDepth}");
+        if (!(PartWhenJointGrows == 0 || (PartWhenJointGrows >= 1 && PartWhenJointGrows <= 1000))) throw new SegArgumentException("part when joint grows", $"must be 0 (always) or a multiple of the selection's area from 1 to 1000, got {PartWhenJointGrows}");
+        if (!(HoleWhenJointKeeps >= 0 && HoleWhenJointKeeps <= 1)) throw new SegArgumentException("hole when joint keeps", $"must be 0 (always) or a share of the selection up to 1, got {HoleWhenJointKeeps}");
         if (!(HoleMaxShare > 0 && HoleMaxShare <= 1)) throw new SegArgumentException("hole max share", $"must be a share of the selection above 0 and at most 1, got {HoleMaxShare}");
     }
 }

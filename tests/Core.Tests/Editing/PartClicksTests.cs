@@ -90,6 +90,27 @@ public class PartClicksTests
     }
 
     [Fact]
+    public void WithPartWhenJointGrowsThePartIsAskedOnlyAfterTheJointAnswerJumped()
+    {
+        var settings = new ClickChainOptions { Parts = new PartClickOptions { PartMinGap = 0.5, PartWhenJointGrows = 3 } };
+        // The joint answer jumps to the whole frame (16 times the selection): the part is asked alone next, and united.
+        var s = new ScriptedSession(W, H, Answer(Left), Answer(Jumped), Answer(Right));
+        var chain = new ClickChain(s, settings: settings);
+        chain.Predict([First]);
+        Assert.Equal(Left.Union(Right).Data, chain.Predict([First, Apart]).Mask.Data);
+        Assert.Equal([First, Apart], s.Requests[1].Points);
+        Assert.Equal([Apart], s.Requests[2].Points);
+        // A joint answer that only doubles the selection stands, without a second decoder run.
+        var modest = Left.Union(Right);
+        var s2 = new ScriptedSession(W, H, Answer(Left), Answer(modest), Answer(Right));
+        var chain2 = new ClickChain(s2, settings: settings);
+        chain2.Predict([First]);
+        Assert.Equal(modest.Data, chain2.Predict([First, Apart]).Mask.Data);
+        Assert.Equal(2, s2.Requests.Count);
+        Assert.Equal(ClickStepNotes.None, chain2.LastNotes & ClickStepNotes.PartUnion);
+    }
+
+    [Fact]
     public void ExcludeClicksNearThePartGoWithIt()
     {
         var near = new PointPrompt(58, 8, false);
@@ -137,9 +158,11 @@ public class PartClicksTests
     [InlineData(0.5, 2, -1, 0, 0.5, "part max growth")]
     [InlineData(0, 2, 1, 1.5, 0.5, "hole min depth")]
     [InlineData(0, 2, 1, 0.5, 0, "hole max share")]
-    public void BadThresholdsAreNamed(double gap, double gapPixels, double growth, double holeDepth, double holeShare, string name)
+    [InlineData(0.5, 2, 1, 0, 0.5, "part when joint grows", 0.5)]
+    [InlineData(0, 2, 1, 0.5, 0.5, "hole when joint keeps", 0, 1.5)]
+    public void BadThresholdsAreNamed(double gap, double gapPixels, double growth, double holeDepth, double holeShare, string name, double jointGrows = 0, double jointKeeps = 0)
     {
-        var o = new ClickChainOptions { Parts = new PartClickOptions { PartMinGap = gap, PartMinGapPixels = gapPixels, PartMaxGrowth = growth, HoleMinDepth = holeDepth, HoleMaxShare = holeShare } };
+        var o = new ClickChainOptions { Parts = new PartClickOptions { PartMinGap = gap, PartMinGapPixels = gapPixels, PartMaxGrowth = growth, HoleMinDepth = holeDepth, HoleMaxShare = holeShare, PartWhenJointGrows = jointGrows, HoleWhenJointKeeps = jointKeeps } };
         var e = Assert.Throws<SegArgumentException>(() => new ClickChain(new ScriptedSession(W, H, Answer(Left)), settings: o));
         Assert.Equal(name, e.Parameter);
     }
