@@ -13,7 +13,9 @@ namespace SegPlugins.Core.Editing;
 /// united with the selection. An exclude click deep inside the selection (a hole, or a second object the selection took
 /// in) is answered as if it were an include click alone, and that answer is cut out of the selection. The combined
 /// selection is what the next click feeds back (<see cref="MaskFeedback.FromSelection"/> of the previous feedback).
-/// Validated with the chain's options.
+/// Validated with the chain's options. Off by default (<see cref="ClickChainOptions.Parts"/> says what was measured);
+/// the limits' defaults (<see cref="PartMinGapPixels"/> 2: not touching, <see cref="PartMaxGrowth"/> 1,
+/// <see cref="HoleMaxShare"/> 0.5) were set before measuring, not tuned (<c>PartMaxGrowth</c> 2 changed nothing on GrabCut).
 /// </summary>
 public sealed record PartClickOptions
 {
