@@ -201,6 +201,7 @@ public sealed class ClickChain
         // every click together went too far.
         var parts = _settings.Parts;
         var (kind, distance) = box is null ? PartClicks.Classify(prev.Mask, points[^1], parts) : (PartClicks.Kind.None, 0);
+        if (kind == PartClicks.Kind.Part && prev.Proposal.Score < parts.PartMinPreviousScore) kind = PartClicks.Kind.None;
         if (kind != PartClicks.Kind.None && !parts.ChecksJointAnswer(kind) && OnItsOwn(points, prev, kind, distance, ct) is { } own) return own;
         var joint = Joint(points, prev, index, box, ct);
         if (kind != PartClicks.Kind.None && parts.ChecksJointAnswer(kind) && parts.JointWentTooFar(kind, prev.Mask.Area(), joint.Mask.Area())

@@ -59,6 +59,13 @@ public sealed record PartClickOptions
     /// </summary>
     public double HoleWhenJointKeeps { get; init; }
 
+    /// <summary>
+    /// A part is answered on its own only when the decoder's predicted IoU for the answer the selection came from is at
+    /// least this (0..1): a part is added to a selection the model trusts, while the joint answer corrects one it does
+    /// not. 0 = whatever the score.
+    /// </summary>
+    public double PartMinPreviousScore { get; init; }
+
     /// <summary>The parts and holes off.</summary>
     public static PartClickOptions Default { get; } = new();
 
@@ -79,6 +86,7 @@ public sealed record PartClickOptions
         if (!(PartMaxGrowth >= 0 && PartMaxGrowth <= 1000)) throw new SegArgumentException("part max growth", $"must be 0 (no limit) or a multiple of the selection's area up to 1000, got {PartMaxGrowth}");
         if (!(HoleMinDepth >= 0 && HoleMinDepth <= 1)) throw new SegArgumentException("hole min depth", $"must be 0 (off) or a fraction of the selection's largest inner depth up to 1, got {HoleMinDepth}");
         if (!(PartWhenJointGrows == 0 || (PartWhenJointGrows >= 1 && PartWhenJointGrows <= 1000))) throw new SegArgumentException("part when joint grows", $"must be 0 (always) or a multiple of the selection's area from 1 to 1000, got {PartWhenJointGrows}");
+        if (!(PartMinPreviousScore >= 0 && PartMinPreviousScore <= 1)) throw new SegArgumentException("part min previous score", $"must be between 0 and 1, got {PartMinPreviousScore}");
         if (!(HoleWhenJointKeeps >= 0 && HoleWhenJointKeeps <= 1)) throw new SegArgumentException("hole when joint keeps", $"must be 0 (always) or a share of the selection up to 1, got {HoleWhenJointKeeps}");
         if (!(HoleMaxShare > 0 && HoleMaxShare <= 1)) throw new SegArgumentException("hole max share", $"must be a share of the selection above 0 and at most 1, got {HoleMaxShare}");
     }

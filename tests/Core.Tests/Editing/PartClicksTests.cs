@@ -111,6 +111,22 @@ public class PartClicksTests
     }
 
     [Fact]
+    public void APartIsAddedOnlyToASelectionTheModelScoredHighEnough()
+    {
+        var settings = new ClickChainOptions { Parts = new PartClickOptions { PartMinGap = 0.5, PartMinPreviousScore = 0.9 } };
+        var trusted = new ScriptedSession(W, H, FakeSegmentation.Readings(0, [0.95f], Left), Answer(Right), Answer(Jumped));
+        var chain = new ClickChain(trusted, settings: settings);
+        chain.Predict([First]);
+        Assert.Equal(Left.Union(Right).Data, chain.Predict([First, Apart]).Mask.Data);
+        // The same selection scored 0.6 by the model: the joint answer corrects it.
+        var doubted = new ScriptedSession(W, H, FakeSegmentation.Readings(0, [0.6f], Left), Answer(Jumped), Answer(Right));
+        var chain2 = new ClickChain(doubted, settings: settings);
+        chain2.Predict([First]);
+        Assert.Equal(Jumped.Data, chain2.Predict([First, Apart]).Mask.Data);
+        Assert.Equal([First, Apart], doubted.Requests[1].Points);
+    }
+
+    [Fact]
     public void ExcludeClicksNearThePartGoWithIt()
     {
         var near = new PointPrompt(58, 8, false);
@@ -160,9 +176,10 @@ public class PartClicksTests
     [InlineData(0, 2, 1, 0.5, 0, "hole max share")]
     [InlineData(0.5, 2, 1, 0, 0.5, "part when joint grows", 0.5)]
     [InlineData(0, 2, 1, 0.5, 0.5, "hole when joint keeps", 0, 1.5)]
-    public void BadThresholdsAreNamed(double gap, double gapPixels, double growth, double holeDepth, double holeShare, string name, double jointGrows = 0, double jointKeeps = 0)
+    [InlineData(0.5, 2, 1, 0, 0.5, "part min previous score", 0, 0, 1.2)]
+    public void BadThresholdsAreNamed(double gap, double gapPixels, double growth, double holeDepth, double holeShare, string name, double jointGrows = 0, double jointKeeps = 0, double previousScore = 0)
     {
-        var o = new ClickChainOptions { Parts = new PartClickOptions { PartMinGap = gap, PartMinGapPixels = gapPixels, PartMaxGrowth = growth, HoleMinDepth = holeDepth, HoleMaxShare = holeShare, PartWhenJointGrows = jointGrows, HoleWhenJointKeeps = jointKeeps } };
+        var o = new ClickChainOptions { Parts = new PartClickOptions { PartMinGap = gap, PartMinGapPixels = gapPixels, PartMaxGrowth = growth, HoleMinDepth = holeDepth, HoleMaxShare = holeShare, PartWhenJointGrows = jointGrows, HoleWhenJointKeeps = jointKeeps, PartMinPreviousScore = previousScore } };
         var e = Assert.Throws<SegArgumentException>(() => new ClickChain(new ScriptedSession(W, H, Answer(Left)), settings: o));
         Assert.Equal(name, e.Parameter);
     }
