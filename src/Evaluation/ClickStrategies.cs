@@ -63,6 +63,9 @@ public interface IClickEpisode : IDisposable
 {
     /// <summary>Predicts the selection after the user's clicks so far (in image pixels), the newest last.</summary>
     Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken = default);
+
+    /// <summary>How the newest answer was made, as '+'-joined words for the click trace (e.g. <c>guarded+merged</c>); empty when the strategy keeps no notes.</summary>
+    string Notes => "";
 }
 
 /// <summary>Settings of <see cref="ClickStrategyKind.ZoomIn"/>. Validated on construction of the strategy.</summary>
@@ -139,6 +142,15 @@ public static class ClickStrategies
         throw new SegArgumentException("strategy", $"unknown strategy '{name}'; expected one of {string.Join(", ", Names)} or all");
     }
 
+    /// <summary>The set flags of <paramref name="notes"/> in lower case, joined by '+'.</summary>
+    internal static string Describe(ClickStepNotes notes)
+    {
+        var words = new List<string>();
+        foreach (var flag in Enum.GetValues<ClickStepNotes>())
+            if (flag != ClickStepNotes.None && notes.HasFlag(flag)) words.Add(flag.ToString().ToLowerInvariant());
+        return string.Join("+", words);
+    }
+
     private sealed class FeedbackStrategy(string name, bool feedback, bool firstMultimask, bool everyClickBest = false) : IClickStrategy
     {
         public string Name => name;
@@ -201,6 +213,8 @@ public static class ClickStrategies
                 _chain ??= new ClickChain(session, saliency?.Invoke(), guide, fusion, settings, focus);
                 return _chain.Predict(clicks, null, cancellationToken).Mask;
             }
+
+            public string Notes => _chain is null ? "" : Describe(_chain.LastNotes);
 
             public void Dispose() => _chain?.Clear();
         }

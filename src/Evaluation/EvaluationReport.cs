@@ -264,6 +264,11 @@ public sealed class EvaluationReport
     public void WritePerImageCsv(string path) => AtomicFile.WriteAllText(path, ToPerImageCsv());
     public void WriteSvgPlot(string path) => AtomicFile.WriteAllText(path, ToSvgPlot());
 
+    /// <summary>The click trace (<see cref="ClickTrace"/>) of every image and strategy, in run order; the header alone when the run kept no trace.</summary>
+    public string ToTraceCsv() => ClickTrace.ToCsv(Result.Images.SelectMany(i => i.Strategies).SelectMany(s => s.Trace ?? []));
+
+    public void WriteTrace(string path) => AtomicFile.WriteAllText(path, ToTraceCsv());
+
     private static string F(double? v, int digits) => v is { } x && double.IsFinite(x) ? Math.Round(x, digits).ToString(Inv) : "";
 
     private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");

@@ -80,6 +80,9 @@ public sealed record EvaluationOptions
     /// </summary>
     public string? EmbeddingCacheDirectory { get; init; }
 
+    /// <summary>Measure every click against the selection before it (<see cref="ClickTrace"/>, <see cref="StrategyImageResult.Trace"/>).</summary>
+    public bool Trace { get; init; }
+
     internal void Validate()
     {
         if ((Mode & EvaluationMode.All) == 0) throw new SegArgumentException("mode", "must include box, clicks or both");
@@ -99,7 +102,11 @@ public sealed record EvaluationOptions
 /// The clicks of one strategy on one image. IoUs: after click 1..MaxClicks (when no error is left to click, the last
 /// IoU carries over). ClickMs: wall time of each prediction in milliseconds, crops encoded on the way included.
 /// </summary>
-public sealed record StrategyImageResult(string Strategy, double[] IoUs, int Noc85, int Noc90, double[] ClickMs, IReadOnlyList<SimulatedClick> Clicks);
+public sealed record StrategyImageResult(string Strategy, double[] IoUs, int Noc85, int Noc90, double[] ClickMs, IReadOnlyList<SimulatedClick> Clicks)
+{
+    /// <summary>One row per click with <see cref="EvaluationOptions.Trace"/>; null otherwise.</summary>
+    public IReadOnlyList<ClickTraceRow>? Trace { get; init; }
+}
 
 /// <summary>Everything measured on one image.</summary>
 public sealed record ImageResult(string Name, int Width, int Height, double? BoxIoU, double? TightBoxIoU, double EncoderMs, IReadOnlyList<StrategyImageResult> Strategies);
@@ -206,6 +213,7 @@ public sealed class EvaluationRunner
         var simulator = new ClickSimulator(sample.GroundTruth);
         var prompts = new List<PointPrompt>(max);
         Mask? prediction = null;
+        var trace = _options.Trace ? new List<ClickTraceRow>(max) : null;
         double last = 0;
         using var episode = strategy.Begin(new ClickEpisodeContext(_session, sample.Image, _openView, saliency));
         for (int k = 0; k < max; k++)
@@ -219,14 +227,16 @@ public sealed class EvaluationRunner
             }
             prompts.Add(click.Value.ToPrompt());
             var sw = Stopwatch.StartNew();
+            var before = prediction;
             prediction = episode.Predict(prompts, ct);
             times.Add(sw.Elapsed.TotalMilliseconds);
             last = ious[k] = SegmentationMetrics.IoU(sample.GroundTruth, prediction);
+            trace?.Add(ClickTrace.Measure(sample.Name, strategy.Name, k + 1, sample.GroundTruth, before, prediction, click.Value, episode.Notes));
         }
         return new StrategyImageResult(strategy.Name, ious,
             SegmentationMetrics.NumberOfClicks(ious, Threshold85, max),
             SegmentationMetrics.NumberOfClicks(ious, Threshold90, max),
-            times.ToArray(), simulator.Clicks.ToArray());
+            times.ToArray(), simulator.Clicks.ToArray()) { Trace = trace };
     }
 
     private Mask PredictBox(BgraImage image, BoxXyxy box, CancellationToken ct)

@@ -44,7 +44,19 @@ public class ClickChainOptionsFileTests
         Assert.False(off.SmallObject.Enabled);
     }
 
+    [Fact]
+    public void ThePartsAreReadAsANestedRecord()
+    {
+        var o = ClickChainOptionsFile.Parse("""{ "Parts": { "PartMinGap": 0.5, "PartMaxGrowth": 2, "HoleMinDepth": 0.6, "PartWithExcludes": false } }""");
+        Assert.Equal(new PartClickOptions { PartMinGap = 0.5, PartMaxGrowth = 2, HoleMinDepth = 0.6, PartWithExcludes = false }, o.Parts);
+        Assert.Equal(PartClickOptions.Default.HoleMaxShare, o.Parts.HoleMaxShare);
+        Assert.False(ClickChainOptions.Default.Parts.Enabled);
+    }
+
     [Theory]
+    [InlineData("""{ "Parts": { "PartMinGap": -1 } }""", "part min gap")]
+    [InlineData("""{ "Parts": { "HoleMaxShare": 0 } }""", "hole max share")]
+    [InlineData("""{ "Parts": { "Gap": 1 } }""", "Gap")]
     [InlineData("""{ "SmallObject": { "Below": 2 } }""", "small object below")]
     [InlineData("""{ "SmallObject": { "Measure": "AnswerMinSide", "Below": 64, "ReturnAbove": 48 } }""", "small object return above")]
     [InlineData("""{ "SmallObject": { "Measure": "Huge" } }""", "Measure")]

@@ -62,7 +62,7 @@ public sealed class ClickChain
     /// <see cref="ClickChainOptions.LaterColorMinSeparation"/>). Plain: the small-object gate sent the chain to the plain
     /// engine (<see cref="ClickChainOptions.SmallObject"/>), so this answer is the model's own, without colours or merge.
     /// </summary>
-    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false, bool Plain = false);
+    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false, bool Plain = false, ClickStepNotes Notes = ClickStepNotes.None);
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
@@ -100,6 +100,9 @@ public sealed class ClickChain
     /// (<see cref="ClickChainOptions.SmallObject"/>) judged the object small at the first click.
     /// </summary>
     public bool AnsweredPlain => _steps.Count > 0 && _steps[^1].Plain;
+
+    /// <summary>How the newest answer was made (for the evaluation's click trace); <see cref="ClickStepNotes.None"/> before any click.</summary>
+    internal ClickStepNotes LastNotes => _steps.Count > 0 ? _steps[^1].Notes | (_steps[^1].Plain ? ClickStepNotes.Plain : 0) : ClickStepNotes.None;
 
     /// <summary>The result of the newest click.</summary>
     /// <param name="Mask">The selection.</param>
@@ -205,9 +208,24 @@ public sealed class ClickChain
         var prev = _steps[index - 1];
         var points = new PointPrompt[index + 1];
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
+        // A part or a hole (ClickChainOptions.Parts) is answered on its own, at once or only where the answer to
+        // every click together went too far.
+        var parts = _settings.Parts;
+        var (kind, distance) = box is null ? PartClicks.Classify(prev.Mask, points[^1], parts) : (PartClicks.Kind.None, 0);
+        if (kind == PartClicks.Kind.Part && prev.Proposal.Score < parts.PartMinPreviousScore) kind = PartClicks.Kind.None;
+        if (kind != PartClicks.Kind.None && !parts.ChecksJointAnswer(kind) && OnItsOwn(points, prev, kind, distance, ct) is { } own) return own;
+        var joint = Joint(points, prev, index, box, ct);
+        if (kind != PartClicks.Kind.None && parts.ChecksJointAnswer(kind) && parts.JointWentTooFar(kind, prev.Mask.Area(), joint.Mask.Area())
+            && OnItsOwn(points, prev, kind, distance, ct) is { } instead) return instead;
+        return joint;
+    }
+
+    /// <summary>The answer to every click together (with the previous selection fed back), guarded, refined and merged as the settings say.</summary>
+    private Step Joint(PointPrompt[] points, Step prev, int index, BoxXyxy? box, CancellationToken ct)
+    {
         // A drawn box already says where the object is; the focus crop serves clicks alone.
         if (_focus is not null && box is null && _focus.Applies(index) && _focus.Next(points, prev.Mask, prev.Feedback, prev.Focus, ct) is { } f)
-            return Merged(Carried(new Step(points[^1], f.Prediction, f.Proposal, f.Mask, null, f.Feedback, f.State), prev), prev, index);
+            return Merged(Carried(new Step(points[^1], f.Prediction, f.Proposal, f.Mask, null, f.Feedback, f.State, Notes: ClickStepNotes.Focus), prev), prev, index);
         // With colour fusion the refined selection is fed back and the subject's box is not carried on: the
         // colour models already keep the selection on the object, and the loop was measured on GrabCut this way.
         if (box is null && prev.ContextBox is not null && _fusion is null)
@@ -218,10 +236,25 @@ public sealed class ClickChain
         var p = Run(new PromptSet { Points = points, Box = box, MaskInput = prev.Feedback }, ct);
         bool fusing = _fusion is not null && !prev.Plain;
         if (CorrectionGuard.Reconsider(p, points, prev.Mask, guardCollapse: fusing || _settings.GuardCollapseAlways, _settings.Guard) is { } kept)
-            return Merged(Refined(Carried(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits), prev), points, box, ct), prev, index);
+            return Merged(Refined(Carried(new Step(points[^1], p, kept.Proposal, kept.Mask, null, kept.Proposal.LowResLogits, Notes: ClickStepNotes.Guarded), prev), points, box, ct), prev, index);
         if (_settings.ClickConsistency && CorrectionGuard.Consistent(p, points, prev.Mask) is { } consistent)
-            return Merged(Refined(Carried(new Step(points[^1], p, consistent.Proposal, consistent.Mask, null, consistent.Proposal.LowResLogits), prev), points, box, ct), prev, index);
+            return Merged(Refined(Carried(new Step(points[^1], p, consistent.Proposal, consistent.Mask, null, consistent.Proposal.LowResLogits, Notes: ClickStepNotes.Consistent), prev), points, box, ct), prev, index);
         return Merged(Refined(Carried(new Step(points[^1], p, p.Chosen, p.Mask, null, p.LowResLogits), prev), points, box, ct), prev, index);
+    }
+
+    /// <summary>
+    /// A click that is a separate part or a hole (<see cref="ClickChainOptions.Parts"/>) answered on its own and combined
+    /// with the previous selection; null when the click is neither or its own answer does not qualify (then the click is
+    /// answered with every click as usual). The combined selection, turned into logits over the previous feedback, is
+    /// what the next click feeds back.
+    /// </summary>
+    private Step? OnItsOwn(PointPrompt[] points, Step prev, PartClicks.Kind kind, double distance, CancellationToken ct)
+    {
+        var options = _settings.Parts;
+        var p = Run(new PromptSet { Points = PartClicks.OwnPrompt(points, kind, distance, options) }, ct);
+        if (PartClicks.Combine(prev.Mask, p.Mask, points, kind, options) is not { } combined) return null;
+        var notes = kind == PartClicks.Kind.Part ? ClickStepNotes.PartUnion : ClickStepNotes.HoleCut;
+        return new Step(points[^1], p, p.Chosen, combined, null, MaskFeedback.FromSelection(combined, prev.Feedback), Plain: prev.Plain, Notes: notes);
     }
 
     /// <summary>
@@ -233,7 +266,7 @@ public sealed class ClickChain
         if (!_settings.Merge.AppliesTo(index + 1) || (_settings.Merge.ColorFusionOnly && (_fusion is null || step.Plain))) return step;
         var mask = ProgressiveMerge.Merge(prev.Mask, step.Mask, step.Click, _settings.Merge);
         if (mask.Data.AsSpan().SequenceEqual(step.Mask.Data)) return step;
-        return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits) };
+        return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits), Notes = step.Notes | ClickStepNotes.Merged };
     }
 
     /// <summary>The step with its selection refined with colours when fusion is on; unchanged otherwise.</summary>
@@ -252,7 +285,7 @@ public sealed class ClickChain
                       && (clicks.Count < 2 || _steps[clicks.Count - 2].ColorsAgreed)
                       && (_settings.LaterColorMinAgreement == 0 || mask.IoU(step.Mask) >= _settings.LaterColorMinAgreement)
                       && separation >= _settings.LaterColorMinSeparation;
-        return step with { Mask = mask, Feedback = feedback, ColorsAgreed = agreed };
+        return step with { Mask = mask, Feedback = feedback, ColorsAgreed = agreed, Notes = step.Notes | ClickStepNotes.Refined };
     }
 
     /// <summary>
@@ -290,4 +323,27 @@ public sealed class ClickChain
         public void Reset() { }
         public void Dispose() { }
     }
+}
+
+/// <summary>How a <see cref="ClickChain"/> made one answer; read by the evaluation's click trace.</summary>
+[Flags]
+internal enum ClickStepNotes
+{
+    None = 0,
+    /// <summary>The <see cref="CorrectionGuard"/> replaced the decoder's choice.</summary>
+    Guarded = 1,
+    /// <summary>The click-consistency check replaced the decoder's choice.</summary>
+    Consistent = 2,
+    /// <summary>The answer was merged into the previous selection (<see cref="ProgressiveMerge"/>) and the merge changed it.</summary>
+    Merged = 4,
+    /// <summary>The answer is the plain engine's (the small-object gate).</summary>
+    Plain = 8,
+    /// <summary>The answer came from the focus crop.</summary>
+    Focus = 16,
+    /// <summary>The answer was refined with colours.</summary>
+    Refined = 32,
+    /// <summary>The click was a separate part, answered on its own and united with the selection (<see cref="ClickChainOptions.Parts"/>).</summary>
+    PartUnion = 64,
+    /// <summary>The click was a hole, answered on its own and cut out of the selection.</summary>
+    HoleCut = 128,
 }

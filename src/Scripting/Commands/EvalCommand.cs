@@ -28,6 +28,9 @@ public static class EvalCommand
         /// <summary>A JSON file with the click chain's settings (<see cref="ClickChainOptions"/>).</summary>
         public string? ClickOptions { get; init; }
 
+        /// <summary>A CSV file with one row per click (<see cref="ClickTrace"/>).</summary>
+        public string? Trace { get; init; }
+
         /// <summary>What a matte evaluation starts from (<c>--matte-prompt</c>).</summary>
         public MattePrompt MattePrompt { get; init; } = MattePrompt.Trimap;
     }
@@ -67,6 +70,7 @@ public static class EvalCommand
         var report = CliOptions.OutputFile("--report", "OUT.json", "the scores as JSON");
         var perImage = CliOptions.OutputFile("--per-image", "OUT.csv", "one row per image");
         var plot = CliOptions.OutputFile("--plot", "OUT.svg", "mIoU per click (click mode)");
+        var trace = CliOptions.OutputFile("--trace", "OUT.csv", "click mode: one row per click (where it lies against the selection before it, how the answer was made, where correct pixels were lost)");
         var defaults = new ZoomInOptions();
         var zoomFrom = CliOptions.Int("--zoom-from", "K", "zoom-in strategy: first click that zooms", defaults.FromClick, 1, 100);
         var zoomExpansion = CliOptions.Double("--zoom-expansion", "F", "zoom-in strategy: crop size over the selection's box", defaults.Expansion);
@@ -79,7 +83,7 @@ public static class EvalCommand
             (SAD, MSE, gradient and connectivity errors, SAD in the trimap's unknown band).
             """)
         {
-            dataset, every, embeddingCache, clickOptions, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
+            dataset, every, embeddingCache, clickOptions, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, trace, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
         };
         command.Validators.Add(r =>
         {
@@ -101,6 +105,7 @@ public static class EvalCommand
             Every = p.GetValue(every),
             EmbeddingCache = p.GetValue(embeddingCache),
             ClickOptions = p.GetValue(clickOptions),
+            Trace = p.GetValue(trace),
         },
             CommandIO.Of(p), ct));
         return command;
@@ -124,12 +129,12 @@ public static class EvalCommand
         var strategies = ParseStrategies(strategyText, zoom, chainOptions);
         var datasets = o.Datasets.Select(SegmentationDataset.Open).ToArray();
         foreach (var dataset in datasets)
-            foreach (var (option, path) in new[] { ("--report", reportPath), ("--per-image", csvPath), ("--plot", plotPath), ("--embedding-cache", cacheDir) })
+            foreach (var (option, path) in new[] { ("--report", reportPath), ("--per-image", csvPath), ("--plot", plotPath), ("--trace", o.Trace), ("--embedding-cache", cacheDir) })
                 if (path is not null && IsInside(path, dataset.Directory))
                     throw new SegArgumentException(option, $"{path} is inside the dataset folder; outputs never go among the inputs");
 
         if (chainOptions is not null) box = box with { ColorMinAgreement = chainOptions.BoxColorMinAgreement, ColorOptions = chainOptions.ColorRefine };
-        var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Every = o.Every, Box = box, EmbeddingCacheDirectory = cacheDir };
+        var options = new EvaluationOptions { Mode = mode, Strategies = strategies, MaxClicks = maxClicks, Limit = limit, Every = o.Every, Box = box, EmbeddingCacheDirectory = cacheDir, Trace = o.Trace is not null && (mode & EvaluationMode.Clicks) != 0 };
         using var session = await model.OpenSamAsync(stderr, ct);
         // The subject-guided and fused strategies read first clicks with the salient-object model; load it only then.
         bool guided = (mode & EvaluationMode.Clicks) != 0 && strategies.Any(s =>
@@ -157,6 +162,11 @@ public static class EvalCommand
             string? Out(string? path) => path is null || datasets.Length == 1 ? path : WithSuffix(path, name);
             if (Out(reportPath) is { } rp) report.WriteJson(rp);
             if (Out(csvPath) is { } cp) report.WritePerImageCsv(cp);
+            if (Out(o.Trace) is { } tp)
+            {
+                if ((mode & EvaluationMode.Clicks) == 0) stderr.WriteLine("eval: --trace needs click mode; no trace written");
+                else report.WriteTrace(tp);
+            }
             if (Out(plotPath) is { } pp)
             {
                 if ((mode & EvaluationMode.Clicks) == 0) stderr.WriteLine("eval: --plot needs click mode; no plot written");
