@@ -127,12 +127,32 @@ public sealed class SubjectSelector : IDisposable
         var crop = new BgraImage(cw, ch);
         for (int y = 0; y < ch; y++)
             image.Pixels.AsSpan((y0 + y) * image.Stride + x0 * BgraImage.BytesPerPixel, cw * BgraImage.BytesPerPixel).CopyTo(crop.Row(y));
-        var inCrop = Saliency(crop, cancellationToken);
+        // A box's refinement and its matte ask for the same crop's map one after the other: the last crop's map is kept.
+        var key = (System.IO.Hashing.XxHash128.HashToUInt128(crop.Pixels), cw, ch);
+        var last = _lastCrop;
+        LogitMap inCrop;
+        if (last is not null && last.Key == key) inCrop = last.Map;
+        else
+        {
+            inCrop = Saliency(crop, cancellationToken);
+            _lastCrop = new CropMap(key, inCrop);
+            Interlocked.Increment(ref _cropRuns);
+        }
         var full = new LogitMap(image.Width, image.Height);
         for (int y = 0; y < ch; y++)
             inCrop.Row(y).CopyTo(full.Data.AsSpan((y0 + y) * image.Width + x0, cw));
         return full;
     }
+
+    /// <summary>The map of the last crop <see cref="SaliencyInBox"/> ran the model on, keyed by the crop's pixels and size; only read from.</summary>
+    private sealed record CropMap((UInt128 Hash, int Width, int Height) Key, LogitMap Map);
+
+    private volatile CropMap? _lastCrop;
+
+    /// <summary>Runs of the model on a box's crop so far (a crop seen just before reuses its map).</summary>
+    internal int CropRuns => Volatile.Read(ref _cropRuns);
+
+    private int _cropRuns;
 
     /// <summary>The 1x3x320x320 input: RGB / max over the image, then ImageNet normalisation.</summary>
     internal static float[] Preprocess(ReadOnlySpan<byte> rgb)

@@ -1,3 +1,5 @@
+using SegPlugins.Core.Imaging;
+using SegPlugins.Core.Inference;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation.Subject;
 using SegPlugins.Core.Tests.Support;
@@ -112,6 +114,29 @@ public class SubjectSelectorTests
             }
         double iou = MaskMath.IoU(inBox, refInBox);
         Assert.True(iou >= 0.75, $"IoU in the box {iou:0.000} < 0.75");
+    }
+
+    [Fact]
+    public async Task SaliencyInBoxRunsTheModelOnceForTheSameCropTwiceInARow()
+    {
+        // A box's colour refinement and its matte ask for the same crop's map in turn (select --box --matte, the hosts).
+        using var selector = await SubjectSelector.OpenAsync(new EngineOptions { Device = ExecutionDevice.Cpu });
+        var box = new Core.Geometry.BoxXyxy(60, 40, 360, 280);
+        var first = selector.SaliencyInBox(_f.Chelsea, box, 0.1);
+        var again = selector.SaliencyInBox(_f.Chelsea, box, 0.1);
+        Assert.Equal(1, selector.CropRuns);
+        Assert.NotSame(first, again);
+        Assert.Equal(first.Data, again.Data);
+        // Another crop, or the same crop with other pixels, runs the model again.
+        selector.SaliencyInBox(_f.Chelsea, box, 0.2);
+        Assert.Equal(2, selector.CropRuns);
+        var changed = new BgraImage(_f.Chelsea.Width, _f.Chelsea.Height);
+        for (int y = 0; y < changed.Height; y++) _f.Chelsea.Row(y).CopyTo(changed.Row(y));
+        changed.Row(100)[100 * BgraImage.BytesPerPixel] ^= 0xFF;
+        selector.SaliencyInBox(changed, box, 0.2);
+        Assert.Equal(3, selector.CropRuns);
+        // The map of the model run itself, as before the cache.
+        Assert.Equal(first.Data, Selector.Value.SaliencyInBox(_f.Chelsea, box, 0.1).Data);
     }
 
     [Fact]
