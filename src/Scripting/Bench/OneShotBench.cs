@@ -9,8 +9,8 @@ namespace SegPlugins.Scripting.Bench;
 /// <c>segplug select</c> as a user runs it: a new process per selection, timed end to end
 /// (<c>oneshot_select_ms_1mp</c>), and the peak resident memory of a 12 MP selection (<c>select_peak_rss_mb_12mp</c>).
 /// Both run the SAM click alone (<c>--subject-guide off</c>), the engine's own work the key is compared with;
-/// <c>oneshot_select_guided_ms_1mp</c> is the command's default, the first click read with the subject model too
-/// (only when that model is already in the cache: the bench fetches nothing).
+/// <c>oneshot_select_guided_ms_1mp</c> and <c>select_guided_peak_rss_mb_12mp</c> are the command's default, the first
+/// click read with the subject model too (only when that model is already in the cache: the bench fetches nothing).
 /// </summary>
 internal static class OneShotBench
 {
@@ -46,6 +46,7 @@ internal static class OneShotBench
             if (guided) results["oneshot_select_guided_ms_1mp"] = EngineBench.Median(wallGuided);
             else stderr.WriteLine("bench: the subject model is not in the model cache; oneshot_select_guided_ms_1mp skipped");
             results["select_peak_rss_mb_12mp"] = Child(exe, img12, 4000, 3000, dir, plain, ct).PeakMb;
+            if (guided) results["select_guided_peak_rss_mb_12mp"] = Child(exe, img12, 4000, 3000, dir, modelArgs, ct).PeakMb;
         }
         finally
         {
