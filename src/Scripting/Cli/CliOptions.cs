@@ -160,17 +160,19 @@ public static class CliOptions
 
     /// <summary>
     /// <c>on|off</c> (also true/false, yes/no). Typed as <see cref="Switch"/>, not bool: the parser lets a bool option
-    /// take only true/false as its value and would leave "off" behind as a stray argument.
+    /// take only true/false as its value and would leave "off" behind as a stray argument. With
+    /// <paramref name="bareMeansOn"/> the option alone (no value) means on: for an option that was a flag before.
     /// </summary>
-    public static Option<Switch> OnOff(string name, string description, bool defaultValue)
+    public static Option<Switch> OnOff(string name, string description, bool defaultValue, bool bareMeansOn = false)
     {
         var fallback = defaultValue ? Switch.On : Switch.Off;
         var o = new Option<Switch>(name)
         {
             Description = description,
             HelpName = "on|off",
+            Arity = bareMeansOn ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
             DefaultValueFactory = _ => fallback,
-            CustomParser = r => r.Tokens[0].Value.Trim().ToLowerInvariant() switch
+            CustomParser = r => r.Tokens.Count == 0 ? Switch.On : r.Tokens[0].Value.Trim().ToLowerInvariant() switch
             {
                 "on" or "true" or "yes" => Switch.On,
                 "off" or "false" or "no" => Switch.Off,

@@ -29,8 +29,8 @@ public static class SelectMoreCommand
         string? outMask = o.Out;
         string? cutout = o.Cutout;
         int pointsPerSide = o.PointsPerSide;
-        if (o.Logits is not null || o.LowRes is not null || o.SubjectGuide || o.AtOnce)
-            throw new SegArgumentException(o.Logits is not null ? "--logits" : o.LowRes is not null ? "--low-res" : o.SubjectGuide ? "--subject-guide" : "--at-once",
+        if (o.Logits is not null || o.LowRes is not null || o.SubjectGuide == true || o.AtOnce)
+            throw new SegArgumentException(o.Logits is not null ? "--logits" : o.LowRes is not null ? "--low-res" : o.SubjectGuide == true ? "--subject-guide" : "--at-once",
                 "applies to SAM clicks; not with --text, --everything or FastSAM");
         int modes = (text is not null ? 1 : 0) + (everything ? 1 : 0) + (prompts.IsEmpty ? 0 : 1);
         if (modes == 0) throw new SegArgumentException("prompt", "no --point, --box, --text or --everything given; add one");

@@ -185,6 +185,8 @@ public class SelectCommandTests
     [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1,0", "--point", "5,5", "--subject-guide")]
     [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide")]
     [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--subject-guide")]
+    [InlineData(2, "--subject-guide: reads the first click", "select", "--image", "{coffee}", "--box", "70,12,485,398", "--subject-guide", "on")]
+    [InlineData(2, "--subject-guide: 'maybe' is not on or off", "select", "--image", "{coffee}", "--point", "1,1", "--subject-guide", "maybe")]
     [InlineData(2, "--at-once: and --mask-in", "select", "--image", "{coffee}", "--point", "1,1", "--at-once", "--mask-in", "{logits}")]
     public void BadInputGetsAClearErrorAndNoOutput(int exitCode, string expected, params string[] args)
     {

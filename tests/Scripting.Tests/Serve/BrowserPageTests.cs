@@ -75,14 +75,14 @@ public sealed class BrowserPageTests(ITestOutputHelper output)
         output.WriteLine($"click-to-overlay ms ({b.GetProperty("width").GetInt32()}x{b.GetProperty("height").GetInt32()}): {b.GetProperty("clickMs")}; median {b.GetProperty("medianMs").GetDouble()} ms (server's part median {b.GetProperty("serverMedianMs").GetDouble()} ms; stage medians {b.GetProperty("stageMedians")})");
 
         using var t = new CliTemp();
-        // The page's server reads a first click with the salient-object map (serve's default): select's --subject-guide.
-        var (code, _, err) = CliHarness.Run("select", "--image", coffee, "--point", point, "--subject-guide", "--out", t.F("cli.png"));
+        // The page's server reads a first click with the salient-object map (serve's default), as select does by default.
+        var (code, _, err) = CliHarness.Run("select", "--image", coffee, "--point", point, "--out", t.F("cli.png"));
         Assert.True(code == 0, err);
         var cli = MaskPng.LoadMask(t.F("cli.png"));
         var page = MaskPng.LoadMask(Path.Combine(outDir, "mask.png"));
         Assert.False(cli.IsEmpty);
         double iou = cli.IoU(page);
-        output.WriteLine($"IoU of the page's export against segplug select --point {point} --subject-guide: {iou:0.0000}");
+        output.WriteLine($"IoU of the page's export against segplug select --point {point}: {iou:0.0000}");
         Assert.True(iou >= 0.99, $"IoU {iou:0.0000} < 0.99");
         Assert.True(File.Exists(Path.Combine(outDir, "page.png")));
 

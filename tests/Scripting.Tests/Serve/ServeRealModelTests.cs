@@ -27,7 +27,7 @@ public sealed class ServeRealModelTests
     [Fact]
     public async Task ClicksThroughTheApi_EqualSelectCommand_AndSubjectEqualsTheSubjectModel()
     {
-        // The server's default: the first click read with the salient-object map, as `select --subject-guide` does.
+        // The server's default: the first click read with the salient-object map, as `select` does by default.
         await using var h = await ServeHarness.StartAsync(realModel: true, images: [Coffee], subjectGuide: true);
         var list = System.Text.Json.JsonDocument.Parse(await h.Client.GetStringAsync("/api/images")).RootElement.GetProperty("images");
         string id = list[0].GetProperty("id").GetString()!;
@@ -36,15 +36,16 @@ public sealed class ServeRealModelTests
         var two = await PostPng(h.Client, $"/api/images/{id}/select", """{"points": [[300, 200, 1], [460, 200, 0]]}""");
 
         using var t = new CliTemp();
-        var (c1, o1, e1) = CliHarness.Run("select", "--image", Coffee, "--point", "300,200", "--subject-guide", "--out", t.F("one.png"));
+        var (c1, o1, e1) = CliHarness.Run("select", "--image", Coffee, "--point", "300,200", "--out", t.F("one.png"));
         Assert.True(c1 == 0, e1);
         Assert.Contains("subject model", o1);
-        var (c2, _, e2) = CliHarness.Run("select", "--image", Coffee, "--point", "300,200", "--point", "460,200,0", "--subject-guide", "--out", t.F("two.png"));
+        var (c2, _, e2) = CliHarness.Run("select", "--image", Coffee, "--point", "300,200", "--point", "460,200,0", "--subject-guide", "on", "--out", t.F("two.png"));
         Assert.True(c2 == 0, e2);
         Assert.Equal(MaskPng.LoadMask(t.F("one.png")).Data, one.Data);
         // ... and not what the clicks give without the map (the map also weighs in the colour refinement).
-        var (c0, _, e0) = CliHarness.Run("select", "--image", Coffee, "--point", "300,200", "--out", t.F("plain.png"));
+        var (c0, o0, e0) = CliHarness.Run("select", "--image", Coffee, "--point", "300,200", "--subject-guide", "off", "--out", t.F("plain.png"));
         Assert.True(c0 == 0, e0);
+        Assert.DoesNotContain("subject", o0);
         Assert.NotEqual(MaskPng.LoadMask(t.F("plain.png")).Data, one.Data);
         Assert.Equal(MaskPng.LoadMask(t.F("two.png")).Data, two.Data);
         Assert.NotEqual(one.Data, two.Data);
