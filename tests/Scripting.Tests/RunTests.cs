@@ -392,6 +392,30 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public async Task SelectClicks_ReadsAnIncludingFirstClickWithTheImagesMap_AndNothingElseAsksForIt()
+    {
+        // The hosts' chain: the whole image's salient-object map only for a first including click without a box and
+        // with the guide on; a box alone asks for its crop's map instead.
+        string recipe = _ws.Write("c.csx", """
+            var guided = SelectClicks((50f, 40f, true), (80f, 10f, false));
+            var excluding = SelectClicks((80f, 10f, false), (50f, 40f, true));
+            var off = SelectClicks(new[] { new PointPrompt(50, 40) }, subjectGuide: false);
+            var box = SelectClicks(Array.Empty<PointPrompt>(), new BoxXyxy(10, 8, 90, 76));
+            SaveText($"{guided.Area() > 0} {off.Area() > 0} {box.Width}x{box.Height}", "{name}.txt");
+            """);
+        for (int i = 0; i < 2; i++) _ws.Image($"in/{i}.png", 100, 80);
+        var run = await _ws.RunAsync(recipe, "in", "--out", _ws.Out, "--jobs", "1");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(2, _ws.Segmenter.SaliencyMaps);
+        Assert.Equal(2, _ws.Segmenter.BoxMaps);
+        Assert.Equal("True True 100x80", File.ReadAllText(Path.Combine(_ws.Out, "0.txt")));
+
+        string empty = _ws.Write("e.csx", "SelectClicks(Array.Empty<PointPrompt>());\n");
+        var bad = await _ws.RunAsync(empty, "in/0.png", "--out", _ws.Out, "--force");
+        Assert.Contains("SelectClicks needs a box or at least one click", Assert.Single(bad.Report.Results).Error);
+    }
+
+    [Fact]
     public async Task PromptOutsideTheImage_FailsThatInputWithTheEngineMessage()
     {
         string seg = _ws.Write("seg.csx", "SelectPoints((500, 5, true));\n");

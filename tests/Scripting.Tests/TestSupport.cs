@@ -134,6 +134,9 @@ internal sealed class FakeSegmenterFactory
     public int BoxMattes => _boxMattes;
     /// <summary>Box crop maps asked for (a recipe's <c>RefineColors</c> or <c>Matte</c> of a box alone).</summary>
     public int BoxMaps => _boxMaps;
+    private int _saliencyMaps;
+    /// <summary>Whole-image saliency maps asked for (a recipe's <c>SelectClicks</c> with an including first click).</summary>
+    public int SaliencyMaps => _saliencyMaps;
 
     public Task<IRecipeSegmenter> OpenAsync(SegPlugins.Scripting.Engine.ModelArgs model, TextWriter log, CancellationToken ct)
     {
@@ -157,6 +160,16 @@ internal sealed class FakeSegmenterFactory
             for (int y = my; y < image.Height - my; y++)
                 for (int x = mx; x < image.Width - mx; x++) m.Data[y * m.Width + x] = Mask.On;
             return m;
+        }
+
+        /// <summary>1 in the same middle as <see cref="SubjectSaliency"/>, 0 elsewhere; counted in <see cref="FakeSegmenterFactory.SaliencyMaps"/>.</summary>
+        public LogitMap SaliencyMap(BgraImage image, CancellationToken ct)
+        {
+            Interlocked.Increment(ref owner._saliencyMaps);
+            var middle = SubjectSaliency(image, ct);
+            var map = new LogitMap(image.Width, image.Height);
+            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
+            return map;
         }
 
         /// <summary>For a box Core refines with a map: 1 in the same middle as <see cref="SubjectSaliency"/>, 0 elsewhere.</summary>

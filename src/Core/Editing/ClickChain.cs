@@ -273,7 +273,9 @@ public sealed class ClickChain
     private Step Refined(Step step, IReadOnlyList<PointPrompt> clicks, BoxXyxy? box, CancellationToken ct, LogitMap? boxSaliency = null)
     {
         if (_fusion is null || step.Plain || !RefinesClick(clicks.Count)) return step;
-        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? (box is null ? _saliency : null) };
+        // The image's salient-object map stands for the object a first including click names: a chain that starts by
+        // excluding, or has a box, is refined without it (every host then gives the same mask whether it made the map or not).
+        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? (box is null && clicks is [{ Positive: true }, ..] ? _saliency : null) };
         double separation = 0;
         var mask = _settings.LaterColorMinSeparation > 0
             ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct, _cutReuse)

@@ -7,8 +7,8 @@ using SegPlugins.Core.Segmentation.Subject;
 namespace SegPlugins.Core.Editing;
 
 /// <summary>
-/// The one place where the hosts that read clicks interactively (<c>segplug select</c>, <c>segplug serve</c>) build
-/// their <see cref="ClickChain"/>, so that the same clicks give the same mask in each of them.
+/// The one place where the hosts that read clicks (<c>segplug select</c>, <c>segplug serve</c>, recipes'
+/// <c>SelectClicks</c>) build their <see cref="ClickChain"/>, so that the same clicks give the same mask in each of them.
 /// </summary>
 public static class ClickDefaults
 {
@@ -23,6 +23,14 @@ public static class ClickDefaults
     public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency = null, bool colors = true,
         Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null, SubjectSelector? subject = null) =>
         new(session, saliency, null, colors ? Fusion(image, subject) : null, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
+
+    /// <summary>
+    /// The same chain with the box crop's salient-object map given as a function (a host that opens the subject model
+    /// lazily, such as the recipe host): <paramref name="boxSaliency"/> is asked only for a box alone it applies to.
+    /// </summary>
+    public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency,
+        Func<PromptSet, CancellationToken, LogitMap?> boxSaliency, Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null) =>
+        new(session, saliency, null, new ColorFusion(image) { BoxSaliency = boxSaliency }, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
 
     /// <summary>Colour fusion on <paramref name="image"/>, a box alone refined with <paramref name="subject"/>'s map of its crop when given.</summary>
     public static ColorFusion Fusion(BgraImage image, SubjectSelector? subject = null) => subject is null

@@ -39,6 +39,9 @@ internal static class CoreEngine
             // Threshold 0.5 on the min-max normalised map: the engine's own saliency mode.
             Subject(cancellationToken).Saliency(image, cancellationToken).ToMask(0.5f);
 
+        public LogitMap SaliencyMap(BgraImage image, CancellationToken cancellationToken) =>
+            Subject(cancellationToken).Saliency(image, cancellationToken);
+
         public LogitMap? BoxSaliency(BgraImage image, PromptSet prompts, ColorRefineOptions? options, CancellationToken cancellationToken) =>
             // The subject model is opened only for a box it applies to.
             ColorRefiner.UsesBoxSaliency(prompts, options)

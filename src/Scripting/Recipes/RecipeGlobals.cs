@@ -162,6 +162,32 @@ public sealed class RecipeGlobals
         return prediction;
     }
 
+    /// <summary>
+    /// The selection the Paint.NET effect, <c>segplug select</c> and <c>segplug serve</c> make from these clicks, read
+    /// in order: a first including click read as "this object" with the subject model (opened on first use), every
+    /// answer refined with the input's colours and fed back (the measured default, docs/evaluation.md).
+    /// <see cref="SelectPoints(PointPrompt[])"/> gives the model's own answer instead, as a prediction to refine further.
+    /// </summary>
+    public Mask SelectClicks(params (float x, float y, bool positive)[] points) => SelectClicks(ToPrompts(points));
+
+    /// <summary>
+    /// The hosts' selection from clicks read in order and an optional box (a box alone is refined with colours and its
+    /// crop's salient-object map; a box with clicks is answered without the map, as in the hosts). With
+    /// <paramref name="subjectGuide"/> false the first click is the model's own reading (<c>select --subject-guide off</c>).
+    /// </summary>
+    public Mask SelectClicks(IReadOnlyList<PointPrompt> points, BoxXyxy? box = null, bool subjectGuide = true)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.Count == 0 && box is null) throw new SegArgumentException("points", "SelectClicks needs a box or at least one click");
+        var prompts = new PromptSet { Points = points, Box = box };
+        var session = SessionFor(prompts);
+        var engine = Engine();
+        var image = Input;
+        var saliency = subjectGuide && box is null && points[0].Positive ? engine.SaliencyMap(image, CancellationToken) : null;
+        var chain = ClickDefaults.NewChain(session, image, saliency, (p, ct) => engine.BoxSaliency(image, p, null, ct), engine.ForImage);
+        return chain.Predict(points, box, CancellationToken).Mask;
+    }
+
     /// <summary>Segments the object inside the box (x0,y0) top-left to (x1,y1) bottom-right, in pixels.</summary>
     public MaskPrediction SelectBox(float x0, float y0, float x1, float y1) =>
         Select(PromptSet.FromBox(new BoxXyxy(x0, y0, x1, y1)));

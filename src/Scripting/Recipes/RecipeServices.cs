@@ -26,6 +26,9 @@ internal interface IRecipeSegmenter : IDisposable
     /// <summary>The salient-object mask of an image (the engine's subject model, opened on first use).</summary>
     Mask SubjectSaliency(BgraImage image, CancellationToken cancellationToken);
 
+    /// <summary>The salient-object map of an image, 0..1 at its size (what a first click is read with; the subject model, opened on first use).</summary>
+    LogitMap SaliencyMap(BgraImage image, CancellationToken cancellationToken);
+
     /// <summary>
     /// The salient-object map a box alone is refined with (<see cref="Core.Refinement.ColorRefiner.BoxSaliency"/>: the
     /// subject model's map of the box's crop), or null when <paramref name="prompts"/> are not a box it applies to.

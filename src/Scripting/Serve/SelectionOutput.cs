@@ -74,10 +74,12 @@ internal static class SelectionOutput
     }
 
     /// <summary>
-    /// A recipe for <c>segplug run</c> that repeats the edit on every image of a folder: each prompt is read as clicks
-    /// in order and refined with the image's colours (as here), points scaled from this image's size to each input's.
+    /// A recipe for <c>segplug run</c> that repeats the edit on every image of a folder: each object is selected from its
+    /// prompt with the page's own click chain (the recipe host's <c>SelectClicks</c>: clicks in order, refined with the
+    /// image's colours, a first click read with the subject model where <paramref name="subjectGuide"/>, as here), points
+    /// scaled from this image's size to each input's. On this image the recipe's selection is the page's.
     /// </summary>
-    public static string Recipe(string imageName, int width, int height, IReadOnlyList<SelectionStep> history, Finish finish)
+    public static string Recipe(string imageName, int width, int height, IReadOnlyList<SelectionStep> history, Finish finish, bool subjectGuide = true)
     {
         var sb = new StringBuilder();
         sb.Append("// Made with segplug serve on ").Append(imageName).Append(" (").Append(width).Append('x').Append(height).Append(").\n");
@@ -94,7 +96,7 @@ internal static class SelectionOutput
             {
                 case PromptStep p:
                     objects++;
-                    lines.Add(PromptLines(p.Mode, p.Prompts.Points, p.Prompts.Box, objects));
+                    lines.Add(PromptLines(p.Mode, p.Prompts.Points, p.Prompts.Box, objects, subjectGuide));
                     prompts.Add((p.Mode, p.Prompts.Points.ToList(), p.Prompts.Box));
                     break;
                 case RefineStep r when prompts.Count > 0:
@@ -102,7 +104,7 @@ internal static class SelectionOutput
                     var last = prompts[^1];
                     last.Points.AddRange(r.Points);
                     lines.RemoveAt(lines.Count - 1);
-                    lines.Add(PromptLines(last.Mode, last.Points, last.Box, objects));
+                    lines.Add(PromptLines(last.Mode, last.Points, last.Box, objects, subjectGuide));
                     break;
                 case SubjectStep s:
                     lines.Add(Combine(s.Mode, "SubjectSaliency()"));
@@ -139,24 +141,21 @@ internal static class SelectionOutput
         return sb.ToString();
     }
 
-    private static string PromptLines(SelectionMode mode, IReadOnlyList<PointPrompt> points, BoxXyxy? box, int index)
+    private static string PromptLines(SelectionMode mode, IReadOnlyList<PointPrompt> points, BoxXyxy? box, int index, bool subjectGuide)
     {
         string v = $"object{index}";
-        var sb = new StringBuilder();
-        if (points.Count == 0 && box is { } b0)
-            sb.Append($"var {v} = RefineColors(SelectBox({N(b0.X0)}f * sx, {N(b0.Y0)}f * sy, {N(b0.X1)}f * sx, {N(b0.Y1)}f * sy));\n");
-        else if (box is { } b)
-        {
-            sb.Append($"var {v} = RefineColors(Select(new PromptSet {{ Box = new BoxXyxy({N(b.X0)}f * sx, {N(b.Y0)}f * sy, {N(b.X1)}f * sx, {N(b.Y1)}f * sy), Points = new[] {{ ");
-            for (int i = 0; i < points.Count; i++) sb.Append(i == 0 ? "" : ", ").Append(Point(points[i]));
-            sb.Append(" } }));\n");
-        }
+        var sb = new StringBuilder($"var {v} = SelectClicks(");
+        if (points.Count == 0) sb.Append("Array.Empty<PointPrompt>()");
         else
         {
-            sb.Append($"var {v} = RefineColors(SelectPoints(");
+            sb.Append("new[] { ");
             for (int i = 0; i < points.Count; i++) sb.Append(i == 0 ? "" : ", ").Append(Point(points[i]));
-            sb.Append("));\n");
+            sb.Append(" }");
         }
+        if (box is { } b) sb.Append($", new BoxXyxy({N(b.X0)}f * sx, {N(b.Y0)}f * sy, {N(b.X1)}f * sx, {N(b.Y1)}f * sy)");
+        // Only a first including click without a box is read with the subject model; say so only where it would be.
+        if (!subjectGuide && box is null && points.Count > 0 && points[0].Positive) sb.Append(", subjectGuide: false");
+        sb.Append(");\n");
         return sb.Append(Combine(mode, v)).ToString();
     }
 

@@ -323,7 +323,7 @@ internal sealed class ServeApi(ImageStore store, ServeOptions options, SubjectMo
         using (await img.EnterAsync(ctx.RequestAborted))
         {
             ctx.Response.ContentType = "text/plain; charset=utf-8";
-            await ctx.Response.WriteAsync(SelectionOutput.Recipe(img.Name, img.Image.Width, img.Image.Height, img.Editor.History, finish));
+            await ctx.Response.WriteAsync(SelectionOutput.Recipe(img.Name, img.Image.Width, img.Image.Height, img.Editor.History, finish, img.FirstClickGuided));
         }
     }
 

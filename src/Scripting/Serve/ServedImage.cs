@@ -45,6 +45,7 @@ internal sealed class ServedImage : IDisposable
             var model = subject is null ? null : await ModelAsync(subject, log, token);
             var saliency = model is not null && subjectGuide ? SaliencyOf(model, image, log, token) : null;
             Decoder = view;
+            FirstClickGuided = saliency is not null;
             _editor = new SelectionEditor(view) { Clicks = ClickDefaults.NewChain(view, image, saliency, encodeCrop: sam.ForImage, subject: model), UndoLimit = undoLimit };
             if (Interlocked.Exchange(ref s_warmedUp, 1) == 0) WarmUp(view, image, saliency, token);
         }, token);
@@ -131,6 +132,9 @@ internal sealed class ServedImage : IDisposable
     public (MaskPrediction Prediction, JsonElement[] Rles)? ProposalRles { get; set; }
 
     /// <summary>The editor; only valid after <see cref="Ready"/> and while holding <see cref="Gate"/>.</summary>
+    /// <summary>True when this image's first clicks are read with its salient-object map (known once <see cref="Ready"/>).</summary>
+    public bool FirstClickGuided { get; private set; }
+
     public SelectionEditor Editor => _editor ?? throw new InvalidOperationException("the image's embedding is not ready");
 
     /// <summary>Waits for the embedding and then for this image's turn.</summary>

@@ -101,6 +101,22 @@ public class SelectCommandTests
 
     [Fact]
     [Trait("Requires", "models")]
+    public void TheSameClicksGiveTheSameMaskInSelectAndInARecipe()
+    {
+        // select reads a first click with the subject model by default; a recipe's SelectClicks runs the same chain.
+        using var t = new CliTemp();
+        File.Copy(Sample("coffee.jpg"), t.F("coffee.jpg"));
+        var (c1, o1, e1) = Run("select", "--image", t.F("coffee.jpg"), "--point", "300,200", "--point", "460,200,0", "--out", t.F("select.png"));
+        Assert.True(c1 == 0, e1);
+        Assert.Contains("subject model", o1);
+        File.WriteAllText(t.F("clicks.csx"), "Save(SelectClicks((300f, 200f, true), (460f, 200f, false)), \"{name}-mask.png\");\n");
+        var (c2, o2, e2) = Run("run", t.F("clicks.csx"), t.F("coffee.jpg"), "--out", t.F("out"));
+        Assert.True(c2 == 0, o2 + e2);
+        Assert.Equal(Core.Masks.IO.MaskPng.LoadMask(t.F("select.png")).Data, Core.Masks.IO.MaskPng.LoadMask(t.F("out/coffee-mask.png")).Data);
+    }
+
+    [Fact]
+    [Trait("Requires", "models")]
     public void SeveralPointsAreClicksInOrderLikeRefiningStepByStep()
     {
         using var t = new CliTemp();

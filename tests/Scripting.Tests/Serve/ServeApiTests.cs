@@ -428,15 +428,36 @@ public sealed class ServeApiTests : IAsyncLifetime
         Assert.Equal([new PointPrompt(20.5f, 20), new PointPrompt(40, 12, false)], sidecar.Points);
 
         string recipe = await C.GetStringAsync($"/api/images/{id}/recipe?grow=2&feather=1.5");
-        Assert.Contains("Box = new BoxXyxy(5f * sx, 5f * sy, 45f * sx, 50f * sy)", recipe);
+        Assert.Contains("new BoxXyxy(5f * sx, 5f * sy, 45f * sx, 50f * sy)", recipe);
         Assert.Contains("new PointPrompt(40f * sx, 12f * sy, false)", recipe);
         Assert.Contains("var alpha = selection.Grow(2).Feather(1.5f);", recipe);
         Assert.Contains("Save(alpha, \"{name}-mask.png\");", recipe);
 
-        // The recipe runs as it is with segplug run.
+        // The recipe runs as it is with segplug run, and on this image gives the page's export for the same finish (the
+        // fixture model's answer to this prompt is empty; Recipe_OnTheSameImage_GivesThePagesSelection has a full one).
         using var t = RunRecipe(recipe);
-        Assert.False(MaskPng.LoadMask(t.F("out/photo-mask.png")).IsEmpty);
+        var page = await C.GetAsync($"/api/images/{id}/mask?grow=2&feather=1.5");
+        var expected = MaskPng.LoadSoftMask(new MemoryStream(await page.Content.ReadAsByteArrayAsync()), "page mask");
+        Assert.Equal(expected.Data, MaskPng.LoadSoftMask(t.F("out/photo-mask.png")).Data);
         Assert.True(File.Exists(t.F("out/photo-cutout.png")));
+    }
+
+    [Fact]
+    public async Task Recipe_OnTheSameImage_GivesThePagesSelection()
+    {
+        string id = await UploadAsync();
+        // Three objects: clicks in order (one refined with a later click), a box with a click subtracted, a box added.
+        await SelectPngAsync(id, """{"points": [[30, 20, 1], [60, 40, 0]]}""");
+        await SelectPngAsync(id, """{"points": [[30, 20, 1], [60, 40, 0], [20, 45, 1]]}""");
+        await SelectPngAsync(id, """{"box": [50, 10, 90, 55], "points": [[70, 30, 0]], "op": "subtract"}""");
+        var page = await SelectPngAsync(id, """{"box": [5, 40, 40, 58], "op": "add"}""");
+        Assert.False(page.IsEmpty);
+
+        string recipe = await C.GetStringAsync($"/api/images/{id}/recipe");
+        Assert.Contains("SelectClicks(new[] { new PointPrompt(30f * sx, 20f * sy, true), new PointPrompt(60f * sx, 40f * sy, false), new PointPrompt(20f * sx, 45f * sy, true) }, subjectGuide: false);", recipe);
+        Assert.Contains("SelectClicks(Array.Empty<PointPrompt>(), new BoxXyxy(5f * sx, 40f * sy, 40f * sx, 58f * sy));", recipe);
+        using var t = RunRecipe(recipe);
+        Assert.Equal(page.Data, MaskPng.LoadMask(t.F("out/photo-mask.png")).Data);
     }
 
     [Fact]
