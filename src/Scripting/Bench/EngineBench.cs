@@ -43,7 +43,7 @@ internal static class EngineBench
         var rawEmbeddings = new Dictionary<string, float[]?>();
 
         // Phase 1, encoders: each session keeps an arena sized for the encoder's activations, so only the sessions this
-        // phase times are open, and they are closed before the next (see README, Benchmarks: the bench's memory).
+        // phase times are open, and they are closed before the next (see docs/performance.md, "The bench's memory").
         using (uncached)
         {
             stderr.WriteLine($"bench: {model.DisplayName} on {uncached.Device}, {Environment.ProcessorCount} cores, {repeat} runs each");
