@@ -45,6 +45,23 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     public static SamModelProvider Shared => SharedInstance.Value;
     private static readonly Lazy<SamModelProvider> SharedInstance = new(() => new SamModelProvider());
 
+    /// <summary>
+    /// One provider per process and device, for hosts that pick the device themselves (the Paint.NET effect runs on
+    /// the adapter chosen in Paint.NET's settings): a change of device opens new sessions, and going back reuses the
+    /// ones already open.
+    /// </summary>
+    public static SamModelProvider SharedOn(ExecutionDevice device, int? deviceId = null)
+    {
+        lock (PerDevice)
+        {
+            if (!PerDevice.TryGetValue((device, deviceId), out var provider))
+                PerDevice[(device, deviceId)] = provider = new SamModelProvider(EngineOptions.Default with { Device = device, DeviceId = deviceId });
+            return provider;
+        }
+    }
+
+    private static readonly Dictionary<(ExecutionDevice, int?), SamModelProvider> PerDevice = new();
+
     public EngineOptions Options { get; }
 
     public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken)
