@@ -39,6 +39,7 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
     // made again on the CPU when DirectML fails.
     private volatile MagicSelectRenderer? _renderer;
     private DeviceChoice? _device;
+    private SamModelProvider? _models;
     private volatile bool _prepared;
 
     // Set when DirectML failed in this process: later runs of the effect go straight to the CPU, with this reason.
@@ -146,10 +147,14 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
             // DirectML could not open or run the model on this adapter: the CPU, for this and every later run.
             _gpuFailure = $"DirectML failed on DXGI adapter {gpu.DeviceId} ({status.Message})";
             Trace.WriteLine("SegPlugins Magic Select: " + _gpuFailure);
+            _models?.Dispose(); // the GPU sessions are not used again in this process; free their memory
             _renderer = renderer = CreateRenderer();
             status = renderer.Prepare(settings, _input, cts.Token);
         }
         if (!status.IsReady) Trace.WriteLine("SegPlugins Magic Select: " + status.Message);
+        // E.g. the DirectML provider could not be added for this adapter and the sessions opened on the CPU instead.
+        foreach (string notice in _models!.TakeNotices())
+            Trace.WriteLine("SegPlugins Magic Select: " + notice);
         _prepared = true;
     }
 
@@ -161,8 +166,9 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
     {
         var device = _gpuFailure is { } failure ? DeviceChoice.Cpu(failure) : PdnRenderingAdapter.Choose(Services);
         _device = device;
+        _models = SamModelProvider.SharedOn(device.Device, device.DeviceId);
         Trace.WriteLine("SegPlugins Magic Select: " + device.Reason);
-        return new MagicSelectRenderer(SamModelProvider.SharedOn(device.Device, device.DeviceId))
+        return new MagicSelectRenderer(_models)
         {
             ShowProblemOverlay = true,
             DeviceNote = device.Device == ExecutionDevice.Cpu ? device.Reason : null,

@@ -131,4 +131,18 @@ public class DeviceChoiceTests
         Assert.Equal((ExecutionDevice.DirectML, (int?)1), (gpu1.Options.Device, gpu1.Options.DeviceId));
         Assert.Equal((ExecutionDevice.Cpu, (int?)null), (cpu.Options.Device, cpu.Options.DeviceId));
     }
+
+    [Fact]
+    public void ASharedProviderKeepsTheEnginesNoticesForTheHost()
+    {
+        // The sessions' loader reports a device it could not use through EngineOptions.Notice (OnnxModelLoader).
+        var provider = SamModelProvider.SharedOn(ExecutionDevice.DirectML, 7);
+        provider.TakeNotices();
+        Assert.NotNull(provider.Options.Notice);
+        provider.Options.Notice!("DirectML is not available on this machine; running on the CPU.");
+        provider.Options.Notice!("second");
+        Assert.Equal(["DirectML is not available on this machine; running on the CPU.", "second"], provider.TakeNotices());
+        Assert.Empty(provider.TakeNotices());
+        Assert.Empty(SamModelProvider.SharedOn(ExecutionDevice.DirectML, 6).TakeNotices());
+    }
 }

@@ -27,6 +27,7 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, SamSession> _sessions = new(StringComparer.Ordinal);
     private readonly Func<string, EngineOptions, CancellationToken, SamSession> _openManaged;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notices = new();
     private SubjectSelector? _subject;
 
     public SamModelProvider(EngineOptions? options = null)
@@ -35,9 +36,9 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     }
 
     /// <summary>With <paramref name="openManaged"/> opening model-store models by id (default: SamSession.OpenAsync).</summary>
-    internal SamModelProvider(EngineOptions options, Func<string, EngineOptions, CancellationToken, SamSession>? openManaged)
+    internal SamModelProvider(EngineOptions options, Func<string, EngineOptions, CancellationToken, SamSession>? openManaged, bool keepNotices = false)
     {
-        Options = options;
+        Options = keepNotices ? options with { Notice = _notices.Enqueue } : options;
         _openManaged = openManaged ?? ((id, o, ct) => SamSession.OpenAsync(id, o, null, ct).GetAwaiter().GetResult());
     }
 
@@ -55,9 +56,24 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
         lock (PerDevice)
         {
             if (!PerDevice.TryGetValue((device, deviceId), out var provider))
-                PerDevice[(device, deviceId)] = provider = new SamModelProvider(EngineOptions.Default with { Device = device, DeviceId = deviceId });
+            {
+                provider = new SamModelProvider(EngineOptions.Default with { Device = device, DeviceId = deviceId }, null, keepNotices: true);
+                PerDevice[(device, deviceId)] = provider;
+            }
             return provider;
         }
+    }
+
+    /// <summary>
+    /// The engine's one-line notices since the last call (such as "DirectML is not available on this machine; running
+    /// on the CPU.", when the chosen device could not be used), oldest first. Only providers from <see cref="SharedOn"/>
+    /// keep them; the others pass <see cref="EngineOptions.Notice"/> through as given.
+    /// </summary>
+    public IReadOnlyList<string> TakeNotices()
+    {
+        var taken = new List<string>();
+        while (_notices.TryDequeue(out var notice)) taken.Add(notice);
+        return taken;
     }
 
     private static readonly Dictionary<(ExecutionDevice, int?), SamModelProvider> PerDevice = new();
