@@ -35,8 +35,15 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
         NativeLibraryResolver.InstallForOnnxRuntime(PluginFolder);
     }
 
-    private readonly MagicSelectRenderer _renderer = new(SamModelProvider.Shared) { ShowProblemOverlay = true };
+    // Made on the first Prepare, on the device chosen from Paint.NET's rendering adapter (PdnRenderingAdapter), and
+    // made again on the CPU when DirectML fails.
+    private volatile MagicSelectRenderer? _renderer;
+    private DeviceChoice? _device;
+    private SamModelProvider? _models;
     private volatile bool _prepared;
+
+    // Set when DirectML failed in this process: later runs of the effect go straight to the CPU, with this reason.
+    private static volatile string? _gpuFailure;
 
     // Source, selection and colours are fixed while the dialog is open, so they are read once per effect instance.
     private MagicSelectInput? _input;
@@ -84,7 +91,7 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
         byte[] tile = ArrayPool<byte>.Shared.Rent(rowBytes * bounds.Height);
         try
         {
-            if (_prepared && _renderer.CopyTile(new PixelRect(bounds.X, bounds.Y, bounds.Width, bounds.Height), tile, rowBytes))
+            if (_prepared && _renderer is { } renderer && renderer.CopyTile(new PixelRect(bounds.X, bounds.Y, bounds.Width, bounds.Height), tile, rowBytes))
             {
                 for (int y = 0; y < bounds.Height; y++)
                 {
@@ -131,18 +138,48 @@ public sealed class MagicSelectEffect : PropertyBasedBitmapEffect
         // Paint.NET signals cancellation through IsCancelRequested; model runs take a CancellationToken.
         using var cts = new CancellationTokenSource();
         using var poll = new System.Threading.Timer(_ => { if (IsCancelRequested) cts.Cancel(); }, null, 50, 50);
-        _input ??= ReadInput();
+        var renderer = _renderer ??= CreateRenderer();
+        _input ??= ReadInput(renderer.MaxPixels);
         if (_input is null) return; // canvas over the size limit: the message is traced, the source stays unchanged
-        var status = _renderer.Prepare(settings, _input, cts.Token);
+        var status = renderer.Prepare(settings, _input, cts.Token);
+        if (status.Kind == EffectStatusKind.Error && _device is { Device: not ExecutionDevice.Cpu } gpu && DirectMLDevices.IsProviderFailure(status.Cause))
+        {
+            // DirectML could not open or run the model on this adapter: the CPU, for this and every later run.
+            _gpuFailure = $"DirectML failed on DXGI adapter {gpu.DeviceId} ({status.Message})";
+            Trace.WriteLine("SegPlugins Magic Select: " + _gpuFailure);
+            _models?.Dispose(); // the GPU sessions are not used again in this process; free their memory
+            _renderer = renderer = CreateRenderer();
+            status = renderer.Prepare(settings, _input, cts.Token);
+        }
         if (!status.IsReady) Trace.WriteLine("SegPlugins Magic Select: " + status.Message);
+        // E.g. the DirectML provider could not be added for this adapter and the sessions opened on the CPU instead.
+        foreach (string notice in _models!.TakeNotices())
+            Trace.WriteLine("SegPlugins Magic Select: " + notice);
         _prepared = true;
     }
 
-    private MagicSelectInput? ReadInput()
+    /// <summary>
+    /// A renderer on the adapter the user chose in Paint.NET when DirectML can use it, else on the CPU; the reason is
+    /// traced, and a CPU reason also ends every ready message (MagicSelectRenderer.DeviceNote).
+    /// </summary>
+    private MagicSelectRenderer CreateRenderer()
+    {
+        var device = _gpuFailure is { } failure ? DeviceChoice.Cpu(failure) : PdnRenderingAdapter.Choose(Services);
+        _device = device;
+        _models = SamModelProvider.SharedOn(device.Device, device.DeviceId);
+        Trace.WriteLine("SegPlugins Magic Select: " + device.Reason);
+        return new MagicSelectRenderer(_models)
+        {
+            ShowProblemOverlay = true,
+            DeviceNote = device.Device == ExecutionDevice.Cpu ? device.Reason : null,
+        };
+    }
+
+    private MagicSelectInput? ReadInput(long maxPixels)
     {
         using IEffectInputBitmap<ColorBgra32> source = Environment.GetSourceBitmapBgra32();
         SizeInt32 size = source.Size;
-        if (MagicSelectRenderer.CheckCanvasSize(size.Width, size.Height, _renderer.MaxPixels) is { } tooLarge)
+        if (MagicSelectRenderer.CheckCanvasSize(size.Width, size.Height, maxPixels) is { } tooLarge)
         {
             Trace.WriteLine("SegPlugins Magic Select: " + tooLarge.Message);
             return null;

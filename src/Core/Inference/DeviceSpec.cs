@@ -87,4 +87,93 @@ public static class DirectMLDevices
             _ => (null, $"{matches} identical adapters are named '{chosen.Description}' and none has its LUID; the default adapter is used"),
         };
     }
+
+    /// <summary>
+    /// Where a host's models should run, given the adapter the host renders with: DirectML on that adapter's DXGI
+    /// index, or the CPU, with the reason as one line a host can show. <paramref name="chosen"/> is the host's adapter
+    /// as DXGI describes it (null when the host names none or it could not be read); <paramref name="hostIndex"/> the
+    /// host's own enumeration index for it, when it offers one (Paint.NET's <c>GetEnumAdapterIndex()</c>).
+    /// <paramref name="enumerate"/> lists the adapters in DXGI's order (<see cref="DxgiAdapters.Enumerate"/>); it is not
+    /// called when the answer is the CPU anyway. The LUID decides when the host's index and the LUID disagree (the LUID
+    /// names one adapter while the system runs; an index can shift when an adapter comes or goes); the index only picks
+    /// among adapters that look alike when the LUID is not listed. Never throws for a failed enumeration: the answer is
+    /// then the CPU and the reason says why.
+    /// </summary>
+    public static DeviceChoice Choose(Func<IReadOnlyList<GpuAdapter>> enumerate, GpuAdapter? chosen, int? hostIndex, string host = "the host")
+    {
+        ArgumentNullException.ThrowIfNull(enumerate);
+        ArgumentNullException.ThrowIfNull(host);
+        if (chosen is { IsSoftware: true })
+            return DeviceChoice.Cpu($"'{chosen.Description}' is a software adapter; the CPU provider is faster");
+        if (chosen is null && hostIndex is null)
+            return DeviceChoice.Cpu($"{host} names no rendering adapter");
+        IReadOnlyList<GpuAdapter> order;
+        try { order = enumerate() ?? throw new SegException("the adapter list is missing"); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return DeviceChoice.Cpu($"the GPU adapters could not be listed ({FirstLine(e.Message)})");
+        }
+
+        if (chosen is null)
+        {
+            int h = hostIndex!.Value;
+            if (h < 0 || h >= order.Count)
+                return DeviceChoice.Cpu($"{host}'s adapter {h} is not among the {order.Count} adapters DXGI lists");
+            if (order[h].IsSoftware)
+                return DeviceChoice.Cpu($"'{order[h].Description}' is a software adapter; the CPU provider is faster");
+            return DeviceChoice.Gpu(h, $"'{order[h].Description}' is DXGI adapter {h} ({host}'s index; its description could not be read)");
+        }
+
+        for (int i = 0; i < order.Count; i++)
+        {
+            if (order[i].Luid != chosen.Luid) continue;
+            string disagreement = hostIndex is { } other && other != i ? $"; {host} numbers it {other}, the LUID decides" : "";
+            return DeviceChoice.Gpu(i, $"'{chosen.Description}' is DXGI adapter {i}{disagreement}");
+        }
+        if (hostIndex is { } hi && hi >= 0 && hi < order.Count && !order[hi].IsSoftware && LooksAlike(order[hi], chosen))
+            return DeviceChoice.Gpu(hi, $"'{chosen.Description}' is DXGI adapter {hi} ({host}'s index; its LUID is not listed)");
+        var (id, reason) = IdFor(order, chosen);
+        return id is { } found ? DeviceChoice.Gpu(found, reason) : DeviceChoice.Cpu(reason);
+    }
+
+    /// <summary>
+    /// True when <paramref name="error"/> (or an exception inside it) is ONNX Runtime or the native layer below it
+    /// failing to create or run a session: the failures a GPU provider can have that the CPU provider may not (an
+    /// operator DirectML lacks, a removed device, a driver fault). A missing file or a bad argument is not one.
+    /// </summary>
+    public static bool IsProviderFailure(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+            if (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or System.Runtime.InteropServices.SEHException
+                or System.Runtime.InteropServices.COMException or EntryPointNotFoundException)
+                return true;
+        return false;
+    }
+
+    private static bool LooksAlike(GpuAdapter a, GpuAdapter b) =>
+        a.VendorId == b.VendorId && a.DeviceId == b.DeviceId && a.Description == b.Description;
+
+    private static string FirstLine(string s)
+    {
+        int i = s.IndexOf('\n');
+        return (i < 0 ? s : s[..i]).Trim();
+    }
+}
+
+/// <summary>
+/// Where the models run (<see cref="ExecutionDevice.DirectML"/> with a DXGI adapter index, or the CPU) and why, as one
+/// line a host can show (<see cref="DirectMLDevices.Choose"/>).
+/// </summary>
+public sealed record DeviceChoice(ExecutionDevice Device, int? DeviceId, string Reason)
+{
+    public static DeviceChoice Cpu(string why) => new(ExecutionDevice.Cpu, null, $"Running on the CPU: {why}.");
+
+    public static DeviceChoice Gpu(int dxgiIndex, string why) => new(ExecutionDevice.DirectML, dxgiIndex, $"Running on the GPU (DirectML): {why}.");
+
+    /// <summary><paramref name="options"/> with this device.</summary>
+    public EngineOptions ApplyTo(EngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with { Device = Device, DeviceId = DeviceId };
+    }
 }

@@ -25,5 +25,11 @@ public sealed record EffectStatus(EffectStatusKind Kind, string Message)
     /// <summary>Object pixels inside the selection (Ready only).</summary>
     public long? ObjectArea { get; init; }
 
+    /// <summary>
+    /// The exception behind an <see cref="EffectStatusKind.Error"/>, for hosts that decide what to do next (such as
+    /// retrying on the CPU after a GPU failure: <see cref="Inference.DirectMLDevices.IsProviderFailure"/>); null otherwise.
+    /// </summary>
+    public Exception? Cause { get; init; }
+
     public override string ToString() => $"{Kind}: {Message}";
 }

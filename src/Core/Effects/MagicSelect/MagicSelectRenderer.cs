@@ -46,6 +46,12 @@ public sealed class MagicSelectRenderer
     public bool ShowProblemOverlay { get; init; }
 
     /// <summary>
+    /// One line about where the models run, added to every ready message: for a host whose user chose a GPU and who
+    /// should learn that the effect runs elsewhere (e.g. "Running on the CPU: DirectML failed ..."). Null adds nothing.
+    /// </summary>
+    public string? DeviceNote { get; init; }
+
+    /// <summary>
     /// Default of <see cref="MaxPixels"/>: the file loader's limit. The effect keeps several full-size planes (a copy
     /// of the source, the selection, masks, the output and the previous one: about 24 bytes a pixel), so 100 MP already needs about 2.4 GB.
     /// </summary>
@@ -133,15 +139,15 @@ public sealed class MagicSelectRenderer
             }
             catch (SegException e)
             {
-                return Fail(input, new EffectStatus(EffectStatusKind.Error, e.Message));
+                return Fail(input, new EffectStatus(EffectStatusKind.Error, e.Message) { Cause = e });
             }
             catch (Exception e)
             {
                 // A resolver or type initialiser may wrap our own error (e.g. the native library search); show that one.
                 for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
-                    if (inner is SegException se) return Fail(input, new EffectStatus(EffectStatusKind.Error, se.Message));
+                    if (inner is SegException se) return Fail(input, new EffectStatus(EffectStatusKind.Error, se.Message) { Cause = e });
                 // Hosts must never see an exception from here; the message still says what broke.
-                return Fail(input, new EffectStatus(EffectStatusKind.Error, $"Magic select failed: {e.GetType().Name}: {FirstLine(e.Message)}"));
+                return Fail(input, new EffectStatus(EffectStatusKind.Error, $"Magic select failed: {e.GetType().Name}: {FirstLine(e.Message)}") { Cause = e });
             }
         }
     }
@@ -279,6 +285,7 @@ public sealed class MagicSelectRenderer
             ? "No object found inside the selection; move the include points onto the object."
             : $"Object: {area:N0} px (model confidence {score:0.00}){(result.SubjectBox is null ? "" : ", read as the whole subject")}.";
         if (saliency is null && _guideNote.Length > 0 && settings.SubjectGuide) message += " " + _guideNote;
+        if (DeviceNote is { Length: > 0 } device) message += " " + device;
         return Publish(output, new EffectStatus(EffectStatusKind.Ready, message) { Score = score, ObjectArea = area }, owned: true);
     }
 

@@ -27,6 +27,7 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     private readonly object _lock = new();
     private readonly Dictionary<string, SamSession> _sessions = new(StringComparer.Ordinal);
     private readonly Func<string, EngineOptions, CancellationToken, SamSession> _openManaged;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notices = new();
     private SubjectSelector? _subject;
 
     public SamModelProvider(EngineOptions? options = null)
@@ -35,15 +36,47 @@ public sealed class SamModelProvider : ISamModelProvider, IDisposable
     }
 
     /// <summary>With <paramref name="openManaged"/> opening model-store models by id (default: SamSession.OpenAsync).</summary>
-    internal SamModelProvider(EngineOptions options, Func<string, EngineOptions, CancellationToken, SamSession>? openManaged)
+    internal SamModelProvider(EngineOptions options, Func<string, EngineOptions, CancellationToken, SamSession>? openManaged, bool keepNotices = false)
     {
-        Options = options;
+        Options = keepNotices ? options with { Notice = _notices.Enqueue } : options;
         _openManaged = openManaged ?? ((id, o, ct) => SamSession.OpenAsync(id, o, null, ct).GetAwaiter().GetResult());
     }
 
     /// <summary>One provider per process, for hosts that create an effect object per use.</summary>
     public static SamModelProvider Shared => SharedInstance.Value;
     private static readonly Lazy<SamModelProvider> SharedInstance = new(() => new SamModelProvider());
+
+    /// <summary>
+    /// One provider per process and device, for hosts that pick the device themselves (the Paint.NET effect runs on
+    /// the adapter chosen in Paint.NET's settings): a change of device opens new sessions, and going back reuses the
+    /// ones already open.
+    /// </summary>
+    public static SamModelProvider SharedOn(ExecutionDevice device, int? deviceId = null)
+    {
+        lock (PerDevice)
+        {
+            if (!PerDevice.TryGetValue((device, deviceId), out var provider))
+            {
+                provider = new SamModelProvider(EngineOptions.Default with { Device = device, DeviceId = deviceId }, null, keepNotices: true);
+                PerDevice[(device, deviceId)] = provider;
+            }
+            return provider;
+        }
+    }
+
+    /// <summary>
+    /// The engine's one-line notices since the last call (such as "DirectML is not available on this machine; running
+    /// on the CPU.", when the chosen device could not be used), oldest first. Only providers from <see cref="SharedOn"/>
+    /// keep them; the others pass <see cref="EngineOptions.Notice"/> through as given.
+    /// </summary>
+    public IReadOnlyList<string> TakeNotices()
+    {
+        var taken = new List<string>();
+        while (_notices.TryDequeue(out var notice)) taken.Add(notice);
+        return taken;
+    }
+
+    private static readonly Dictionary<(ExecutionDevice, int?), SamModelProvider> PerDevice = new();
 
     public EngineOptions Options { get; }
 

@@ -679,6 +679,29 @@ public class MagicSelectRendererTests
         Assert.True(leftObject > 1000 && rightObject > 1000, $"object pixels: left {leftObject}, right {rightObject}");
     }
 
+    [Fact]
+    public void ErrorsKeepTheirCause_AndTheDeviceNoteEndsReadyMessages()
+    {
+        // A host that retries on the CPU after a GPU failure tells that failure from a missing file by the cause.
+        var ort = Assert.ThrowsAny<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() => new Microsoft.ML.OnnxRuntime.InferenceSession(new byte[] { 1, 2, 3, 4 }));
+        var gpuFailure = new MagicSelectRenderer(new ThrowingProvider(new SegModelException("mobilesam", "could not be loaded by ONNX Runtime", ort)));
+        var s1 = gpuFailure.Prepare(CupClick(), WholeCoffee);
+        Assert.Equal(EffectStatusKind.Error, s1.Kind);
+        Assert.True(DirectMLDevices.IsProviderFailure(s1.Cause));
+        var fetch = new MagicSelectRenderer(new ThrowingProvider(new SegModelException("mobilesam", "fetch failed")));
+        var s2 = fetch.Prepare(CupClick(), WholeCoffee);
+        Assert.IsType<SegModelException>(s2.Cause);
+        Assert.False(DirectMLDevices.IsProviderFailure(s2.Cause));
+
+        const string note = "Running on the CPU: DirectML failed on 'NVIDIA GeForce RTX 4070'.";
+        var r = new MagicSelectRenderer(new FixedSamModelProvider(_f.Session)) { DeviceNote = note };
+        var ready = r.Prepare(CupClick(), WholeCoffee);
+        Assert.True(ready.IsReady, ready.ToString());
+        Assert.Null(ready.Cause);
+        Assert.EndsWith(" " + note, ready.Message);
+        Assert.DoesNotContain("Running on", NewRenderer().Prepare(CupClick(), WholeCoffee).Message);
+    }
+
     private sealed class ThrowingProvider(Exception e) : ISamModelProvider
     {
         public SamSession Get(MagicSelectSettings settings, CancellationToken cancellationToken) => throw e;
