@@ -176,6 +176,8 @@ public sealed class ClickChain
         if (_saliency is not null && box is null && click.Positive)
         {
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
+            // The target is not the photo's salient object: the subject prior and the colours have nothing to add.
+            if (own is not null && gate.OffSubject(guided.Mask, click, _saliency, (_options ?? SubjectGuidanceOptions.Default).SaliencyThreshold)) return Plain(own);
             step = new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits);
         }
         else
