@@ -26,9 +26,11 @@ public enum SmallObjectMeasure
 
 /// <summary>
 /// When a <see cref="ClickChain"/> with colour fusion runs as the plain engine instead: on an object that looks small
-/// at the first click, no subject prior, no colour refinement and no merge, the model's own answers with its own
+/// at the first click, or (<see cref="SubjectAgreementBelow"/>) one that is not the photo's salient object, no subject
+/// prior, no colour refinement and no merge, the model's own answers with its own
 /// logits fed back (what the chain does without a saliency map and colour fusion). Decided once, from what the chain
-/// has made of the first click (the model's answers, the subject guide's choice or the colour-refined selection: never
+/// has made of the first click (the model's answers, the subject guide's choice, the salient-object map under the click or
+/// the colour-refined selection: never
 /// anything the user has not shown it), and held for the chain; with
 /// <see cref="ReturnAbove"/> a later answer that has grown past it brings colour fusion back for the rest of the chain.
 /// The focus crop (<see cref="ClickChainOptions.Focus"/>, off by default) still refines with colours inside its crop on
