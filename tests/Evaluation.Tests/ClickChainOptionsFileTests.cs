@@ -38,7 +38,7 @@ public class ClickChainOptionsFileTests
         Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.AnswerMinSide, Below = 48, ReturnAbove = 96 }, o.SmallObject);
         Assert.Equal(ClickChainOptions.Default.Merge, o.Merge);
         // The measure left out is the default gate's.
-        var share = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0.01 } }""");
+        var share = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0.01, "SubjectAgreementBelow": 0.5, "SubjectAgreementMaxShare": 0.25 } }""");
         Assert.Equal(ClickChainOptions.Default.SmallObject, share.SmallObject);
         var off = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0 } }""");
         Assert.False(off.SmallObject.Enabled);

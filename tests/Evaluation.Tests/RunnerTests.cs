@@ -9,6 +9,7 @@ using SegPlugins.Core.Masks;
 using SegPlugins.Core.Inference;
 using SegPlugins.Core.Segmentation;
 using SegPlugins.Core.Segmentation.Sam;
+using SegPlugins.Core.Editing;
 
 namespace SegPlugins.Evaluation.Tests;
 
@@ -87,12 +88,17 @@ public class RunnerTests
         using var d = SquaresDataset();
         var ds = SegmentationDataset.Open(d.Root);
         var session = new DiskSession(5);
+        // No subject in the saliency map: the fused strategy reads the click plainly and then refines it (with the
+        // small-object gate's size condition alone; its saliency condition would send every click on a map without a
+        // subject to the plain engine, as the default fused strategy below shows).
+        var sizeGateOnly = new ClickChainOptions { SmallObject = new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01 } };
         var options = new EvaluationOptions
         {
             Mode = EvaluationMode.Clicks,
-            Strategies = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits), ClickStrategies.Create(ClickStrategyKind.Fused), ClickStrategies.Create(ClickStrategyKind.Colors)],
+            Strategies = [ClickStrategies.Create(ClickStrategyKind.FeedbackLogits), ClickStrategies.Create(ClickStrategyKind.Fused, chain: sizeGateOnly), ClickStrategies.Create(ClickStrategyKind.Colors)],
         };
-        // No subject in the saliency map: the fused strategy reads the click plainly and then refines it.
+        var byDefault = new EvaluationRunner(session, img => session.ForImage(img), options with { Strategies = [ClickStrategies.Create(ClickStrategyKind.Fused)] },
+            (img, _) => new LogitMap(img.Width, img.Height)).Run(ds);
         var runner = new EvaluationRunner(session, img => session.ForImage(img), options, (img, _) => new LogitMap(img.Width, img.Height));
         var result = runner.Run(ds);
         foreach (var img in result.Images)
@@ -101,6 +107,9 @@ public class RunnerTests
             Assert.True(fused >= plain, $"{img.Name}: fused {fused:0.000}, plain {plain:0.000}");
             Assert.True(colors >= plain, $"{img.Name}: colors {colors:0.000}, plain {plain:0.000}");
         }
+        for (int i = 0; i < result.Images.Count; i++)
+            Assert.Equal(result.Images[i].Strategies[0].IoUs, byDefault.Images[i].Strategies[0].IoUs);
+        Assert.NotEqual(result.Images[0].Strategies[0].IoUs, result.Images[0].Strategies[1].IoUs);
         // The 12x12 square: the disk of radius 5 grows to the red square at the first click, with or without the prior.
         foreach (int s in new[] { 1, 2 })
         {

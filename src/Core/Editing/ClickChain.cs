@@ -35,8 +35,8 @@ public sealed record ColorFusion(BgraImage Image, ColorRefineOptions? Options = 
 /// answer wipes the selection out (near its edge, or losing most of it) is answered from the proposal that keeps it
 /// instead (<see cref="CorrectionGuard"/>). With <see cref="ClickChainOptions.Merge"/> a correction click's answer is
 /// merged into the selection only around the click (<see cref="ProgressiveMerge"/>), and the merged selection is fed back.
-/// With colour fusion, an object that looks small at the first click gets the plain engine's answers for the whole chain
-/// instead (<see cref="ClickChainOptions.SmallObject"/>).
+/// With colour fusion, an object that looks small at the first click, or is not the photo's salient object, gets the
+/// plain engine's answers for the whole chain instead (<see cref="ClickChainOptions.SmallObject"/>).
 /// <para>
 /// Steps are remembered: a click list that extends the previous one costs one decoder run per new click, and
 /// changing an earlier click recomputes from that click on. Not thread-safe; one chain per interactive selection.
@@ -176,6 +176,8 @@ public sealed class ClickChain
         if (_saliency is not null && box is null && click.Positive)
         {
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
+            // The target is not the photo's salient object: the subject prior and the colours have nothing to add.
+            if (own is not null && gate.OffSubject(guided.Mask, click, _saliency, (_options ?? SubjectGuidanceOptions.Default).SaliencyThreshold)) return Plain(own);
             step = new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits);
         }
         else

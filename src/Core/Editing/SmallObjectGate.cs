@@ -1,3 +1,4 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Segmentation;
 
@@ -25,9 +26,11 @@ public enum SmallObjectMeasure
 
 /// <summary>
 /// When a <see cref="ClickChain"/> with colour fusion runs as the plain engine instead: on an object that looks small
-/// at the first click, no subject prior, no colour refinement and no merge, the model's own answers with its own
+/// at the first click, or (<see cref="SubjectAgreementBelow"/>) one that is not the photo's salient object, no subject
+/// prior, no colour refinement and no merge, the model's own answers with its own
 /// logits fed back (what the chain does without a saliency map and colour fusion). Decided once, from what the chain
-/// has made of the first click (the model's answers, the subject guide's choice or the colour-refined selection: never
+/// has made of the first click (the model's answers, the subject guide's choice, the salient-object map under the click or
+/// the colour-refined selection: never
 /// anything the user has not shown it), and held for the chain; with
 /// <see cref="ReturnAbove"/> a later answer that has grown past it brings colour fusion back for the rest of the chain.
 /// The focus crop (<see cref="ClickChainOptions.Focus"/>, off by default) still refines with colours inside its crop on
@@ -54,11 +57,42 @@ public sealed record SmallObjectGateOptions
     /// </summary>
     public double ReturnAbove { get; init; }
 
-    /// <summary>The gate off (<see cref="Below"/> 0). <see cref="ClickChainOptions.SmallObject"/>'s default is <see cref="ClickChainOptions.SmallGuidedAnswerGate"/>.</summary>
+    /// <summary>
+    /// A second condition, read from the saliency map the chain already has: the click's guided answer (the one
+    /// <see cref="SmallObjectMeasure.GuidedShare"/> measures) overlaps the salient region under the click (the map at or
+    /// above <see cref="Segmentation.SubjectGuidanceOptions.SaliencyThreshold"/>, the connected part holding the clicked
+    /// pixel; none when the click is off it) by an IoU under this, so the target is not the photo's salient object, and
+    /// the answer covers under <see cref="SubjectAgreementMaxShare"/> of the image: the chain runs as the plain engine.
+    /// Checked only on a first click read with the subject prior (a saliency map, a positive click and no drawn box).
+    /// 0 = off, the value of <see cref="Default"/>; <see cref="ClickChainOptions.SmallGuidedAnswerGate"/> sets 0.5.
+    /// </summary>
+    public double SubjectAgreementBelow { get; init; }
+
+    /// <summary>
+    /// The largest guided answer (share of the image, 0..1] that <see cref="SubjectAgreementBelow"/> sends to the plain
+    /// engine: above it the colour-fused chain keeps it. 1 = no limit. <see cref="ClickChainOptions.SmallGuidedAnswerGate"/> sets 0.25.
+    /// </summary>
+    public double SubjectAgreementMaxShare { get; init; } = 1;
+
+    /// <summary>The gate off (<see cref="Below"/> and <see cref="SubjectAgreementBelow"/> 0). <see cref="ClickChainOptions.SmallObject"/>'s default is <see cref="ClickChainOptions.SmallGuidedAnswerGate"/>.</summary>
     public static SmallObjectGateOptions Default { get; } = new();
 
     /// <summary>True when the gate can send a chain to the plain engine.</summary>
-    public bool Enabled => Below > 0;
+    public bool Enabled => Below > 0 || SubjectAgreementBelow > 0;
+
+    /// <summary>
+    /// True when the second condition (<see cref="SubjectAgreementBelow"/>) sends the chain to the plain engine: the
+    /// guided first answer <paramref name="guided"/> to <paramref name="click"/> is under <see cref="SubjectAgreementMaxShare"/>
+    /// of the image and overlaps the salient region under the click (<paramref name="saliency"/> at or above
+    /// <paramref name="threshold"/>) by an IoU under <see cref="SubjectAgreementBelow"/>.
+    /// </summary>
+    internal bool OffSubject(Mask guided, PointPrompt click, LogitMap saliency, float threshold)
+    {
+        if (!(SubjectAgreementBelow > 0)) return false;
+        if (guided.Area() / ((double)guided.Width * guided.Height) >= SubjectAgreementMaxShare) return false;
+        var region = saliency.ToMask(threshold).KeepComponentsContaining(click);
+        return guided.IoU(region) < SubjectAgreementBelow;
+    }
 
     /// <summary>True for the measures given as a share of the image, false for the ones in pixels.</summary>
     public bool IsShare => Measure is not (SmallObjectMeasure.AnswerMinSide or SmallObjectMeasure.AnswerMinSide1024);
@@ -100,6 +134,8 @@ public sealed record SmallObjectGateOptions
         string unit = IsShare ? "a share of the image, 0..1" : "pixels, 0..100000";
         if (!(Below >= 0 && Below <= max)) throw new SegArgumentException("small object below", $"must be {unit} (0 = off) for {Measure}, got {Below}");
         if (!(ReturnAbove >= 0 && ReturnAbove <= max)) throw new SegArgumentException("small object return above", $"must be {unit} (0 = never) for {Measure}, got {ReturnAbove}");
+        if (!(SubjectAgreementBelow >= 0 && SubjectAgreementBelow <= 1)) throw new SegArgumentException("small object subject agreement below", $"must be an IoU, 0..1 (0 = off), got {SubjectAgreementBelow}");
+        if (!(SubjectAgreementMaxShare > 0 && SubjectAgreementMaxShare <= 1)) throw new SegArgumentException("small object subject agreement max share", $"must be a share of the image above 0 and at most 1 (1 = no limit), got {SubjectAgreementMaxShare}");
         if (ReturnAbove > 0 && ReturnAbove <= Below)
             throw new SegArgumentException("small object return above", $"must be above 'below' ({Below}) so a chain does not switch back and forth, got {ReturnAbove}");
     }

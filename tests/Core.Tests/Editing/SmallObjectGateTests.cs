@@ -82,7 +82,7 @@ public class SmallObjectGateTests
         var map = new LogitMap(120, 90);
         for (int y = 20; y <= 70; y++) for (int x = 20; x <= 80; x++) map.Data[y * 120 + x] = 0.9f;
         var (s, fusion) = Setup();
-        var ungated = new ClickChain(Setup().Session, map, fusion: fusion);
+        var ungated = new ClickChain(Setup().Session, map, fusion: fusion, settings: Gate(0));
         var large = new ClickChain(s, map, fusion: fusion, settings: Gate(0.1));
         var a = ungated.Predict([First]);
         var b = large.Predict([First]);
@@ -154,7 +154,8 @@ public class SmallObjectGateTests
     [Fact]
     public void TheDefaultGateReadsTheGuidedAnswerAndTheRecordsOwnDefaultIsOff()
     {
-        Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01 }, ClickChainOptions.Default.SmallObject);
+        Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01, SubjectAgreementBelow = 0.5, SubjectAgreementMaxShare = 0.25 },
+            ClickChainOptions.Default.SmallObject);
         Assert.False(SmallObjectGateOptions.Default.Enabled);
         // A disk of radius 6 in the 120x90 scene is 113 px, a share of 0.0105; of radius 5, 81 px, 0.0075.
         var (img, _, _) = ColorRefinerTests.Scene();
@@ -166,5 +167,123 @@ public class SmallObjectGateTests
             chain.Predict([First]);
             Assert.Equal(plain, chain.AnsweredPlain);
         }
+    }
+    // Salient-object maps of the 120x90 scene: a region off the first click (the right edge), the disk the fake model
+    // answers the click with (IoU 1), and a 61x51 rectangle around it (the disk's 1513 px are an IoU of 0.486 with it).
+    private static LogitMap Map(Func<int, int, bool> salient)
+    {
+        var map = new LogitMap(120, 90);
+        for (int y = 0; y < 90; y++) for (int x = 0; x < 120; x++) map.Data[y * 120 + x] = salient(x, y) ? 0.9f : 0.05f;
+        return map;
+    }
+
+    private static LogitMap OffTheClick() => Map((x, _) => x >= 95);
+    private static LogitMap TheDisk() => Map((x, y) => (x - 50) * (x - 50) + (y - 45) * (y - 45) <= 22 * 22);
+    private static LogitMap AroundTheDisk() => Map((x, y) => x >= 20 && x <= 80 && y >= 20 && y <= 70);
+
+    private static ClickChainOptions Subject(double below, double maxShare = 1) =>
+        new() { SmallObject = new SmallObjectGateOptions { SubjectAgreementBelow = below, SubjectAgreementMaxShare = maxShare } };
+
+    [Fact]
+    public void AClickOffTheSalientRegionGetsThePlainEnginesAnswersAtEveryClick()
+    {
+        PointPrompt[] clicks = [First, Out, Far];
+        var (plainSession, _) = Setup();
+        var plain = new ClickChain(plainSession);
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, OffTheClick(), fusion: fusion, settings: Subject(0.5));
+        var fused = new ClickChain(Setup().Session, OffTheClick(), fusion: fusion, settings: Subject(0));
+        for (int n = 1; n <= clicks.Length; n++)
+        {
+            var expected = plain.Predict(clicks[..n]);
+            var r = gated.Predict(clicks[..n]);
+            Assert.True(gated.AnsweredPlain);
+            Assert.Equal(expected.Mask.Data, r.Mask.Data);
+            Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);   // the model's own logits go back
+            Assert.NotEqual(expected.Mask.Data, fused.Predict(clicks[..n]).Mask.Data);
+            Assert.False(fused.AnsweredPlain);
+        }
+        Assert.Equal(plainSession.Requests.Count, s.Requests.Count);
+        for (int i = 1; i < s.Requests.Count; i++)
+            Assert.Equal(plainSession.Requests[i].MaskInput!.Data, s.Requests[i].MaskInput!.Data);
+    }
+
+    [Theory]
+    [InlineData(0.5, true)]     // the disk matches the rectangle by IoU 0.486: not the salient object
+    [InlineData(0.45, false)]
+    public void TheAnswersAgreementWithTheSalientRegionUnderTheClickDecides(double below, bool plain)
+    {
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, AroundTheDisk(), fusion: fusion, settings: Subject(below));
+        var r = gated.Predict([First]);
+        Assert.Equal(plain, gated.AnsweredPlain);
+        Assert.Null(r.SubjectBox);
+        var expected = plain ? FakeSegmentation.Disk(120, 90, 50, 45, 22) : new ClickChain(Setup().Session, AroundTheDisk(), fusion: fusion, settings: Subject(0)).Predict([First]).Mask;
+        Assert.Equal(expected.Data, r.Mask.Data);
+    }
+
+    [Fact]
+    public void AnAnswerOnTheSalientObjectOrLargerThanTheLimitKeepsTheFusedChain()
+    {
+        PointPrompt[] clicks = [First, Out];
+        foreach (var (map, settings) in new[] { (TheDisk(), Subject(0.5)), (OffTheClick(), Subject(0.5, maxShare: 0.12)) })
+        {
+            var (s, fusion) = Setup();
+            var gated = new ClickChain(s, map, fusion: fusion, settings: settings);
+            var fused = new ClickChain(Setup().Session, map, fusion: fusion, settings: Subject(0));
+            for (int n = 1; n <= clicks.Length; n++)
+            {
+                var r = gated.Predict(clicks[..n]);
+                Assert.False(gated.AnsweredPlain);
+                Assert.Equal(fused.Predict(clicks[..n]).Mask.Data, r.Mask.Data);
+            }
+        }
+        // The disk's share is 0.140: a limit just above it lets the off-region click go plain again.
+        var (s2, fusion2) = Setup();
+        var above = new ClickChain(s2, OffTheClick(), fusion: fusion2, settings: Subject(0.5, maxShare: 0.15));
+        above.Predict([First]);
+        Assert.True(above.AnsweredPlain);
+    }
+
+    [Fact]
+    public void WithoutASaliencyMapOrWithABoxTheSubjectConditionChangesNothing()
+    {
+        PointPrompt[] clicks = [First, Out];
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, fusion: fusion, settings: Subject(0.5));
+        var fused = new ClickChain(Setup().Session, fusion: fusion, settings: Subject(0));
+        Assert.Equal(fused.Predict(clicks).Mask.Data, gated.Predict(clicks).Mask.Data);
+        Assert.False(gated.AnsweredPlain);
+
+        var box = new BoxXyxy(20, 15, 80, 75);
+        var boxed = new ClickChain(Setup().Session, OffTheClick(), fusion: fusion, settings: Subject(0.5));
+        var boxedFused = new ClickChain(Setup().Session, OffTheClick(), fusion: fusion, settings: Subject(0));
+        Assert.Equal(boxedFused.Predict(clicks, box).Mask.Data, boxed.Predict(clicks, box).Mask.Data);
+        Assert.False(boxed.AnsweredPlain);
+    }
+
+    [Fact]
+    public void TheDefaultGateSendsAClickOffTheSalientRegionToThePlainEngine()
+    {
+        var (s, fusion) = Setup();
+        var chain = new ClickChain(s, OffTheClick(), fusion: fusion);
+        chain.Predict([First]);
+        Assert.True(chain.AnsweredPlain);               // the disk, 14 % of the image, away from the salient region
+        var on = new ClickChain(Setup().Session, TheDisk(), fusion: fusion);
+        on.Predict([First]);
+        Assert.False(on.AnsweredPlain);
+    }
+
+    [Theory]
+    [InlineData(1.5, 1, "small object subject agreement below")]
+    [InlineData(-0.1, 1, "small object subject agreement below")]
+    [InlineData(0.5, 0, "small object subject agreement max share")]
+    [InlineData(0.5, double.NaN, "small object subject agreement max share")]
+    [InlineData(0.5, 1.2, "above 0 and at most 1")]
+    public void BadSubjectAgreementSettingsAreRefusedWithTheirName(double below, double maxShare, string expected)
+    {
+        var (s, fusion) = Setup();
+        var e = Assert.Throws<SegArgumentException>(() => new ClickChain(s, fusion: fusion, settings: Subject(below, maxShare)));
+        Assert.Contains(expected, e.Parameter + " " + e.Message);
     }
 }
