@@ -212,6 +212,12 @@ public static class SelectCommand
         if (o.Colors) note += boxSubject is not null && ColorRefiner.UsesBoxSaliency(prompts) ? ", refined with colours and the box's subject map" : ", refined with colours";
         double decMs = sw.Elapsed.TotalMilliseconds;
         phases.Mark("click");
+        if (saliency is not null && model.OneShot)
+        {
+            // A large image's map and the click's working buffers are garbage now; the outputs' buffers come next.
+            saliency = null;
+            OneShotMemory.CollectNow();
+        }
 
         outputs.CreateFolders();
         if (o.Matte && prompts.Box is { } matteBox && prompts.Points.Count == 0 && prompts.MaskInput is null)
