@@ -162,14 +162,20 @@ internal sealed class FakeSegmenterFactory
             return m;
         }
 
+        /// <summary>1 in the middle <see cref="SubjectSaliency"/> selects, 0 elsewhere.</summary>
+        private LogitMap MiddleMap(BgraImage image)
+        {
+            var middle = SubjectSaliency(image, CancellationToken.None);
+            var map = new LogitMap(image.Width, image.Height);
+            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
+            return map;
+        }
+
         /// <summary>1 in the same middle as <see cref="SubjectSaliency"/>, 0 elsewhere; counted in <see cref="FakeSegmenterFactory.SaliencyMaps"/>.</summary>
         public LogitMap SaliencyMap(BgraImage image, CancellationToken ct)
         {
             Interlocked.Increment(ref owner._saliencyMaps);
-            var middle = SubjectSaliency(image, ct);
-            var map = new LogitMap(image.Width, image.Height);
-            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
-            return map;
+            return MiddleMap(image);
         }
 
         /// <summary>For a box Core refines with a map: 1 in the same middle as <see cref="SubjectSaliency"/>, 0 elsewhere.</summary>
@@ -177,10 +183,7 @@ internal sealed class FakeSegmenterFactory
         {
             if (!SegPlugins.Core.Refinement.ColorRefiner.UsesBoxSaliency(prompts, options)) return null;
             Interlocked.Increment(ref owner._boxMaps);
-            var middle = SubjectSaliency(image, ct);
-            var map = new LogitMap(image.Width, image.Height);
-            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
-            return map;
+            return MiddleMap(image);
         }
 
         /// <summary>
@@ -191,9 +194,7 @@ internal sealed class FakeSegmenterFactory
             SegPlugins.Core.Refinement.Matting.SelectionTrimapOptions? trimap, SegPlugins.Core.Refinement.Matting.MatteOptions? options, CancellationToken ct)
         {
             Interlocked.Increment(ref owner._boxMattes);
-            var middle = SubjectSaliency(image, ct);
-            var map = new LogitMap(image.Width, image.Height);
-            for (int i = 0; i < map.Data.Length; i++) map.Data[i] = middle.Data[i] != 0 ? 1f : 0f;
+            var map = MiddleMap(image);
             var region = SegPlugins.Core.Refinement.Matting.BoxRegionPrior.Apply(selection, map);
             var t = SegPlugins.Core.Refinement.Matting.SelectionTrimap.Build(image, modelLogits, region, trimap, map);
             return SegPlugins.Core.Refinement.Matting.SelectionMatting.FromTrimap(image, t, region, options, ct);

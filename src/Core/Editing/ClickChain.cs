@@ -173,7 +173,7 @@ public sealed class ClickChain
         Step step;
         // A drawn box already says where the object is: the subject prior reads clicks alone (a host keeps one chain
         // for prompts with and without a box).
-        if (_saliency is not null && box is null && click.Positive)
+        if (_saliency is not null && ClickDefaults.GuidesFirstClick([click], box))
         {
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
             // The target is not the photo's salient object: the subject prior and the colours have nothing to add.
@@ -277,7 +277,7 @@ public sealed class ClickChain
         if (_fusion is null || step.Plain || !RefinesClick(clicks.Count)) return step;
         // The image's salient-object map stands for the object a first including click names: a chain that starts by
         // excluding, or has a box, is refined without it (every host then gives the same mask whether it made the map or not).
-        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? (box is null && clicks is [{ Positive: true }, ..] ? _saliency : null) };
+        var input = new ColorRefineInput { Clicks = clicks, Box = box, Saliency = boxSaliency ?? (ClickDefaults.GuidesFirstClick(clicks, box) ? _saliency : null) };
         double separation = 0;
         var mask = _settings.LaterColorMinSeparation > 0
             ? ColorRefiner.RefineMeasured(_fusion.Image, step.Prediction.UpscaleLogits(step.Proposal), input, _fusion.Options ?? _settings.ColorRefine, out separation, ct, _cutReuse)

@@ -1,3 +1,4 @@
+using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Imaging;
 using SegPlugins.Core.Masks;
 using SegPlugins.Core.Refinement;
@@ -22,7 +23,7 @@ public static class ClickDefaults
     /// <param name="subject">The salient-object model a box alone is refined with (<see cref="ColorFusion.BoxSaliency"/>), or null to refine it without.</param>
     public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency = null, bool colors = true,
         Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null, SubjectSelector? subject = null) =>
-        new(session, saliency, null, colors ? Fusion(image, subject) : null, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
+        Chain(session, image, saliency, colors ? Fusion(image, subject) : null, encodeCrop);
 
     /// <summary>
     /// The same chain with the box crop's salient-object map given as a function (a host that opens the subject model
@@ -30,7 +31,19 @@ public static class ClickDefaults
     /// </summary>
     public static ClickChain NewChain(ISegmentationSession session, BgraImage image, LogitMap? saliency,
         Func<PromptSet, CancellationToken, LogitMap?> boxSaliency, Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop = null) =>
-        new(session, saliency, null, new ColorFusion(image) { BoxSaliency = boxSaliency }, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
+        Chain(session, image, saliency, new ColorFusion(image) { BoxSaliency = boxSaliency }, encodeCrop);
+
+    private static ClickChain Chain(ISegmentationSession session, BgraImage image, LogitMap? saliency, ColorFusion? fusion,
+        Func<BgraImage, CancellationToken, ISegmentationSession>? encodeCrop) =>
+        new(session, saliency, null, fusion, null, encodeCrop is null ? null : new FocusEncoder(image, encodeCrop));
+
+    /// <summary>
+    /// True when a chain reads these prompts' first click with the image's salient-object map: an including first click
+    /// and no box (a drawn box already says where the object is). Hosts ask it before making the map, the chain itself
+    /// before using it, so every host gives the same mask whether it made the map or not.
+    /// </summary>
+    public static bool GuidesFirstClick(IReadOnlyList<PointPrompt> points, BoxXyxy? box) =>
+        box is null && points is [{ Positive: true }, ..];
 
     /// <summary>Colour fusion on <paramref name="image"/>, a box alone refined with <paramref name="subject"/>'s map of its crop when given.</summary>
     public static ColorFusion Fusion(BgraImage image, SubjectSelector? subject = null) => subject is null

@@ -74,7 +74,7 @@ public static class DirectMLDevices
         for (int i = 0; i < enumerationOrder.Count; i++)
         {
             var a = enumerationOrder[i];
-            if (!a.IsSoftware && a.VendorId == chosen.VendorId && a.DeviceId == chosen.DeviceId && a.Description == chosen.Description)
+            if (!a.IsSoftware && LooksAlike(a, chosen))
             {
                 found = i;
                 matches++;
@@ -111,7 +111,7 @@ public static class DirectMLDevices
         try { order = enumerate() ?? throw new SegException("the adapter list is missing"); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return DeviceChoice.Cpu($"the GPU adapters could not be listed ({FirstLine(e.Message)})");
+            return DeviceChoice.Cpu($"the GPU adapters could not be listed ({OnnxModelLoader.FirstLine(e.Message)})");
         }
 
         if (chosen is null)
@@ -152,12 +152,6 @@ public static class DirectMLDevices
 
     private static bool LooksAlike(GpuAdapter a, GpuAdapter b) =>
         a.VendorId == b.VendorId && a.DeviceId == b.DeviceId && a.Description == b.Description;
-
-    private static string FirstLine(string s)
-    {
-        int i = s.IndexOf('\n');
-        return (i < 0 ? s : s[..i]).Trim();
-    }
 }
 
 /// <summary>

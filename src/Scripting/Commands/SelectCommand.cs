@@ -135,7 +135,7 @@ public static class SelectCommand
         var prompts = ReadPrompts(o);
         if (prompts.IsEmpty)
             throw new SegArgumentException("prompt", "no --point or --box given; add at least one");
-        bool guideFits = prompts.Points.Count > 0 && prompts.Points[0].Positive && prompts.Box is null && prompts.MaskInput is null && !o.AtOnce;
+        bool guideFits = ClickDefaults.GuidesFirstClick(prompts.Points, prompts.Box) && prompts.MaskInput is null && !o.AtOnce;
         if (o.SubjectGuide == true && !guideFits)
             throw new SegArgumentException("--subject-guide", "reads the first click: give an including --point first, without --box, --mask-in or --at-once");
         bool guided = guideFits && o.SubjectGuide != false;

@@ -183,7 +183,7 @@ public sealed class RecipeGlobals
         var session = SessionFor(prompts);
         var engine = Engine();
         var image = Input;
-        var saliency = subjectGuide && box is null && points[0].Positive ? engine.SaliencyMap(image, CancellationToken) : null;
+        var saliency = subjectGuide && ClickDefaults.GuidesFirstClick(points, box) ? engine.SaliencyMap(image, CancellationToken) : null;
         var chain = ClickDefaults.NewChain(session, image, saliency, (p, ct) => engine.BoxSaliency(image, p, null, ct), engine.ForImage);
         return chain.Predict(points, box, CancellationToken).Mask;
     }

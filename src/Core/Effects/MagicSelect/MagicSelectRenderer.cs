@@ -147,7 +147,7 @@ public sealed class MagicSelectRenderer
                 for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
                     if (inner is SegException se) return Fail(input, new EffectStatus(EffectStatusKind.Error, se.Message) { Cause = e });
                 // Hosts must never see an exception from here; the message still says what broke.
-                return Fail(input, new EffectStatus(EffectStatusKind.Error, $"Magic select failed: {e.GetType().Name}: {FirstLine(e.Message)}") { Cause = e });
+                return Fail(input, new EffectStatus(EffectStatusKind.Error, $"Magic select failed: {e.GetType().Name}: {Inference.OnnxModelLoader.FirstLine(e.Message)}") { Cause = e });
             }
         }
     }
@@ -232,7 +232,7 @@ public sealed class MagicSelectRenderer
         ct.ThrowIfCancellationRequested();
 
         // The subject guide reads include point 1 as "this object"; a selection box already says where the object is.
-        var saliency = settings.SubjectGuide && prompts.Box is null && prompts.Points is [{ Positive: true }, ..]
+        var saliency = settings.SubjectGuide && ClickDefaults.GuidesFirstClick(prompts.Points, prompts.Box)
             ? SaliencyFor(input.Source, key.SourceHash, ct) : null;
         // The chain keeps its clicks' answers: moving a later point re-runs the decoder from that point on only.
         var chain = _chains.GetOrMake((embedding, saliency, settings.RefineColors), () =>
@@ -330,7 +330,7 @@ public sealed class MagicSelectRenderer
         try { subject = _models.GetSubjectModel(ct); }
         catch (SegException e)
         {
-            _guideNote = $"(First point read plainly: the subject model is unavailable: {FirstLine(e.Message)})";
+            _guideNote = $"(First point read plainly: the subject model is unavailable: {Inference.OnnxModelLoader.FirstLine(e.Message)})";
             return null;
         }
         if (subject is null) { _guideNote = ""; return null; }
@@ -383,12 +383,6 @@ public sealed class MagicSelectRenderer
 
     private BgraImage ProblemImage(MagicSelectInput input) => !ShowProblemOverlay ? input.Source
         : EffectPixels.Hatch(input.Source, EffectPixels.SelectionMask(input.Source.Width, input.Source.Height, input.SelectionBounds, input.Selection));
-
-    private static string FirstLine(string s)
-    {
-        int i = s.IndexOf('\n');
-        return (i < 0 ? s : s[..i]).Trim();
-    }
 
     /// <summary>Identifies an input by content: pixels, selection and colours.</summary>
     private sealed record InputKey(UInt128 SourceHash, UInt128 SelectionHash, PixelRect Bounds, Bgra32 Primary, Bgra32 Secondary)
