@@ -61,8 +61,10 @@ public sealed class ClickChain
     /// and the colours met the settings for refining later clicks (<see cref="ClickChainOptions.LaterColorMinAgreement"/>,
     /// <see cref="ClickChainOptions.LaterColorMinSeparation"/>). Plain: the small-object gate sent the chain to the plain
     /// engine (<see cref="ClickChainOptions.SmallObject"/>), so this answer is the model's own, without colours or merge.
+    /// Own and SubjectAgreement (a guided first step only): the model's own answer to the click, and the guided answer's
+    /// IoU with the salient region, for the gate's first-correction condition.
     /// </summary>
-    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false, bool Plain = false, ClickStepNotes Notes = ClickStepNotes.None);
+    private readonly record struct Step(PointPrompt Click, MaskPrediction Prediction, MaskProposal Proposal, Mask Mask, BoxXyxy? ContextBox, LogitMap Feedback, FocusCrop.State? Focus = null, bool ColorsAgreed = false, bool Plain = false, ClickStepNotes Notes = ClickStepNotes.None, MaskPrediction? Own = null, double SubjectAgreement = double.NaN);
 
     /// <param name="session">A session with the image set.</param>
     /// <param name="saliency">The image's salient-object map (0..1, image size) to read the first click with, or null for plain clicks.</param>
@@ -178,7 +180,10 @@ public sealed class ClickChain
             var guided = SubjectGuidance.FirstClick(new CountingSession(this), click, _saliency, _options, own, ct);
             // The target is not the photo's salient object: the subject prior and the colours have nothing to add.
             if (own is not null && gate.OffSubject(guided.Mask, click, _saliency, (_options ?? SubjectGuidanceOptions.Default).SaliencyThreshold)) return Plain(own);
-            step = new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits);
+            double agreement = gate.ExcludedSubjectDepth > 0
+                ? SmallObjectGateOptions.SubjectAgreement(guided.Mask, _saliency, (_options ?? SubjectGuidanceOptions.Default).SaliencyThreshold)
+                : double.NaN;
+            step = new Step(click, guided.Source, guided.Proposal, guided.Mask, guided.Box, guided.LowResLogits, Own: own, SubjectAgreement: agreement);
         }
         else
         {
@@ -208,6 +213,10 @@ public sealed class ClickChain
     private Step Next(IReadOnlyList<PointPrompt> clicks, int index, BoxXyxy? box, CancellationToken ct)
     {
         var prev = _steps[index - 1];
+        // The first correction excludes deep inside the salient object the subject prior chose: answer it, and the
+        // rest, as the plain engine would have from the first click on (the first selection stays as it was shown).
+        if (index == 1 && box is null && !prev.Plain && prev.Own is { } ownFirst && _settings.SmallObject.ExcludesSubject(prev.Mask, clicks[1], prev.SubjectAgreement))
+            prev = new Step(prev.Click, ownFirst, ownFirst.Chosen, ownFirst.Mask, null, ownFirst.LowResLogits, Plain: true);
         var points = new PointPrompt[index + 1];
         for (int i = 0; i <= index; i++) points[i] = clicks[i];
         // A part or a hole (ClickChainOptions.Parts) is answered on its own, at once or only where the answer to
@@ -265,8 +274,10 @@ public sealed class ClickChain
     /// </summary>
     private Step Merged(Step step, Step prev, int index)
     {
-        if (!_settings.Merge.AppliesTo(index + 1) || (_settings.Merge.ColorFusionOnly && (_fusion is null || step.Plain))) return step;
-        var mask = ProgressiveMerge.Merge(prev.Mask, step.Mask, step.Click, _settings.Merge);
+        // The small-object gate's plain answers have their own merge; the others merge as Merge says.
+        var merge = step.Plain ? _settings.PlainMerge : _settings.Merge;
+        if (!merge.AppliesTo(index + 1) || (!step.Plain && merge.ColorFusionOnly && _fusion is null)) return step;
+        var mask = ProgressiveMerge.Merge(prev.Mask, step.Mask, step.Click, merge);
         if (mask.Data.AsSpan().SequenceEqual(step.Mask.Data)) return step;
         return step with { Mask = mask, Feedback = MaskFeedback.FromSelection(mask, step.Proposal.LowResLogits), Notes = step.Notes | ClickStepNotes.Merged };
     }

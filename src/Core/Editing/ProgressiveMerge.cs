@@ -66,6 +66,8 @@ public sealed record ProgressiveMergeOptions
     /// <summary>
     /// True: a <see cref="ClickChain"/> merges only when it refines its answers with colours (<see cref="ColorFusion"/>);
     /// a chain that gives the model's answers as they are (the plain engine) is left as it is. False: every chain merges.
+    /// Read for <see cref="ClickChainOptions.Merge"/> only: the answers the small-object gate made plain in a colour-fused
+    /// chain merge as <see cref="ClickChainOptions.PlainMerge"/> says.
     /// </summary>
     public bool ColorFusionOnly { get; init; }
 

@@ -74,11 +74,31 @@ public sealed record SmallObjectGateOptions
     /// </summary>
     public double SubjectAgreementMaxShare { get; init; } = 1;
 
+    /// <summary>
+    /// A third condition, read at the first correction: the click excludes, lies inside the first selection deeper than
+    /// this fraction of the selection's largest inner depth (as <see cref="Segmentation.CorrectionGuardOptions.EdgeDepth"/>
+    /// measures it), and the first click's guided answer was the photo's salient object (its IoU with the whole salient
+    /// region, the map at or above <see cref="Segmentation.SubjectGuidanceOptions.SaliencyThreshold"/>, at least
+    /// <see cref="ExcludedSubjectAgreement"/>). The user has then said that the salient object the prior chose is not the
+    /// target, so the chain answers that click, and the rest, as the plain engine would have from the first click on: the
+    /// model's own first answer is fed back instead of the guided, colour-refined selection. The first click's
+    /// selection is kept as it was shown (undoing the correction gives it back). Checked only on a chain whose first
+    /// click was read with the subject prior. 0 = off, the value of <see cref="Default"/>;
+    /// <see cref="ClickChainOptions.SmallGuidedAnswerGate"/> sets 0.75 with <see cref="ExcludedSubjectAgreement"/> 0.9.
+    /// </summary>
+    public double ExcludedSubjectDepth { get; init; }
+
+    /// <summary>
+    /// The least IoU of the first click's guided answer with the salient region for <see cref="ExcludedSubjectDepth"/>
+    /// to apply, 0..1.
+    /// </summary>
+    public double ExcludedSubjectAgreement { get; init; }
+
     /// <summary>The gate off (<see cref="Below"/> and <see cref="SubjectAgreementBelow"/> 0). <see cref="ClickChainOptions.SmallObject"/>'s default is <see cref="ClickChainOptions.SmallGuidedAnswerGate"/>.</summary>
     public static SmallObjectGateOptions Default { get; } = new();
 
     /// <summary>True when the gate can send a chain to the plain engine.</summary>
-    public bool Enabled => Below > 0 || SubjectAgreementBelow > 0;
+    public bool Enabled => Below > 0 || SubjectAgreementBelow > 0 || ExcludedSubjectDepth > 0;
 
     /// <summary>
     /// True when the second condition (<see cref="SubjectAgreementBelow"/>) sends the chain to the plain engine: the
@@ -93,6 +113,21 @@ public sealed record SmallObjectGateOptions
         var region = saliency.ToMask(threshold).KeepComponentsContaining(click);
         return guided.IoU(region) < SubjectAgreementBelow;
     }
+
+    /// <summary>
+    /// True when the first correction <paramref name="click"/> turns the chain plain (<see cref="ExcludedSubjectDepth"/>):
+    /// an exclude click deep inside <paramref name="first"/>, the first selection, whose guided answer overlapped the
+    /// salient region by <paramref name="subjectAgreement"/>.
+    /// </summary>
+    internal bool ExcludesSubject(Mask first, PointPrompt click, double subjectAgreement)
+    {
+        if (!(ExcludedSubjectDepth > 0) || click.Positive || !(subjectAgreement >= ExcludedSubjectAgreement)) return false;
+        int x = Math.Clamp((int)click.X, 0, first.Width - 1), y = Math.Clamp((int)click.Y, 0, first.Height - 1);
+        return first[x, y] && !Segmentation.CorrectionGuard.IsEdgeClick(first, click, ExcludedSubjectDepth);
+    }
+
+    /// <summary>The guided first answer's IoU with the whole salient region (<see cref="ExcludedSubjectAgreement"/>'s measure).</summary>
+    internal static double SubjectAgreement(Mask guided, LogitMap saliency, float threshold) => guided.IoU(saliency.ToMask(threshold));
 
     /// <summary>True for the measures given as a share of the image, false for the ones in pixels.</summary>
     public bool IsShare => Measure is not (SmallObjectMeasure.AnswerMinSide or SmallObjectMeasure.AnswerMinSide1024);
@@ -135,6 +170,8 @@ public sealed record SmallObjectGateOptions
         if (!(Below >= 0 && Below <= max)) throw new SegArgumentException("small object below", $"must be {unit} (0 = off) for {Measure}, got {Below}");
         if (!(ReturnAbove >= 0 && ReturnAbove <= max)) throw new SegArgumentException("small object return above", $"must be {unit} (0 = never) for {Measure}, got {ReturnAbove}");
         if (!(SubjectAgreementBelow >= 0 && SubjectAgreementBelow <= 1)) throw new SegArgumentException("small object subject agreement below", $"must be an IoU, 0..1 (0 = off), got {SubjectAgreementBelow}");
+        if (!(ExcludedSubjectDepth >= 0 && ExcludedSubjectDepth < 1)) throw new SegArgumentException("small object excluded subject depth", $"must be a fraction of the selection's largest inner depth, 0..1 (0 = off), got {ExcludedSubjectDepth}");
+        if (!(ExcludedSubjectAgreement >= 0 && ExcludedSubjectAgreement <= 1)) throw new SegArgumentException("small object excluded subject agreement", $"must be an IoU, 0..1, got {ExcludedSubjectAgreement}");
         if (!(SubjectAgreementMaxShare > 0 && SubjectAgreementMaxShare <= 1)) throw new SegArgumentException("small object subject agreement max share", $"must be a share of the image above 0 and at most 1 (1 = no limit), got {SubjectAgreementMaxShare}");
         if (ReturnAbove > 0 && ReturnAbove <= Below)
             throw new SegArgumentException("small object return above", $"must be above 'below' ({Below}) so a chain does not switch back and forth, got {ReturnAbove}");

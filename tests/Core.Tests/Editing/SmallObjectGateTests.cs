@@ -22,8 +22,9 @@ public class SmallObjectGateTests
         return (s, new ColorFusion(img));
     }
 
+    // The gate alone: the plain answers are compared with the plain engine's, so they are not merged (PlainMerge off).
     private static ClickChainOptions Gate(double below, SmallObjectMeasure measure = SmallObjectMeasure.AnswerShare, double returnAbove = 0) =>
-        new() { SmallObject = new SmallObjectGateOptions { Measure = measure, Below = below, ReturnAbove = returnAbove } };
+        new() { SmallObject = new SmallObjectGateOptions { Measure = measure, Below = below, ReturnAbove = returnAbove }, PlainMerge = ProgressiveMergeOptions.Default };
 
     [Theory]
     [InlineData(SmallObjectMeasure.AnswerShare, 0.2)]
@@ -154,7 +155,8 @@ public class SmallObjectGateTests
     [Fact]
     public void TheDefaultGateReadsTheGuidedAnswerAndTheRecordsOwnDefaultIsOff()
     {
-        Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01, SubjectAgreementBelow = 0.5, SubjectAgreementMaxShare = 0.25 },
+        Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01, SubjectAgreementBelow = 0.5, SubjectAgreementMaxShare = 0.25,
+                                                  ExcludedSubjectDepth = 0.75, ExcludedSubjectAgreement = 0.9 },
             ClickChainOptions.Default.SmallObject);
         Assert.False(SmallObjectGateOptions.Default.Enabled);
         // A disk of radius 6 in the 120x90 scene is 113 px, a share of 0.0105; of radius 5, 81 px, 0.0075.
@@ -182,7 +184,7 @@ public class SmallObjectGateTests
     private static LogitMap AroundTheDisk() => Map((x, y) => x >= 20 && x <= 80 && y >= 20 && y <= 70);
 
     private static ClickChainOptions Subject(double below, double maxShare = 1) =>
-        new() { SmallObject = new SmallObjectGateOptions { SubjectAgreementBelow = below, SubjectAgreementMaxShare = maxShare } };
+        new() { SmallObject = new SmallObjectGateOptions { SubjectAgreementBelow = below, SubjectAgreementMaxShare = maxShare }, PlainMerge = ProgressiveMergeOptions.Default };
 
     [Fact]
     public void AClickOffTheSalientRegionGetsThePlainEnginesAnswersAtEveryClick()
@@ -285,5 +287,120 @@ public class SmallObjectGateTests
         var (s, fusion) = Setup();
         var e = Assert.Throws<SegArgumentException>(() => new ClickChain(s, fusion: fusion, settings: Subject(below, maxShare)));
         Assert.Contains(expected, e.Parameter + " " + e.Message);
+    }
+
+    // The first correction: an exclude click at the disk's centre, as deep inside the first selection as a click gets.
+    private static readonly PointPrompt Deep = new(51, 45, false);
+
+    private static ClickChainOptions Excluded(double depth, double agreement) =>
+        new() { SmallObject = new SmallObjectGateOptions { ExcludedSubjectDepth = depth, ExcludedSubjectAgreement = agreement } };
+
+    [Fact]
+    public void ADeepExcludeInTheSalientObjectTurnsTheChainPlainFromTheFirstClickOn()
+    {
+        PointPrompt[] clicks = [First, Deep, Far];
+        var (plainSession, _) = Setup();
+        var plain = new ClickChain(plainSession);
+        var (s, fusion) = Setup();
+        var chain = new ClickChain(s, TheDisk(), fusion: fusion, settings: Excluded(0.5, 0.9));
+        var fused = new ClickChain(Setup().Session, TheDisk(), fusion: fusion, settings: Subject(0));
+
+        var first = chain.Predict(clicks[..1]);
+        Assert.False(chain.AnsweredPlain);
+        Assert.Equal(fused.Predict(clicks[..1]).Mask.Data, first.Mask.Data);
+        Assert.NotEqual(plain.Predict(clicks[..1]).Mask.Data, first.Mask.Data);   // the colours grew the disk
+
+        for (int n = 2; n <= clicks.Length; n++)
+        {
+            var expected = plain.Predict(clicks[..n]);
+            var r = chain.Predict(clicks[..n]);
+            Assert.True(chain.AnsweredPlain);
+            Assert.Equal(expected.Mask.Data, r.Mask.Data);
+            // What went back with the click is the plain engine's: its own first answer's logits, then its own.
+            Assert.Equal(plainSession.Requests[^1].MaskInput!.Data, s.Requests[^1].MaskInput!.Data);
+            Assert.NotEqual(expected.Mask.Data, fused.Predict(clicks[..n]).Mask.Data);
+        }
+        // Taking the correction back shows the first selection as it was.
+        Assert.Equal(first.Mask.Data, chain.Predict(clicks[..1]).Mask.Data);
+        Assert.False(chain.AnsweredPlain);
+    }
+
+    [Theory]
+    [InlineData(0.5, 0.9, true)]
+    [InlineData(0.5, 1, true)]      // the guided answer is the salient region itself: IoU 1
+    [InlineData(0, 0, false)]       // off
+    public void TheConditionIsOffUnlessSet(double depth, double agreement, bool plain)
+    {
+        var (s, fusion) = Setup();
+        var chain = new ClickChain(s, TheDisk(), fusion: fusion, settings: Excluded(depth, agreement));
+        chain.Predict([First, Deep]);
+        Assert.Equal(plain, chain.AnsweredPlain);
+        Assert.False(SmallObjectGateOptions.Default.ExcludedSubjectDepth > 0);
+    }
+
+    [Fact]
+    public void AnExcludeNearTheEdgeAMapThatDisagreesOrAnIncludeKeepTheFusedChain()
+    {
+        foreach (var (map, clicks) in new[]
+                 {
+                     (TheDisk(), new[] { First, Out }),                 // an exclude click near the edge
+                     (AroundTheDisk(), new[] { First, Deep }),          // the guided answer is not the salient region (IoU 0.486)
+                     (TheDisk(), new[] { First, new PointPrompt(52, 45) }),   // an include click
+                 })
+        {
+            var (s, fusion) = Setup();
+            var chain = new ClickChain(s, map, fusion: fusion, settings: Excluded(0.5, 0.9));
+            var fused = new ClickChain(Setup().Session, map, fusion: fusion, settings: Subject(0));
+            Assert.Equal(fused.Predict(clicks).Mask.Data, chain.Predict(clicks).Mask.Data);
+            Assert.False(chain.AnsweredPlain);
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.5, "small object excluded subject depth")]
+    [InlineData(1, 0.5, "small object excluded subject depth")]
+    [InlineData(0.5, double.NaN, "small object excluded subject agreement")]
+    public void BadExcludedSubjectSettingsAreRefusedWithTheirName(double depth, double agreement, string expected)
+    {
+        var (s, fusion) = Setup();
+        var e = Assert.Throws<SegArgumentException>(() => new ClickChain(s, fusion: fusion, settings: Excluded(depth, agreement)));
+        Assert.Contains(expected, e.Parameter + " " + e.Message);
+    }
+
+    [Fact]
+    public void PlainMergeServesTheGatesPlainAnswersAndMergeTheOthers()
+    {
+        var merge = new ProgressiveMergeOptions { FromClick = 2, EdgeBand = 2, EdgeDepth = 0.25 };
+        PointPrompt[] clicks = [First, Out];
+        var plain = new ClickChain(Setup().Session);
+        var first = plain.Predict(clicks[..1]).Mask;
+        var answer = plain.Predict(clicks).Mask;
+        var expected = ProgressiveMerge.Merge(first, answer, Out, merge);
+        Assert.NotEqual(answer.Data, expected.Data);   // the exclude click 2 px inside the edge: the band keeps the rest
+
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, OffTheClick(), fusion: fusion, settings: Subject(0.5) with { PlainMerge = merge });
+        Assert.Equal(expected.Data, gated.Predict(clicks).Mask.Data);
+        Assert.True(gated.AnsweredPlain);
+
+        // Merge, even for every chain, leaves the gate's plain answers alone; PlainMerge leaves the fused ones alone.
+        var notPlain = new ClickChain(Setup().Session, OffTheClick(), fusion: fusion, settings: Subject(0.5) with { Merge = merge });
+        Assert.Equal(answer.Data, notPlain.Predict(clicks).Mask.Data);
+        var fused = new ClickChain(Setup().Session, TheDisk(), fusion: fusion, settings: Subject(0));
+        var fusedWithPlainMerge = new ClickChain(Setup().Session, TheDisk(), fusion: fusion, settings: Subject(0) with { PlainMerge = merge });
+        Assert.Equal(fused.Predict(clicks).Mask.Data, fusedWithPlainMerge.Predict(clicks).Mask.Data);
+
+        // The default settings merge the gate's plain answers with PlainEdgeMerge (the click is 2 px, under 0.15 of the depth, from the edge).
+        var byDefault = new ClickChain(Setup().Session, OffTheClick(), fusion: fusion);
+        Assert.Equal(ProgressiveMerge.Merge(first, answer, Out, ClickChainOptions.PlainEdgeMerge).Data, byDefault.Predict(clicks).Mask.Data);
+        Assert.Equal(new ProgressiveMergeOptions { FromClick = 2, EdgeBand = 2, EdgeDepth = 0.15, IgnoredClickTakesAnswer = true }, ClickChainOptions.Default.PlainMerge);
+    }
+
+    [Fact]
+    public void ABadPlainMergeIsRefusedWithItsName()
+    {
+        var (s, fusion) = Setup();
+        var e = Assert.Throws<SegArgumentException>(() => new ClickChain(s, fusion: fusion, settings: new ClickChainOptions { PlainMerge = new ProgressiveMergeOptions { EdgeDepth = 2 } }));
+        Assert.Contains("merge edge depth", e.Parameter + " " + e.Message);
     }
 }
