@@ -60,7 +60,7 @@ public sealed class ClickChain
     /// selection's). Focus is the crop it was answered in, if any. ColorsAgreed: the answer was refined with colours
     /// and the colours met the settings for refining later clicks (<see cref="ClickChainOptions.LaterColorMinAgreement"/>,
     /// <see cref="ClickChainOptions.LaterColorMinSeparation"/>). Plain: the small-object gate sent the chain to the plain
-    /// engine (<see cref="ClickChainOptions.SmallObject"/>), so this answer is the model's own, without colours or merge.
+    /// engine (<see cref="ClickChainOptions.SmallObject"/>), so this answer is the model's own, without colours (merged only as <see cref="ClickChainOptions.PlainMerge"/> says).
     /// Own and SubjectAgreement (a guided first step only): the model's own answer to the click, and the guided answer's
     /// IoU with the salient region, for the gate's first-correction condition.
     /// </summary>

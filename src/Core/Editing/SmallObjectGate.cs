@@ -27,11 +27,12 @@ public enum SmallObjectMeasure
 /// <summary>
 /// When a <see cref="ClickChain"/> with colour fusion runs as the plain engine instead: on an object that looks small
 /// at the first click, or (<see cref="SubjectAgreementBelow"/>) one that is not the photo's salient object, no subject
-/// prior, no colour refinement and no merge, the model's own answers with its own
+/// prior, no colour refinement, its own merge (<see cref="ClickChainOptions.PlainMerge"/>), the model's own answers with its own
 /// logits fed back (what the chain does without a saliency map and colour fusion). Decided once, from what the chain
 /// has made of the first click (the model's answers, the subject guide's choice, the salient-object map under the click or
 /// the colour-refined selection: never
-/// anything the user has not shown it), and held for the chain; with
+/// anything the user has not shown it), and held for the chain; or (<see cref="ExcludedSubjectDepth"/>) at the first
+/// correction, when it excludes deep inside the salient object the subject prior chose; with
 /// <see cref="ReturnAbove"/> a later answer that has grown past it brings colour fusion back for the rest of the chain.
 /// The focus crop (<see cref="ClickChainOptions.Focus"/>, off by default) still refines with colours inside its crop on
 /// a chain the gate sent to the plain engine; the two were not measured together.
