@@ -38,7 +38,7 @@ public class ClickChainOptionsFileTests
         Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.AnswerMinSide, Below = 48, ReturnAbove = 96 }, o.SmallObject);
         Assert.Equal(ClickChainOptions.Default.Merge, o.Merge);
         // The measure left out is the default gate's.
-        var share = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0.01, "SubjectAgreementBelow": 0.5, "SubjectAgreementMaxShare": 0.25, "ExcludedSubjectDepth": 0.75, "ExcludedSubjectAgreement": 0.9 } }""");
+        var share = ClickChainOptionsFile.Parse("""{ "SmallObject": { "Below": 0.01, "SubjectAgreementBelow": 0.5, "SubjectAgreementMaxShare": 0.25, "ExcludedSubjectDepth": 0.7, "ExcludedSubjectAgreement": 0.85 } }""");
         Assert.Equal(ClickChainOptions.Default.SmallObject, share.SmallObject);
         var plainMerge = ClickChainOptionsFile.Parse("""{ "PlainMerge": { "FromClick": 2, "EdgeBand": 3, "EdgeDepth": 0.25 } }""");
         Assert.Equal(new ProgressiveMergeOptions { FromClick = 2, EdgeBand = 3, EdgeDepth = 0.25 }, plainMerge.PlainMerge);

@@ -85,7 +85,7 @@ public sealed record SmallObjectGateOptions
     /// model's own first answer is fed back instead of the guided, colour-refined selection. The first click's
     /// selection is kept as it was shown (undoing the correction gives it back). Checked only on a chain whose first
     /// click was read with the subject prior. 0 = off, the value of <see cref="Default"/>;
-    /// <see cref="ClickChainOptions.SmallGuidedAnswerGate"/> sets 0.75 with <see cref="ExcludedSubjectAgreement"/> 0.9.
+    /// <see cref="ClickChainOptions.SmallGuidedAnswerGate"/> sets 0.7 with <see cref="ExcludedSubjectAgreement"/> 0.85.
     /// </summary>
     public double ExcludedSubjectDepth { get; init; }
 

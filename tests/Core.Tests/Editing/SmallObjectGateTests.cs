@@ -156,7 +156,7 @@ public class SmallObjectGateTests
     public void TheDefaultGateReadsTheGuidedAnswerAndTheRecordsOwnDefaultIsOff()
     {
         Assert.Equal(new SmallObjectGateOptions { Measure = SmallObjectMeasure.GuidedShare, Below = 0.01, SubjectAgreementBelow = 0.5, SubjectAgreementMaxShare = 0.25,
-                                                  ExcludedSubjectDepth = 0.75, ExcludedSubjectAgreement = 0.9 },
+                                                  ExcludedSubjectDepth = 0.7, ExcludedSubjectAgreement = 0.85 },
             ClickChainOptions.Default.SmallObject);
         Assert.False(SmallObjectGateOptions.Default.Enabled);
         // A disk of radius 6 in the 120x90 scene is 113 px, a share of 0.0105; of radius 5, 81 px, 0.0075.
