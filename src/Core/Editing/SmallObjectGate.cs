@@ -1,5 +1,7 @@
+using System.Buffers;
 using SegPlugins.Core.Geometry;
 using SegPlugins.Core.Masks;
+using SegPlugins.Core.Masks.Internal;
 using SegPlugins.Core.Segmentation;
 
 namespace SegPlugins.Core.Editing;
@@ -127,8 +129,34 @@ public sealed record SmallObjectGateOptions
         return first[x, y] && !Segmentation.CorrectionGuard.IsEdgeClick(first, click, ExcludedSubjectDepth);
     }
 
-    /// <summary>The guided first answer's IoU with the whole salient region (<see cref="ExcludedSubjectAgreement"/>'s measure).</summary>
-    internal static double SubjectAgreement(Mask guided, LogitMap saliency, float threshold) => guided.IoU(saliency.ToMask(threshold));
+    /// <summary>
+    /// The guided first answer's IoU with the whole salient region (<see cref="ExcludedSubjectAgreement"/>'s measure),
+    /// <c>guided.IoU(saliency.ToMask(threshold))</c> without an image-sized mask: the map is thresholded a stripe at a
+    /// time (a 12 MP photo's mask would add 12 MB to the first click's peak).
+    /// </summary>
+    internal static double SubjectAgreement(Mask guided, LogitMap saliency, float threshold)
+    {
+        MaskChecks.SameSize(guided.Width, guided.Height, saliency.Width, saliency.Height, "guided answer", "saliency map");
+        const int Stripe = 1 << 16;
+        var region = ArrayPool<byte>.Shared.Rent(Stripe);
+        try
+        {
+            long inter = 0, union = 0;
+            for (int start = 0; start < guided.Data.Length; start += Stripe)
+            {
+                int n = Math.Min(Stripe, guided.Data.Length - start);
+                ByteOps.Threshold(saliency.Data.AsSpan(start, n), threshold, region.AsSpan(0, n));
+                OverlapKernel.IntersectionUnion(guided.Data.AsSpan(start, n), region.AsSpan(0, n), out long i, out long u);
+                inter += i;
+                union += u;
+            }
+            return union == 0 ? 1.0 : (double)inter / union;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(region);
+        }
+    }
 
     /// <summary>True for the measures given as a share of the image, false for the ones in pixels.</summary>
     public bool IsShare => Measure is not (SmallObjectMeasure.AnswerMinSide or SmallObjectMeasure.AnswerMinSide1024);

@@ -403,4 +403,24 @@ public class SmallObjectGateTests
         var e = Assert.Throws<SegArgumentException>(() => new ClickChain(s, fusion: fusion, settings: new ClickChainOptions { PlainMerge = new ProgressiveMergeOptions { EdgeDepth = 2 } }));
         Assert.Contains("merge edge depth", e.Parameter + " " + e.Message);
     }
+
+    [Theory]
+    [InlineData(300, 250, 0.5f)]    // 75000 px: two stripes, the second partial
+    [InlineData(7, 5, 0.3f)]
+    [InlineData(256, 256, 0.5f)]    // exactly one stripe
+    public void TheSubjectAgreementEqualsTheIoUWithTheThresholdedMap(int w, int h, float threshold)
+    {
+        var rng = new Random(w * 31 + h);
+        var guided = new Mask(w, h);
+        var map = new LogitMap(w, h);
+        for (int i = 0; i < w * h; i++)
+        {
+            guided.Data[i] = rng.NextDouble() < 0.4 ? Mask.On : Mask.Off;
+            map.Data[i] = (float)rng.NextDouble();
+        }
+        Assert.Equal(guided.IoU(map.ToMask(threshold)), SmallObjectGateOptions.SubjectAgreement(guided, map, threshold), 12);
+        // Nothing on either side: an IoU of 1, as Mask.IoU says.
+        Assert.Equal(1.0, SmallObjectGateOptions.SubjectAgreement(new Mask(w, h), new LogitMap(w, h), threshold));
+        Assert.Throws<SegArgumentException>(() => SmallObjectGateOptions.SubjectAgreement(new Mask(w + 1, h), map, threshold));
+    }
 }
