@@ -26,6 +26,35 @@ public class SmallObjectGateTests
     private static ClickChainOptions Gate(double below, SmallObjectMeasure measure = SmallObjectMeasure.AnswerShare, double returnAbove = 0) =>
         new() { SmallObject = new SmallObjectGateOptions { Measure = measure, Below = below, ReturnAbove = returnAbove }, PlainMerge = ProgressiveMergeOptions.Default };
 
+    /// <summary>
+    /// A chain with <paramref name="settings"/> answers every click of [First, Out, Far] as the plain engine does (the
+    /// same masks, the model's own logits sent back with each later click), while one with <paramref name="fusedSettings"/>
+    /// answers differently (so the equality says something).
+    /// </summary>
+    private static void AssertPlainEngineAtEveryClick(LogitMap? saliency, ClickChainOptions settings, ClickChainOptions fusedSettings)
+    {
+        PointPrompt[] clicks = [First, Out, Far];
+        var (plainSession, _) = Setup();
+        var plain = new ClickChain(plainSession);
+        var (s, fusion) = Setup();
+        var gated = new ClickChain(s, saliency, fusion: fusion, settings: settings);
+        var fused = new ClickChain(Setup().Session, saliency, fusion: fusion, settings: fusedSettings);
+        for (int n = 1; n <= clicks.Length; n++)
+        {
+            var expected = plain.Predict(clicks[..n]);
+            var r = gated.Predict(clicks[..n]);
+            Assert.True(gated.AnsweredPlain);
+            Assert.Equal(expected.Mask.Data, r.Mask.Data);
+            Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);   // the model's own logits go back
+            Assert.NotEqual(expected.Mask.Data, fused.Predict(clicks[..n]).Mask.Data);
+            Assert.False(fused.AnsweredPlain);
+        }
+        // Every later click was sent with the previous answer's own logits, as the plain engine sends them.
+        Assert.Equal(plainSession.Requests.Count, s.Requests.Count);
+        for (int i = 1; i < s.Requests.Count; i++)
+            Assert.Equal(plainSession.Requests[i].MaskInput!.Data, s.Requests[i].MaskInput!.Data);
+    }
+
     [Theory]
     [InlineData(SmallObjectMeasure.AnswerShare, 0.2)]
     [InlineData(SmallObjectMeasure.LargestProposalShare, 0.2)]
@@ -34,26 +63,7 @@ public class SmallObjectGateTests
     [InlineData(SmallObjectMeasure.GuidedShare, 0.145)]       // the disk before colours (0.140) ...
     public void ASmallAnswerGetsThePlainEnginesAnswersAtEveryClick(SmallObjectMeasure measure, double below)
     {
-        PointPrompt[] clicks = [First, Out, Far];
-        var (plainSession, _) = Setup();
-        var plain = new ClickChain(plainSession);
-        var (s, fusion) = Setup();
-        var gated = new ClickChain(s, fusion: fusion, settings: Gate(below, measure));
-        var fused = new ClickChain(Setup().Session, fusion: fusion);
-        for (int n = 1; n <= clicks.Length; n++)
-        {
-            var expected = plain.Predict(clicks[..n]);
-            var r = gated.Predict(clicks[..n]);
-            Assert.True(gated.AnsweredPlain);
-            Assert.Equal(expected.Mask.Data, r.Mask.Data);
-            Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);   // the model's own logits go back
-            // The colour-fused chain answers differently, so the equality above says something.
-            Assert.NotEqual(expected.Mask.Data, fused.Predict(clicks[..n]).Mask.Data);
-        }
-        // Every later click was sent with the previous answer's own logits, as the plain engine sends them.
-        Assert.Equal(plainSession.Requests.Count, s.Requests.Count);
-        for (int i = 1; i < s.Requests.Count; i++)
-            Assert.Equal(plainSession.Requests[i].MaskInput!.Data, s.Requests[i].MaskInput!.Data);
+        AssertPlainEngineAtEveryClick(null, Gate(below, measure), ClickChainOptions.Default);
     }
 
     [Theory]
@@ -189,25 +199,7 @@ public class SmallObjectGateTests
     [Fact]
     public void AClickOffTheSalientRegionGetsThePlainEnginesAnswersAtEveryClick()
     {
-        PointPrompt[] clicks = [First, Out, Far];
-        var (plainSession, _) = Setup();
-        var plain = new ClickChain(plainSession);
-        var (s, fusion) = Setup();
-        var gated = new ClickChain(s, OffTheClick(), fusion: fusion, settings: Subject(0.5));
-        var fused = new ClickChain(Setup().Session, OffTheClick(), fusion: fusion, settings: Subject(0));
-        for (int n = 1; n <= clicks.Length; n++)
-        {
-            var expected = plain.Predict(clicks[..n]);
-            var r = gated.Predict(clicks[..n]);
-            Assert.True(gated.AnsweredPlain);
-            Assert.Equal(expected.Mask.Data, r.Mask.Data);
-            Assert.Same(r.Proposal.LowResLogits, r.LowResLogits);   // the model's own logits go back
-            Assert.NotEqual(expected.Mask.Data, fused.Predict(clicks[..n]).Mask.Data);
-            Assert.False(fused.AnsweredPlain);
-        }
-        Assert.Equal(plainSession.Requests.Count, s.Requests.Count);
-        for (int i = 1; i < s.Requests.Count; i++)
-            Assert.Equal(plainSession.Requests[i].MaskInput!.Data, s.Requests[i].MaskInput!.Data);
+        AssertPlainEngineAtEveryClick(OffTheClick(), Subject(0.5), Subject(0));
     }
 
     [Theory]
