@@ -40,6 +40,13 @@ public enum ClickStrategyKind
     /// answer is refined with colours. What <c>segplug select</c> without <c>--subject-guide</c> and <c>segplug serve</c> run.
     /// </summary>
     Colors,
+    /// <summary>
+    /// An upper bound, not a strategy a host can run: every click so far plus the previous answer's low-res logits, and
+    /// at every click the decoder's proposal with the best IoU against the ground truth (the model's choice on a tie),
+    /// whose logits are fed back. It says how far any choice among the model's own answers could go; it is greedy, so
+    /// a chain of choices can still end below another chain's.
+    /// </summary>
+    OracleProposal,
 }
 
 /// <summary>What a strategy gets for one image: a session with the image set and a way to open views of crops.</summary>
@@ -47,7 +54,8 @@ public enum ClickStrategyKind
 /// <param name="Image">The full image.</param>
 /// <param name="OpenView">Opens a session on another image (a crop), sharing the model; null when not available.</param>
 /// <param name="Saliency">The image's salient-object map (0..1, image size), computed on first use; null when no subject model is available.</param>
-public sealed record ClickEpisodeContext(ISegmentationSession Session, BgraImage Image, Func<BgraImage, ISegmentationSession>? OpenView, Func<LogitMap>? Saliency = null);
+/// <param name="Truth">The sample's ground truth, for <see cref="ClickStrategyKind.OracleProposal"/> only; null outside an evaluation.</param>
+public sealed record ClickEpisodeContext(ISegmentationSession Session, BgraImage Image, Func<BgraImage, ISegmentationSession>? OpenView, Func<LogitMap>? Saliency = null, GroundTruth? Truth = null);
 
 /// <summary>Decides which prompts go to the model at each click of an interactive session.</summary>
 public interface IClickStrategy
@@ -107,7 +115,7 @@ public sealed record ZoomInOptions
 public static class ClickStrategies
 {
     /// <summary>Names accepted by <see cref="Parse"/>, in report order.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided", "fused", "colors"];
+    public static IReadOnlyList<string> Names { get; } = ["all-clicks", "feedback-logits", "first-click-multimask", "zoom-in", "best-proposal", "subject-guided", "fused", "colors", "oracle-proposal"];
 
     /// <param name="kind">Which strategy.</param>
     /// <param name="zoom">Settings of <see cref="ClickStrategyKind.ZoomIn"/>.</param>
@@ -122,12 +130,13 @@ public static class ClickStrategies
         ClickStrategyKind.SubjectGuided => new ChainStrategy(Names[5], (chain ?? ClickChainOptions.Default).Subject, fused: false, chain),
         ClickStrategyKind.Fused => new ChainStrategy(Names[6], (chain ?? ClickChainOptions.Default).Subject, fused: true, chain),
         ClickStrategyKind.Colors => new ChainStrategy(Names[7], null, fused: true, chain),
+        ClickStrategyKind.OracleProposal => new OracleStrategy(Names[8]),
         _ => throw new SegArgumentException("strategy", $"unknown strategy {kind}"),
     };
 
     /// <summary>Every built-in strategy.</summary>
     public static IReadOnlyList<IClickStrategy> All(ZoomInOptions? zoom = null, ClickChainOptions? chain = null) =>
-        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits, null, chain), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided, null, chain), Create(ClickStrategyKind.Fused, null, chain), Create(ClickStrategyKind.Colors, null, chain)];
+        [Create(ClickStrategyKind.AllClicks), Create(ClickStrategyKind.FeedbackLogits, null, chain), Create(ClickStrategyKind.FirstClickMultimask), Create(ClickStrategyKind.ZoomIn, zoom), Create(ClickStrategyKind.BestProposal), Create(ClickStrategyKind.SubjectGuided, null, chain), Create(ClickStrategyKind.Fused, null, chain), Create(ClickStrategyKind.Colors, null, chain), Create(ClickStrategyKind.OracleProposal)];
 
     /// <summary>The strategy <c>segplug eval</c> uses when none is named: the one that needs the fewest clicks.</summary>
     public const ClickStrategyKind Default = ClickStrategyKind.Fused;
@@ -183,6 +192,45 @@ public static class ClickStrategies
 
             public void Dispose() { }
         }
+    }
+
+    /// <summary>At every click the proposal closest to the ground truth (<see cref="ClickStrategyKind.OracleProposal"/>).</summary>
+    private sealed class OracleStrategy(string name) : IClickStrategy
+    {
+        public string Name => name;
+
+        public IClickEpisode Begin(ClickEpisodeContext context) =>
+            new Episode(context.Session, context.Truth ?? throw new SegArgumentException("strategy", $"{name} needs the sample's ground truth; only an evaluation has it"));
+
+        private sealed class Episode(ISegmentationSession session, GroundTruth truth) : IClickEpisode
+        {
+            private LogitMap? _previous;
+
+            public Mask Predict(IReadOnlyList<PointPrompt> clicks, CancellationToken cancellationToken)
+            {
+                var prediction = session.Predict(new PromptSet { Points = clicks.ToArray(), MaskInput = _previous }, null, cancellationToken);
+                var (proposal, mask) = BestProposal(prediction, truth);
+                _previous = proposal.LowResLogits;
+                return mask;
+            }
+
+            public void Dispose() { }
+        }
+    }
+
+    /// <summary>The proposal of <paramref name="prediction"/> whose mask has the best IoU against <paramref name="truth"/>; the model's choice on a tie.</summary>
+    internal static (MaskProposal Proposal, Mask Mask) BestProposal(MaskPrediction prediction, GroundTruth truth)
+    {
+        var best = (prediction.Chosen, prediction.Mask);
+        double bestIoU = SegmentationMetrics.IoU(truth, prediction.Mask);
+        foreach (var proposal in prediction.Proposals)
+        {
+            if (proposal.Index == prediction.Chosen.Index) continue;
+            var mask = prediction.UpscaleLogits(proposal).ToMask(PredictOptions.Default.Threshold);
+            double iou = SegmentationMetrics.IoU(truth, mask);
+            if (iou > bestIoU) (best, bestIoU) = ((proposal, mask), iou);
+        }
+        return best;
     }
 
     /// <summary>

@@ -45,8 +45,15 @@ public sealed record BoxPromptOptions
     /// <summary>Colour refinement settings (<see cref="ClickChainOptions.ColorRefine"/> of <c>--click-options</c>); null for the defaults.</summary>
     public ColorRefineOptions? ColorOptions { get; init; }
 
+    /// <summary>
+    /// An upper bound instead of the product's path: the model's proposal with the best IoU against the ground truth
+    /// (no colour refinement). Says how far any choice among the model's own answers to a box could go.
+    /// </summary>
+    public bool ProposalOracle { get; init; }
+
     internal void Validate()
     {
+        if (ProposalOracle && (ZoomExpansion > 1.0 || ColorRefine)) throw new SegArgumentException("box proposal oracle", "scores the model's own answers on the whole image: turn box zoom and box colour refinement off with it");
         if (!(ZoomExpansion >= 1.0 && ZoomExpansion <= 4.0)) throw new SegArgumentException("box zoom", $"must be between 1 (off) and 4, got {ZoomExpansion}");
         if (RefineSteps is < 0 or > 10) throw new SegArgumentException("box refine steps", $"must be 0..10, got {RefineSteps}");
         if (MinCropSize < 16) throw new SegArgumentException("box min crop size", $"must be at least 16, got {MinCropSize}");
@@ -189,8 +196,8 @@ public sealed class EvaluationRunner
         double? boxIoU = null, tightIoU = null;
         if ((_options.Mode & EvaluationMode.Box) != 0)
         {
-            boxIoU = SegmentationMetrics.IoU(sample.GroundTruth, PredictBox(sample.Image, sample.DatasetBox, cancellationToken));
-            tightIoU = SegmentationMetrics.IoU(sample.GroundTruth, PredictBox(sample.Image, sample.TightBox, cancellationToken));
+            boxIoU = SegmentationMetrics.IoU(sample.GroundTruth, PredictBox(sample.Image, sample.DatasetBox, sample.GroundTruth, cancellationToken));
+            tightIoU = SegmentationMetrics.IoU(sample.GroundTruth, PredictBox(sample.Image, sample.TightBox, sample.GroundTruth, cancellationToken));
         }
 
         var perStrategy = new List<StrategyImageResult>();
@@ -215,7 +222,7 @@ public sealed class EvaluationRunner
         Mask? prediction = null;
         var trace = _options.Trace ? new List<ClickTraceRow>(max) : null;
         double last = 0;
-        using var episode = strategy.Begin(new ClickEpisodeContext(_session, sample.Image, _openView, saliency));
+        using var episode = strategy.Begin(new ClickEpisodeContext(_session, sample.Image, _openView, saliency, sample.GroundTruth));
         for (int k = 0; k < max; k++)
         {
             var click = simulator.Next(prediction);
@@ -239,7 +246,7 @@ public sealed class EvaluationRunner
             times.ToArray(), simulator.Clicks.ToArray()) { Trace = trace };
     }
 
-    private Mask PredictBox(BgraImage image, BoxXyxy box, CancellationToken ct)
+    private Mask PredictBox(BgraImage image, BoxXyxy box, GroundTruth truth, CancellationToken ct)
     {
         var opts = _options.Box;
         var frame = CropFrame.Whole(image);
@@ -268,7 +275,7 @@ public sealed class EvaluationRunner
                 prompts = new PromptSet { Box = local, MaskInput = prediction.LowResLogits };
                 prediction = session.Predict(prompts, null, ct);
             }
-            var mask = prediction.Mask;
+            var mask = opts.ProposalOracle ? ClickStrategies.BestProposal(prediction, truth).Mask : prediction.Mask;
             if (opts.ColorRefine)
             {
                 var colorOptions = opts.ColorOptions ?? ColorRefineOptions.Default;

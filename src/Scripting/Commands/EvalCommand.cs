@@ -77,13 +77,14 @@ public static class EvalCommand
         var boxZoom = CliOptions.Double("--box-zoom", "F", "box prompts: crop expansion (1.0: no crop)", 1.0);
         var boxRefine = CliOptions.Int("--box-refine", "N", "box prompts: refinement steps", 0, 0, 10);
         var boxColors = CliOptions.OnOff("--box-colors", "refine box prompts with the image's colours", true);
+        var boxOracle = CliOptions.Flag("--box-oracle", "box prompts: an upper bound instead of the product's path, the model's proposal closest to the ground truth (no colour refinement, no zoom)");
         var command = new Command("eval", """
             Measure box and click quality on a dataset: box mIoU, NoC85/90 (clicks to reach IoU 0.85/0.90, at most
             --max-clicks), NoF (images that never reach it), mIoU after each click. --mode matte measures alpha mattes
             (SAD, MSE, gradient and connectivity errors, SAD in the trimap's unknown band).
             """)
         {
-            dataset, every, embeddingCache, clickOptions, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, trace, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors,
+            dataset, every, embeddingCache, clickOptions, mode, mattePrompt, strategy, maxClicks, limit, report, perImage, plot, trace, zoomFrom, zoomExpansion, boxZoom, boxRefine, boxColors, boxOracle,
         };
         command.Validators.Add(r =>
         {
@@ -93,13 +94,17 @@ public static class EvalCommand
                 r.AddError("--matte-prompt: goes with --mode matte");
             if (matte && (r.GetResult(dataset)?.Tokens.Count ?? 0) > 1)
                 r.AddError("--dataset: --mode matte takes one matting dataset");
+            if (r.GetResult(boxOracle) is { Implicit: false } o && o.GetValueOrDefault<bool>()
+                && (r.GetResult(boxZoom) is { Implicit: false } || r.GetResult(boxColors) is { Implicit: false } c && c.GetValueOrDefault<CliOptions.Switch>() == CliOptions.Switch.On))
+                r.AddError("--box-oracle: scores the model's own answers on the whole image; it goes without --box-zoom and --box-colors on");
         });
         model.AddTo(command);
         command.SetAction((p, ct) => RunAsync(new Options(
             p.GetRequiredValue(dataset), model.Read(p), ModeOf(p.GetValue(mode)), p.GetValue(strategy)!, p.GetValue(maxClicks), p.GetValue(limit),
             p.GetValue(report), p.GetValue(perImage), p.GetValue(plot),
             defaults with { FromClick = p.GetValue(zoomFrom), Expansion = p.GetValue(zoomExpansion) },
-            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On })
+            new BoxPromptOptions { ZoomExpansion = p.GetValue(boxZoom), RefineSteps = p.GetValue(boxRefine), ColorRefine = p.GetValue(boxColors) == CliOptions.Switch.On && !p.GetValue(boxOracle),
+                ProposalOracle = p.GetValue(boxOracle) })
         {
             MattePrompt = p.GetValue(mattePrompt),
             Every = p.GetValue(every),

@@ -104,4 +104,15 @@ public class EvalCommandTests
         Assert.Equal(2, code);
         Assert.Contains("/nonexistent/v.json", err);
     }
+
+    [Fact]
+    public void TheBoxOracleGoesWithoutZoomAndColours()
+    {
+        var (code, _, err) = Run("--dataset", "/nonexistent", "--box-oracle", "--box-zoom", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--box-oracle", err);
+        (code, _, err) = Run("--dataset", "/nonexistent", "--box-oracle", "--box-colors", "on");
+        Assert.Equal(2, code);
+        Assert.Contains("--box-oracle", err);
+    }
 }
