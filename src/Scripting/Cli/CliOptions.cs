@@ -171,7 +171,8 @@ public static class CliOptions
             Description = description,
             HelpName = "on|off",
             Arity = bareMeansOn ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
-            DefaultValueFactory = _ => fallback,
+            // The option given alone (no value) reaches the default's factory, not the parser: it means on there too.
+            DefaultValueFactory = r => bareMeansOn && r.Parent is OptionResult { Implicit: false } ? Switch.On : fallback,
             CustomParser = r => r.Tokens.Count == 0 ? Switch.On : r.Tokens[0].Value.Trim().ToLowerInvariant() switch
             {
                 "on" or "true" or "yes" => Switch.On,

@@ -209,4 +209,20 @@ public class CommandLineTests
         Assert.True(code == 130, e.ToString());
         Assert.Contains("cancelled", e.ToString());
     }
+
+    [Theory]
+    [InlineData(false, new string[0], CliOptions.Switch.Off)]
+    [InlineData(false, new[] { "--x" }, CliOptions.Switch.On)]
+    [InlineData(false, new[] { "--x", "off" }, CliOptions.Switch.Off)]
+    [InlineData(true, new string[0], CliOptions.Switch.On)]
+    [InlineData(true, new[] { "--x" }, CliOptions.Switch.On)]
+    [InlineData(true, new[] { "--x", "no" }, CliOptions.Switch.Off)]
+    public void AnOnOffOptionGivenAloneMeansOnWhateverItsDefault(bool defaultValue, string[] args, CliOptions.Switch expected)
+    {
+        var x = CliOptions.OnOff("--x", "a switch", defaultValue, bareMeansOn: true);
+        var command = new RootCommand { x };
+        var result = command.Parse(args);
+        Assert.Empty(result.Errors);
+        Assert.Equal(expected, result.GetValue(x));
+    }
 }
